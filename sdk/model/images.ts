@@ -1,0 +1,25 @@
+/** Full image references (name and tag) for every container the plan starts. */
+export interface ImageSet {
+  /** Consul server and per-instance client agents. ENTRYPOINT `["consul"]`. @default "meshwright/consul:1.16.6" */
+  readonly consul: string;
+  /** Consul + Envoy; ENTRYPOINT `["consul","connect","envoy"]`. @default "meshwright/sidecar:1.16.6-envoy1.36.4" */
+  readonly sidecar: string;
+  /** Keycloak started with `start --optimized --import-realm`. @default "meshwright/keycloak:26.7.3" */
+  readonly keycloak: string;
+  /** Prometheus; ENTRYPOINT `["prometheus"]`. @default "meshwright/prometheus:2.42.0" */
+  readonly prometheus: string;
+  /** The test workload app; ENTRYPOINT `["workload"]`. @default "meshwright/workload:0.1.0" */
+  readonly workload: string;
+  /** Zipkin server, only started when tracing is on. @default "meshwright/zipkin:3" */
+  readonly zipkin: string;
+}
+
+/** The image tags the harness and infra build by default. */
+export const DEFAULT_IMAGES: ImageSet = {
+  consul: "meshwright/consul:1.16.6",
+  sidecar: "meshwright/sidecar:1.16.6-envoy1.36.4",
+  keycloak: "meshwright/keycloak:26.7.3",
+  prometheus: "meshwright/prometheus:2.42.0",
+  workload: "meshwright/workload:0.1.0",
+  zipkin: "meshwright/zipkin:3",
+};

@@ -1,0 +1,25 @@
+/** Props of an ingress gateway (a Consul `ingress-gateway` fronted by Envoy). */
+export interface IngressProps {
+  /** Listeners, one port each. */
+  readonly listeners: readonly ListenerProps[];
+}
+
+/** One port of the gateway. */
+export interface ListenerProps {
+  /** Port the gateway listens on (inside its container). */
+  readonly port: number;
+  /** `http` routes by host and path; `tcp` forwards to exactly one service. @default "http" */
+  readonly protocol?: "http" | "tcp";
+  /** Where requests go. */
+  readonly routes: readonly RouteProps[];
+}
+
+/** Requests for a host (and path prefix) go to a service. */
+export interface RouteProps {
+  /** Host header to match; omit to match any host. */
+  readonly host?: string;
+  /** Path prefix. @default "/" */
+  readonly pathPrefix?: string;
+  /** Destination service (a `Service` or its name). */
+  readonly service: string | { readonly name: string };
+}

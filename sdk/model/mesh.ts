@@ -1,0 +1,112 @@
+import type { IdentityProps } from "./identity";
+import type { ImageSet } from "./images";
+import type { IngressProps } from "./ingress";
+import { refName, Service, type ServiceProps, type ServiceRef, type UpstreamProps } from "./service";
+import type { IngressSpec, MeshSpec, ServiceSpec, UpstreamSpec } from "./spec";
+import type { TelemetryProps } from "./telemetry";
+
+/** Props of `new Mesh(name, props)`. */
+export interface MeshProps {
+  /** Consul datacenter. @default "dc1" */
+  readonly datacenter?: string;
+  /** Image overrides; unset ones use {@link DEFAULT_IMAGES}. */
+  readonly images?: Partial<ImageSet>;
+  /** A Keycloak realm for service and user identity; omitted means no Keycloak. */
+  readonly identity?: IdentityProps;
+  /** Metrics, access logs and tracing. @default metrics and access logs on, tracing off */
+  readonly telemetry?: TelemetryProps;
+  /**
+   * Mixed into every derived secret (client secrets, passwords). Leave unset for tests, where
+   * secrets must be reproducible; set it (e.g. from Pulumi config) for anything shared.
+   */
+  readonly secretSalt?: string;
+}
+
+/** An ingress gateway declared in a mesh; returned by `mesh.ingress()`. */
+export class Ingress {
+  /** @internal use `mesh.ingress()` */
+  constructor(
+    /** Consul service name and container name of the gateway. */
+    readonly name: string,
+    /** The props as given. */
+    readonly props: IngressProps,
+  ) {}
+}
+
+/**
+ * A service mesh: services, who may call whom, identity, ingress and telemetry.
+ *
+ * ```ts
+ * const mesh = new Mesh("shop");
+ * const payment = mesh.service("payment-service", { instances: 3 });
+ * const user = mesh.service("user-service", { upstreams: [payment] });
+ * payment.allow(user, { paths: ["/pay"] });
+ * const plan = compile(mesh);
+ * ```
+ */
+export class Mesh {
+  private readonly services: Service[] = [];
+  private readonly ingresses: Ingress[] = [];
+
+  constructor(
+    /** Mesh name: prefixes the Docker network and seeds derived secrets. */
+    readonly name: string,
+    /** Mesh-wide settings. */
+    readonly props: MeshProps = {},
+  ) {}
+
+  /** Declare a service. Names must be unique, lowercase DNS labels. */
+  service(name: string, props: ServiceProps = {}): Service {
+    const service = new Service(name, props);
+    this.services.push(service);
+    return service;
+  }
+
+  /** Declare an ingress gateway routing hosts and paths to services. */
+  ingress(name: string, props: IngressProps): Ingress {
+    const ingress = new Ingress(name, props);
+    this.ingresses.push(ingress);
+    return ingress;
+  }
+
+  /** The mesh as plain data, with references turned into names. */
+  toSpec(): MeshSpec {
+    return {
+      name: this.name,
+      ...this.props,
+      services: this.services.map(serviceSpec),
+      ingresses: this.ingresses.map(ingressSpec),
+    };
+  }
+}
+
+function serviceSpec(service: Service): ServiceSpec {
+  const { upstreams, failover, ...rest } = service.props;
+  const spec: ServiceSpec = {
+    name: service.name,
+    ...rest,
+    ...(upstreams ? { upstreams: upstreams.map(upstreamSpec) } : {}),
+    ...(failover ? { failover: "subset" in failover ? { subset: failover.subset } : { service: refName(failover.service) } } : {}),
+    ...(service._access.length
+      ? { access: service._access.map((a) => ({ ...a, caller: refName(a.caller) })) }
+      : {}),
+  };
+  return spec;
+}
+
+function upstreamSpec(upstream: ServiceRef | UpstreamProps): UpstreamSpec {
+  if (typeof upstream === "string") return { service: upstream };
+  if (upstream instanceof Service) return { service: upstream.name };
+  if ("service" in upstream) return { ...upstream, service: refName(upstream.service) };
+  return { service: upstream.name };
+}
+
+function ingressSpec(ingress: Ingress): IngressSpec {
+  return {
+    name: ingress.name,
+    listeners: ingress.props.listeners.map((l) => ({
+      ...l,
+      routes: l.routes.map((r) => ({ ...r, service: refName(r.service) })),
+    })),
+  };
+}

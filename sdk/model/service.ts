@@ -1,0 +1,154 @@
+import type { AccessAction, AccessRule } from "./access";
+import type { Duration } from "./duration";
+import type { ServiceIdentityProps } from "./identity";
+import type { LoadBalancing } from "./load-balancing";
+import type { ConnectionLimits, OutlierDetection, Resilience } from "./resilience";
+
+/** Wire protocol of a service; decides which L7 features (routing, retries, L7 rules) apply. */
+export type Protocol = "http" | "grpc" | "tcp";
+
+/** Anything that names a service: a {@link Service} or its name. */
+export type ServiceRef = string | { readonly name: string };
+
+/** Props of `mesh.service(name, props)`. */
+export interface ServiceProps {
+  /** Port the app listens on, on 127.0.0.1 inside its instance. @default 8080 */
+  readonly port?: number;
+  /** Wire protocol (Consul `service-defaults` `Protocol`). @default "http" */
+  readonly protocol?: Protocol;
+  /**
+   * How many instances, or one entry per instance. Instance `n` (from 1) is named
+   * `<service>-<n>`. @default 1
+   */
+  readonly instances?: number | readonly InstanceProps[];
+  /**
+   * Consul check run by the instance's agent. @default `{ kind: "http", path: "/health" }` for
+   * http, `{ kind: "tcp" }` for grpc and tcp
+   */
+  readonly healthCheck?: HealthCheck;
+  /** Services this one calls, each reachable at `127.0.0.1:<localPort>` inside the instance. */
+  readonly upstreams?: readonly (ServiceRef | UpstreamProps)[];
+  /** Consul service metadata on every instance (keys: letters, digits, `_`, `-`). */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Consul tags on every instance. */
+  readonly tags?: readonly string[];
+  /** Version reported by the workload (`VERSION`) and in meta `version`. @default "1" */
+  readonly version?: string;
+  /** How callers spread requests over the instances. @default round robin */
+  readonly loadBalancing?: LoadBalancing;
+  /** Timeouts, retries, outlier detection and limits callers apply. */
+  readonly resilience?: Resilience;
+  /** Where traffic goes when the primary instances have no healthy member. */
+  readonly failover?: Failover;
+  /** Scopes and roles in this service's client-credentials tokens. */
+  readonly identity?: ServiceIdentityProps;
+}
+
+/** One instance of a service. */
+export interface InstanceProps {
+  /** Relative weight (Consul `Weights.Passing`, Envoy endpoint weight), at least 1. @default 1 */
+  readonly weight?: number;
+  /** Extra Consul tags for this instance. */
+  readonly tags?: readonly string[];
+  /** Subset the instance belongs to (meta `subset`), used by splits and failover. @default "primary" */
+  readonly subset?: string;
+  /** Extra metadata for this instance. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Version reported by this instance. @default the service's version */
+  readonly version?: string;
+}
+
+/** Consul health check. */
+export type HealthCheck = HttpHealthCheck | TcpHealthCheck;
+
+/** HTTP GET on the app's port; 2xx is passing. */
+export interface HttpHealthCheck {
+  readonly kind: "http";
+  /** Request path. @default "/health" */
+  readonly path?: string;
+  /** Time between checks. @default "5s" */
+  readonly interval?: Duration;
+  /** Time before a check fails. @default "2s" */
+  readonly timeout?: Duration;
+}
+
+/** TCP connect to the app's port. */
+export interface TcpHealthCheck {
+  readonly kind: "tcp";
+  /** Time between checks. @default "5s" */
+  readonly interval?: Duration;
+  /** Time before a check fails. @default "2s" */
+  readonly timeout?: Duration;
+}
+
+/** A call from this service to another. */
+export interface UpstreamProps {
+  /** The service called. */
+  readonly service: ServiceRef;
+  /** Local port in the caller's instance; chosen from 9001 up when omitted. */
+  readonly localPort?: number;
+  /**
+   * Load balancing for this call. Consul has one resolver per service, so every caller
+   * that sets it must agree with each other and with the service's own setting.
+   */
+  readonly loadBalancing?: LoadBalancing;
+  /** Outlier detection and limits this caller applies to the upstream (overrides the service's). */
+  readonly resilience?: UpstreamResilience;
+}
+
+/** The resilience settings a single caller can override. */
+export interface UpstreamResilience {
+  /** See {@link Resilience.outlierDetection}. */
+  readonly outlierDetection?: OutlierDetection;
+  /** See {@link Resilience.connectionLimits}. */
+  readonly connectionLimits?: ConnectionLimits;
+}
+
+/** Failover target: a subset of the same service, or another service. */
+export type Failover = SubsetFailover | ServiceFailover;
+
+/** Fail over to the instances of a subset (e.g. `"backup"`). */
+export interface SubsetFailover {
+  /** Subset name declared on some instances. */
+  readonly subset: string;
+}
+
+/** Fail over to another service. */
+export interface ServiceFailover {
+  /** The backup service. */
+  readonly service: ServiceRef;
+}
+
+/** A service declared in a mesh; returned by `mesh.service()`. */
+export class Service {
+  /** @internal access rules, in declaration order */
+  readonly _access: { caller: ServiceRef; action: AccessAction; rule?: AccessRule }[] = [];
+
+  /** @internal use `mesh.service()` */
+  constructor(
+    /** Consul service name, client id and container name prefix. */
+    readonly name: string,
+    /** The props as given. */
+    readonly props: ServiceProps,
+  ) {}
+
+  /**
+   * Let `caller` call this service, optionally only for requests matching `rule`
+   * (paths, methods, headers, JWT scopes/roles/claims). Several calls add up.
+   */
+  allow(caller: ServiceRef, rule?: AccessRule): this {
+    this._access.push(rule ? { caller, action: "allow", rule } : { caller, action: "allow" });
+    return this;
+  }
+
+  /** Refuse `caller` (everything, or only requests matching `rule`). Deny rules win over allow rules. */
+  deny(caller: ServiceRef, rule?: AccessRule): this {
+    this._access.push(rule ? { caller, action: "deny", rule } : { caller, action: "deny" });
+    return this;
+  }
+}
+
+/** The name behind a {@link ServiceRef}. */
+export function refName(ref: ServiceRef): string {
+  return typeof ref === "string" ? ref : ref.name;
+}

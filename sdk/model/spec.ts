@@ -1,0 +1,67 @@
+import type { AccessAction, AccessRule } from "./access";
+import type { IdentityProps } from "./identity";
+import type { ImageSet } from "./images";
+import type { LoadBalancing } from "./load-balancing";
+import type { Resilience } from "./resilience";
+import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from "./service";
+import type { ServiceIdentityProps } from "./identity";
+import type { TelemetryProps } from "./telemetry";
+
+/**
+ * A mesh as plain data: what `Mesh.toSpec()` returns and what `validate`/`compile` read.
+ * References are names, so a spec can be written by hand, generated, or stored as JSON.
+ */
+export interface MeshSpec {
+  readonly name: string;
+  readonly datacenter?: string;
+  readonly images?: Partial<ImageSet>;
+  readonly identity?: IdentityProps;
+  readonly telemetry?: TelemetryProps;
+  readonly secretSalt?: string;
+  readonly services: readonly ServiceSpec[];
+  readonly ingresses?: readonly IngressSpec[];
+}
+
+/** A service as plain data. */
+export interface ServiceSpec {
+  readonly name: string;
+  readonly port?: number;
+  readonly protocol?: Protocol;
+  readonly instances?: number | readonly InstanceProps[];
+  readonly healthCheck?: HealthCheck;
+  readonly upstreams?: readonly UpstreamSpec[];
+  readonly meta?: Readonly<Record<string, string>>;
+  readonly tags?: readonly string[];
+  readonly version?: string;
+  readonly loadBalancing?: LoadBalancing;
+  readonly resilience?: Resilience;
+  readonly failover?: { readonly subset?: string; readonly service?: string };
+  readonly identity?: ServiceIdentityProps;
+  /** Access rules with this service as the destination. */
+  readonly access?: readonly AccessSpec[];
+}
+
+/** An upstream as plain data. */
+export interface UpstreamSpec {
+  readonly service: string;
+  readonly localPort?: number;
+  readonly loadBalancing?: LoadBalancing;
+  readonly resilience?: UpstreamResilience;
+}
+
+/** An access rule as plain data. */
+export interface AccessSpec {
+  readonly caller: string;
+  readonly action: AccessAction;
+  readonly rule?: AccessRule;
+}
+
+/** An ingress gateway as plain data. */
+export interface IngressSpec {
+  readonly name: string;
+  readonly listeners: readonly {
+    readonly port: number;
+    readonly protocol?: "http" | "tcp";
+    readonly routes: readonly { readonly host?: string; readonly pathPrefix?: string; readonly service: string }[];
+  }[];
+}

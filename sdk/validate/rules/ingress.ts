@@ -1,0 +1,38 @@
+import { at } from "../issues";
+import { protocolOf, type Rule } from "../context";
+
+/** Ingress listeners route to existing services with a matching protocol, on distinct ports. */
+export const ingressRoutesAreValid: Rule = ({ services, serviceNames, ingresses, issues }) => {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  for (const g of ingresses) {
+    const ports = new Set<number>();
+    g.listeners.forEach((l, i) => {
+      const path = at(`ingresses.${g.name}`, "listeners", i);
+      const protocol = l.protocol ?? "http";
+      if (ports.has(l.port)) issues.add(at(path, "port"), `port ${l.port} is used by two listeners`, "give each listener its own port");
+      if ([19000, 20200, 21000].includes(l.port)) issues.add(at(path, "port"), `port ${l.port} is used by the gateway's Envoy (admin, metrics or registration)`, "pick another port, e.g. 8080");
+      ports.add(l.port);
+      if (l.routes.length === 0) issues.add(at(path, "routes"), "listener has no routes", "add a route: { service: ... }");
+      if (protocol === "tcp" && l.routes.length > 1) issues.add(at(path, "routes"), "a tcp listener forwards to exactly one service", "use one route, or an http listener");
+      const seen = new Set<string>();
+      l.routes.forEach((r, j) => {
+        const rpath = at(path, "routes", j);
+        const target = byName.get(r.service);
+        if (!serviceNames.has(r.service)) {
+          issues.add(at(rpath, "service"), `route to unknown service "${r.service}"`, "declare the service or fix the name");
+        } else if (target && protocolOf(target) !== protocol && !(protocol === "http" && protocolOf(target) === "grpc")) {
+          issues.add(at(rpath, "service"), `${protocol} listener routes to ${protocolOf(target)} service ${r.service}`, `set the listener protocol to "${protocolOf(target)}"`);
+        }
+        if (protocol === "tcp" && (r.host !== undefined || r.pathPrefix !== undefined)) {
+          issues.add(rpath, "tcp routes cannot match hosts or paths", "remove host and pathPrefix, or use an http listener");
+        }
+        if (r.pathPrefix !== undefined && !r.pathPrefix.startsWith("/")) {
+          issues.add(at(rpath, "pathPrefix"), `path prefix "${r.pathPrefix}" does not start with "/"`, `write "/${r.pathPrefix}"`);
+        }
+        const key = `${r.host ?? "*"} ${r.pathPrefix ?? "/"}`;
+        if (seen.has(key)) issues.add(rpath, `host ${r.host ?? "*"} and path ${r.pathPrefix ?? "/"} are routed twice`, "remove the duplicate route");
+        seen.add(key);
+      });
+    });
+  }
+};

@@ -1,0 +1,183 @@
+import { z } from "zod";
+import { HTTP_METHODS } from "../model/access";
+import { RETRY_CONDITIONS } from "../model/resilience";
+
+// Shape only: types, enums, integer ranges, unknown keys. Meaning (names, durations,
+// references, combinations) is checked by the rules, so one bad field never hides others.
+const port = z.number().int().min(1).max(65535);
+const duration = z.string();
+const stringMap = z.record(z.string(), z.string());
+
+const hashPolicy = z.strictObject({
+  sourceIp: z.literal(true).optional(),
+  header: z.string().optional(),
+  cookie: z.string().optional(),
+  queryParameter: z.string().optional(),
+  ttl: duration.optional(),
+  path: z.string().optional(),
+  session: z.boolean().optional(),
+  terminal: z.boolean().optional(),
+});
+
+// One object for every policy, so "hashPolicies on round_robin" is a rule with a hint rather
+// than an opaque union mismatch.
+const loadBalancing = z.strictObject({
+  policy: z.enum(["round_robin", "random", "least_request", "weighted", "ring_hash", "maglev"]),
+  choiceCount: z.number().int().min(2).max(100).optional(),
+  splits: z.array(z.strictObject({ subset: z.string(), weight: z.number().min(0) })).optional(),
+  hashPolicies: z.array(hashPolicy).optional(),
+  minimumRingSize: z.number().int().min(1).optional(),
+  maximumRingSize: z.number().int().min(1).optional(),
+});
+
+const outlierDetection = z.strictObject({
+  consecutive5xx: z.number().int().min(1),
+  interval: duration.optional(),
+  baseEjectionTime: duration.optional(),
+  maxEjectionPercent: z.number().int().min(0).max(100).optional(),
+});
+
+const connectionLimits = z.strictObject({
+  maxConnections: z.number().int().min(1).optional(),
+  maxPendingRequests: z.number().int().min(1).optional(),
+  maxConcurrentRequests: z.number().int().min(1).optional(),
+});
+
+const resilience = z.strictObject({
+  requestTimeout: duration.optional(),
+  retries: z
+    .strictObject({
+      attempts: z.number().int().min(0).max(25),
+      on: z.array(z.enum(RETRY_CONDITIONS as [string, ...string[]])).optional(),
+      onStatusCodes: z.array(z.number().int().min(100).max(599)).optional(),
+    })
+    .optional(),
+  outlierDetection: outlierDetection.optional(),
+  connectionLimits: connectionLimits.optional(),
+  connectTimeout: duration.optional(),
+});
+
+const instance = z.strictObject({
+  weight: z.number().int().min(1).max(65535).optional(),
+  tags: z.array(z.string()).optional(),
+  subset: z.string().optional(),
+  meta: stringMap.optional(),
+  version: z.string().optional(),
+});
+
+const healthCheck = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("http"), path: z.string().optional(), interval: duration.optional(), timeout: duration.optional() }),
+  z.strictObject({ kind: z.literal("tcp"), interval: duration.optional(), timeout: duration.optional() }),
+]);
+
+const accessRule = z.strictObject({
+  paths: z.array(z.string()).optional(),
+  exactPaths: z.array(z.string()).optional(),
+  pathRegex: z.string().optional(),
+  methods: z.array(z.enum(HTTP_METHODS as [string, ...string[]])).optional(),
+  headers: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        exact: z.string().optional(),
+        prefix: z.string().optional(),
+        suffix: z.string().optional(),
+        regex: z.string().optional(),
+        invert: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  scopes: z.array(z.string()).optional(),
+  roles: z.array(z.string()).optional(),
+  claims: stringMap.optional(),
+});
+
+/** Shape of one service. */
+export const serviceSchema = z.strictObject({
+  name: z.string(),
+  port: port.optional(),
+  protocol: z.enum(["http", "grpc", "tcp"]).optional(),
+  instances: z.union([z.number().int().min(0).max(1000), z.array(instance)]).optional(),
+  healthCheck: healthCheck.optional(),
+  upstreams: z
+    .array(
+      z.strictObject({
+        service: z.string(),
+        localPort: port.optional(),
+        loadBalancing: loadBalancing.optional(),
+        resilience: z.strictObject({ outlierDetection: outlierDetection.optional(), connectionLimits: connectionLimits.optional() }).optional(),
+      }),
+    )
+    .optional(),
+  meta: stringMap.optional(),
+  tags: z.array(z.string()).optional(),
+  version: z.string().optional(),
+  loadBalancing: loadBalancing.optional(),
+  resilience: resilience.optional(),
+  failover: z.strictObject({ subset: z.string().optional(), service: z.string().optional() }).optional(),
+  identity: z.strictObject({ scopes: z.array(z.string()).optional(), roles: z.array(z.string()).optional() }).optional(),
+  access: z
+    .array(z.strictObject({ caller: z.string(), action: z.enum(["allow", "deny"]), rule: accessRule.optional() }))
+    .optional(),
+});
+
+/** Shape of one ingress gateway. */
+export const ingressSchema = z.strictObject({
+  name: z.string(),
+  listeners: z.array(
+    z.strictObject({
+      port,
+      protocol: z.enum(["http", "tcp"]).optional(),
+      routes: z.array(z.strictObject({ host: z.string().optional(), pathPrefix: z.string().optional(), service: z.string() })),
+    }),
+  ),
+});
+
+const named = z.union([z.string(), z.strictObject({ name: z.string(), description: z.string().optional() })]);
+
+/** Shape of the mesh-wide settings (services and ingresses are checked one by one). */
+export const meshSchema = z.strictObject({
+  name: z.string(),
+  datacenter: z.string().optional(),
+  images: z
+    .strictObject({
+      consul: z.string().optional(),
+      sidecar: z.string().optional(),
+      keycloak: z.string().optional(),
+      prometheus: z.string().optional(),
+      workload: z.string().optional(),
+      zipkin: z.string().optional(),
+    })
+    .optional(),
+  identity: z
+    .strictObject({
+      realm: z.string().optional(),
+      url: z.string().optional(),
+      issuer: z.string().optional(),
+      scopes: z.array(named).optional(),
+      roles: z.array(named).optional(),
+      users: z
+        .array(
+          z.strictObject({
+            username: z.string(),
+            password: z.string().min(1).optional(),
+            roles: z.array(z.string()).optional(),
+            scopes: z.array(z.string()).optional(),
+          }),
+        )
+        .optional(),
+      accessTokenLifespanSeconds: z.number().int().min(10).optional(),
+    })
+    .optional(),
+  telemetry: z
+    .strictObject({
+      metrics: z.boolean().optional(),
+      accessLogs: z.boolean().optional(),
+      tracing: z.strictObject({ sampleRate: z.number().min(0).max(1) }).optional(),
+      scrapeInterval: duration.optional(),
+    })
+    .optional(),
+  secretSalt: z.string().optional(),
+  services: z.array(z.unknown()),
+  ingresses: z.array(z.unknown()).optional(),
+});
