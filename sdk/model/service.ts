@@ -32,7 +32,7 @@ export interface ServiceProps {
   readonly meta?: Readonly<Record<string, string>>;
   /** Consul tags on every instance. */
   readonly tags?: readonly string[];
-  /** Version reported by the workload (`VERSION`) and in meta `version`. @default "1" */
+  /** Version reported by the workload (`VERSION`) and in meta `version`. @default "v1" */
   readonly version?: string;
   /** How callers spread requests over the instances. @default round robin */
   readonly loadBalancing?: LoadBalancing;

@@ -14,6 +14,10 @@ export const ingressRoutesAreValid: Rule = ({ services, serviceNames, ingresses,
       ports.add(l.port);
       if (l.routes.length === 0) issues.add(at(path, "routes"), "listener has no routes", "add a route: { service: ... }");
       if (protocol === "tcp" && l.routes.length > 1) issues.add(at(path, "routes"), "a tcp listener forwards to exactly one service", "use one route, or an http listener");
+      const hostless = l.routes.filter((r) => r.host === undefined).length;
+      if (protocol === "http" && hostless && hostless < l.routes.length) {
+        issues.add(at(path, "routes"), "routes without a host match any host (*), which Consul only accepts when no other host is routed on the listener", "give every route a host, or none");
+      }
       const seen = new Set<string>();
       l.routes.forEach((r, j) => {
         const rpath = at(path, "routes", j);

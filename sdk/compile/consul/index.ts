@@ -1,0 +1,34 @@
+import type { ConfigEntry } from "../../plan";
+import type { ResolvedMesh } from "../resolve";
+import { ingressGateway } from "./ingress-gateway";
+import { defaultDeny, serviceIntentions } from "./intentions";
+import { jwtProvider } from "./jwt-provider";
+import { proxyDefaults } from "./proxy-defaults";
+import { serviceResolver } from "./resolver";
+import { serviceRouter } from "./router";
+import { serviceDefaults } from "./service-defaults";
+import { serviceSplitter } from "./splitter";
+
+/**
+ * Every config entry, in an order Consul accepts when written one by one: proxy-defaults and
+ * the JWT provider first; protocols (service-defaults) before the discovery chain that
+ * depends on them (resolvers, then splitters, then routers); gateways; intentions last
+ * (they may reference the JWT provider).
+ */
+export function configEntries(mesh: ResolvedMesh): ConfigEntry[] {
+  const ingress = mesh.ingresses.map(ingressGateway);
+  const defined = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+  return [
+    proxyDefaults(mesh),
+    ...(mesh.identity ? [jwtProvider(mesh.identity)] : []),
+    ...mesh.services.map((s) => serviceDefaults(mesh, s)),
+    ...ingress.flatMap((i) => i.virtualDefaults),
+    ...defined(mesh.services.map(serviceResolver)),
+    ...defined(mesh.services.map(serviceSplitter)),
+    ...defined(mesh.services.map(serviceRouter)),
+    ...ingress.flatMap((i) => i.virtualRouters),
+    ...ingress.map((i) => i.gateway),
+    defaultDeny(),
+    ...defined(mesh.services.map((s) => serviceIntentions(mesh, s))),
+  ];
+}

@@ -1,0 +1,46 @@
+import type { ConfigEntry } from "../../plan";
+import type { ResolvedIngress } from "../resolve";
+import { virtualServiceDefaults } from "./service-defaults";
+import { ingressRouter } from "./router";
+
+/** The gateway's config entry plus the virtual services and routers its path routing needs. */
+export interface IngressEntries {
+  readonly gateway: ConfigEntry;
+  readonly virtualDefaults: ConfigEntry[];
+  readonly virtualRouters: ConfigEntry[];
+  readonly hosts: { port: number; protocol: "http" | "tcp"; hosts: string[] }[];
+}
+
+/**
+ * Routes are grouped by host. A host routed wholly to one service (path `/`) targets it
+ * directly; otherwise a virtual service `<gateway>-<port>-<n>` carries a service-router that
+ * sends each path prefix to its service. Routes without a host match any host (`*`).
+ */
+export function ingressGateway(gateway: ResolvedIngress): IngressEntries {
+  const virtualDefaults: ConfigEntry[] = [];
+  const virtualRouters: ConfigEntry[] = [];
+  const hosts: IngressEntries["hosts"] = [];
+  const listeners = gateway.listeners.map((l) => {
+    if (l.protocol === "tcp") {
+      hosts.push({ port: l.port, protocol: "tcp", hosts: [] });
+      return { Port: l.port, Protocol: "tcp", Services: l.routes.map((r) => ({ Name: r.service })) };
+    }
+    const groups = new Map<string, { pathPrefix: string; service: string }[]>();
+    for (const r of l.routes) {
+      const host = r.host ?? "*";
+      groups.set(host, [...(groups.get(host) ?? []), { pathPrefix: r.pathPrefix, service: r.service }]);
+    }
+    let n = 0;
+    const services = [...groups.entries()].map(([host, routes]) => {
+      const only = routes[0];
+      if (routes.length === 1 && only && only.pathPrefix === "/") return { Name: only.service, Hosts: [host] };
+      const name = `${gateway.name}-${l.port}-${++n}`;
+      virtualDefaults.push(virtualServiceDefaults(name));
+      virtualRouters.push(ingressRouter(name, routes));
+      return { Name: name, Hosts: [host] };
+    });
+    hosts.push({ port: l.port, protocol: "http", hosts: [...groups.keys()] });
+    return { Port: l.port, Protocol: "http", Services: services };
+  });
+  return { gateway: { Kind: "ingress-gateway", Name: gateway.name, Listeners: listeners }, virtualDefaults, virtualRouters, hosts };
+}

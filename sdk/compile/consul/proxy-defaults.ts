@@ -1,0 +1,49 @@
+import type { ConfigEntry } from "../../plan";
+import type { ResolvedMesh } from "../resolve";
+
+/** Envoy's Prometheus listener on every proxy (sidecars and gateways). */
+export const ENVOY_METRICS_PORT = 20200;
+/** Zipkin's collector port. */
+export const ZIPKIN_PORT = 9411;
+
+/**
+ * Mesh-wide proxy settings: metrics listener, access logs and Zipkin tracing (listener-level
+ * tracing config plus a static `zipkin` cluster, as Consul documents for Envoy tracing).
+ */
+export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
+  const config: Record<string, string> = {};
+  if (mesh.telemetry.metrics) config["envoy_prometheus_bind_addr"] = `0.0.0.0:${ENVOY_METRICS_PORT}`;
+  if (mesh.telemetry.samplePercent !== undefined) {
+    config["envoy_listener_tracing_json"] = JSON.stringify({
+      "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing",
+      random_sampling: { value: mesh.telemetry.samplePercent },
+      provider: {
+        name: "envoy.tracers.zipkin",
+        typed_config: {
+          "@type": "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig",
+          collector_cluster: "zipkin",
+          collector_endpoint: "/api/v2/spans",
+          collector_endpoint_version: "HTTP_JSON",
+          shared_span_context: false,
+        },
+      },
+    });
+    config["envoy_extra_static_clusters_json"] = JSON.stringify({
+      name: "zipkin",
+      type: "STRICT_DNS",
+      connect_timeout: "5s",
+      dns_lookup_family: "V4_ONLY",
+      lb_policy: "ROUND_ROBIN",
+      load_assignment: {
+        cluster_name: "zipkin",
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "zipkin", port_value: ZIPKIN_PORT, protocol: "TCP" } } } }] }],
+      },
+    });
+  }
+  return {
+    Kind: "proxy-defaults",
+    Name: "global",
+    Config: config,
+    ...(mesh.telemetry.accessLogs ? { AccessLogs: { Enabled: true, Type: "stdout" } } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+import type { ConsulAgentConfig } from "../../plan";
+import type { ResolvedInstance, ResolvedMesh, ResolvedService } from "../resolve";
+
+/** The sidecar's public (mTLS) listener port inside each instance. */
+export const SIDECAR_PORT = 21000;
+/** Exposed (plain HTTP, non-mesh) listener for the health check path. */
+export const EXPOSE_HEALTH_PORT = 21500;
+/** Exposed listener for the app's `/metrics`. */
+export const EXPOSE_METRICS_PORT = 21501;
+
+/**
+ * Agent service definition (snake_case, as in an agent config file) of one instance.
+ * The check targets 127.0.0.1 directly because the agent shares the instance's network
+ * namespace; `expose` publishes the same path (and `/metrics`) through the sidecar for
+ * callers outside the mesh.
+ */
+export function registration(service: ResolvedService, instance: ResolvedInstance): Record<string, unknown> {
+  const hc = service.healthCheck;
+  const check = hc.kind === "http"
+    ? { id: `${instance.id}-health`, name: `${service.name} HTTP ${hc.path}`, http: `http://127.0.0.1:${service.port}${hc.path}`, method: "GET", interval: hc.interval, timeout: hc.timeout }
+    : { id: `${instance.id}-health`, name: `${service.name} TCP`, tcp: `127.0.0.1:${service.port}`, interval: hc.interval, timeout: hc.timeout };
+  const exposePaths = [
+    ...(hc.kind === "http" ? [{ path: hc.path, local_path_port: service.port, listener_port: EXPOSE_HEALTH_PORT, protocol: "http" }] : []),
+    { path: "/metrics", local_path_port: service.port, listener_port: EXPOSE_METRICS_PORT, protocol: "http" },
+  ];
+  return {
+    id: instance.id,
+    name: service.name,
+    port: service.port,
+    tags: instance.tags,
+    meta: instance.meta,
+    weights: { passing: instance.weight, warning: 1 },
+    checks: [check],
+    connect: {
+      sidecar_service: {
+        port: SIDECAR_PORT,
+        proxy: {
+          local_service_address: "127.0.0.1",
+          local_service_port: service.port,
+          upstreams: service.upstreams.map((u) => ({ destination_name: u.service, local_bind_address: "127.0.0.1", local_bind_port: u.localPort })),
+          expose: { paths: exposePaths },
+        },
+      },
+    },
+  };
+}
+
+/** Client agent config of an instance's node container, with its registration. */
+export function clientAgentConfig(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): ConsulAgentConfig {
+  return {
+    datacenter: mesh.datacenter,
+    node_name: instance.id,
+    data_dir: "/tmp/consul",
+    server: false,
+    retry_join: ["consul"],
+    bind_addr: '{{ GetInterfaceIP "eth0" }}',
+    client_addr: "127.0.0.1",
+    ports: { grpc: 8502 },
+    log_level: "INFO",
+    leave_on_terminate: true,
+    services: [registration(service, instance)],
+  };
+}

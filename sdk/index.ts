@@ -1,0 +1,36 @@
+/**
+ * meshwright SDK: declare a mesh, validate it, compile it to a plain-data {@link MeshPlan}.
+ * Pure: no I/O, no Docker, no Pulumi.
+ */
+export { Mesh, Ingress, type MeshProps } from "./model/mesh";
+export {
+  Service,
+  type ServiceProps,
+  type ServiceRef,
+  type InstanceProps,
+  type HealthCheck,
+  type HttpHealthCheck,
+  type TcpHealthCheck,
+  type UpstreamProps,
+  type UpstreamResilience,
+  type Failover,
+  type SubsetFailover,
+  type ServiceFailover,
+  type Protocol,
+} from "./model/service";
+export type * from "./model/load-balancing";
+export type { Resilience, Retries, RetryCondition, OutlierDetection, ConnectionLimits } from "./model/resilience";
+export type { AccessRule, AccessAction, HeaderMatch, HttpMethod } from "./model/access";
+export type { IdentityProps, ScopeProps, RoleProps, UserProps, ServiceIdentityProps } from "./model/identity";
+export type { IngressProps, ListenerProps, RouteProps } from "./model/ingress";
+export type { TelemetryProps, TracingProps } from "./model/telemetry";
+export type { Duration } from "./model/duration";
+export { DEFAULT_IMAGES, type ImageSet } from "./model/images";
+export type { MeshSpec, ServiceSpec, UpstreamSpec, AccessSpec, IngressSpec } from "./model/spec";
+export { MeshValidationError, MeshInvariantError, type MeshIssue } from "./errors";
+export { validate, RULES } from "./validate";
+export { compile, PLAN_VERSION } from "./compile";
+export { deriveSecret } from "./compile/secrets";
+export { percentages } from "./compile/consul/splitter";
+export { JWT_PROVIDER_NAME, TEST_CLIENT_ID, SCOPE_CLAIM_PREFIX, ROLE_CLAIM_PREFIX } from "./compile/keycloak/claims";
+export type * from "./plan";
