@@ -1,0 +1,111 @@
+import { compile, type ConfigEntry, type MeshPlan } from "../../sdk";
+import shop from "../../examples/shop";
+import { expectGolden } from "./golden";
+
+const plan: MeshPlan = compile(shop);
+const entry = (kind: ConfigEntry["Kind"], name: string) => plan.consul.configEntries.find((e) => e.Kind === kind && e.Name === name);
+
+describe("the shop example compiles to the reference plan", () => {
+  it("matches the golden plan byte for byte", () => {
+    expectGolden("plans/shop", plan);
+  });
+
+  it("is versioned plain data", () => {
+    expect(plan.version).toBe(1);
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(plan.network.name).toBe("shop-net");
+  });
+
+  it("runs payment-service as three instances, the third a backup", () => {
+    const payment = plan.services.find((s) => s.name === "payment-service");
+    expect(payment?.instances.map((i) => [i.id, i.subset])).toEqual([
+      ["payment-service-1", "primary"],
+      ["payment-service-2", "primary"],
+      ["payment-service-3", "backup"],
+    ]);
+    expect(entry("service-resolver", "payment-service")).toMatchObject({
+      DefaultSubset: "primary",
+      Failover: { primary: { ServiceSubset: "backup" } },
+    });
+  });
+
+  it("gives user-service a local listener for payment-service chosen automatically", () => {
+    const user = plan.services.find((s) => s.name === "user-service");
+    expect(user?.upstreams).toEqual([{ service: "payment-service", localPort: 9001 }]);
+    const app = plan.containers.find((c) => c.name === "user-service-1-app");
+    expect(app?.env["UPSTREAMS"]).toBe("payment-service=127.0.0.1:9001");
+    expect(app?.networkMode).toEqual({ container: "user-service-1" });
+  });
+
+  it("retries, times out and ejects failing payment instances", () => {
+    expect(entry("service-router", "payment-service")).toMatchObject({
+      Routes: [{ Destination: { NumRetries: 2, RetryOn: ["5xx", "connect-failure"], RequestTimeout: "2s" } }],
+    });
+    expect(entry("service-defaults", "user-service")).toMatchObject({
+      UpstreamConfig: { Overrides: [{ Name: "payment-service", PassiveHealthCheck: { MaxFailures: 3, Interval: "5s", BaseEjectionTime: "30s", MaxEjectionPercent: 50 } }] },
+    });
+  });
+
+  it("denies by default and lets user-service POST /pay only with a payments:write token", () => {
+    expect(entry("service-intentions", "*")).toEqual({ Kind: "service-intentions", Name: "*", Sources: [{ Name: "*", Action: "deny" }] });
+    expect(entry("service-intentions", "payment-service")).toMatchObject({
+      Sources: [{ Name: "user-service", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: ["POST"] }, JWT: { Providers: [{ Name: "keycloak", VerifyClaims: [{ Path: ["meshwright", "scopes", "payments:write"], Value: "true" }] }] } }] }],
+    });
+    expect(entry("jwt-provider", "keycloak")).toMatchObject({
+      Issuer: "http://keycloak:8080/realms/shop",
+      JSONWebKeySet: { Remote: { URI: "http://keycloak:8080/realms/shop/protocol/openid-connect/certs" } },
+    });
+  });
+
+  it("makes user-service a confidential client holding payments:write", () => {
+    const realm = plan.keycloak?.realm as { clients: Record<string, unknown>[] };
+    expect(realm.clients.find((c) => c["clientId"] === "user-service")).toMatchObject({
+      publicClient: false,
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: false,
+      defaultClientScopes: ["payments:write"],
+    });
+    expect(plan.keycloak?.clients.find((c) => c.clientId === "user-service")?.secret).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("fronts user-service with an ingress gateway and scrapes every sidecar", () => {
+    expect(entry("ingress-gateway", "web")).toEqual({
+      Kind: "ingress-gateway",
+      Name: "web",
+      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"] }] }],
+    });
+    expect(entry("service-intentions", "user-service")).toMatchObject({ Sources: [{ Name: "web", Action: "allow" }] });
+    expect(entry("proxy-defaults", "global")).toMatchObject({ Config: { envoy_prometheus_bind_addr: "0.0.0.0:20200" } });
+    expect(plan.prometheus?.config).toMatchObject({ scrape_configs: expect.arrayContaining([expect.objectContaining({ job_name: "envoy", consul_sd_configs: [{ server: "consul:8500", datacenter: "dc1" }] })]) });
+  });
+
+  it("lists containers dependencies first, with unique DNS-safe names", () => {
+    const names = plan.containers.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    names.forEach((n) => expect(n).toMatch(/^[a-z][a-z0-9-]*$/));
+    plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeLessThan(i)));
+    expect(names[0]).toBe("consul");
+  });
+
+  it("shares each instance's network namespace with its node container", () => {
+    for (const c of plan.containers.filter((x) => x.role === "app" || x.role === "sidecar")) {
+      expect(c.networkMode?.container).toBe(c.instance);
+      expect(c.networkAliases).toEqual([]);
+    }
+    const sidecar = plan.containers.find((c) => c.name === "payment-service-2-sidecar");
+    expect(sidecar?.command).toEqual(["-sidecar-for", "payment-service-2", "-admin-bind", "127.0.0.1:19000", "-ignore-envoy-compatibility"]);
+  });
+
+  it("marks every secret value by JSON Pointer", () => {
+    const resolvePointer = (pointer: string): unknown =>
+      pointer.split("/").slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown>)[k.replace(/~1/g, "/").replace(/~0/g, "~")], plan);
+    expect(plan.secrets.length).toBeGreaterThan(0);
+    for (const pointer of plan.secrets) expect(typeof resolvePointer(pointer)).toBe("string");
+    const secret = plan.keycloak?.clients[0]?.secret ?? "missing";
+    const json = JSON.stringify(plan);
+    // every place the client secret appears is covered by a pointer (realm file, env, plan)
+    const occurrences = json.split(secret).length - 1;
+    const covered = plan.secrets.filter((p) => String(resolvePointer(p)).includes(secret)).length;
+    expect(covered).toBe(occurrences);
+  });
+});
