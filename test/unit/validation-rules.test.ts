@@ -1,0 +1,234 @@
+import { compile, Mesh, MeshValidationError, validate, type MeshIssue, type MeshProps, type MeshSpec } from "../../sdk";
+
+/** A JavaScript caller (or a cast) can pass what the types forbid; validation must still catch it. */
+const untyped = <T>(value: unknown): T => value as T;
+
+function issuesOf(declare: (mesh: Mesh) => void, props: MeshProps = {}): MeshIssue[] {
+  const mesh = new Mesh("shop", props);
+  declare(mesh);
+  return validate(mesh);
+}
+
+const identity = { realm: "shop", scopes: ["payments:write"], roles: ["admin"] };
+
+interface RuleCase {
+  rule: string;
+  declare: (mesh: Mesh) => void;
+  props?: MeshProps;
+  path: string;
+  message: string;
+}
+
+const cases: RuleCase[] = [
+  {
+    rule: "an upstream must be a declared service",
+    declare: (m) => void m.service("user-service", { upstreams: ["payment-servce"] }),
+    path: "services.user-service.upstreams[0]",
+    message: 'unknown upstream "payment-servce"',
+  },
+  {
+    rule: "service names are unique",
+    declare: (m) => { m.service("api"); m.service("api"); },
+    path: "services.api",
+    message: 'duplicate name "api"',
+  },
+  {
+    rule: "service names are DNS-safe",
+    declare: (m) => void m.service("Payment_Service"),
+    path: "services.Payment_Service",
+    message: 'service name "Payment_Service" is not DNS-safe',
+  },
+  {
+    rule: "platform container names are reserved",
+    declare: (m) => void m.service("consul"),
+    path: "services.consul",
+    message: '"consul" is reserved',
+  },
+  {
+    rule: "an upstream's local port does not clash with the service port",
+    declare: (m) => { const p = m.service("payment-service"); m.service("user-service", { port: 9000, upstreams: [{ service: p, localPort: 9000 }] }); },
+    path: "services.user-service.upstreams[0].localPort",
+    message: "local port 9000 for \"payment-service\" clashes with the service's own port",
+  },
+  {
+    rule: "the app port does not clash with the sidecar's ports",
+    declare: (m) => void m.service("payment-service", { port: 21000 }),
+    path: "services.payment-service.port",
+    message: "port 21000 clashes with the sidecar's public listener",
+  },
+  {
+    rule: "durations have a unit",
+    declare: (m) => void m.service("payment-service", { healthCheck: { kind: "http", interval: untyped("5") } }),
+    path: "services.payment-service.healthCheck.interval",
+    message: '"5" is not a duration',
+  },
+  {
+    rule: "a service has at least one instance",
+    declare: (m) => void m.service("payment-service", { instances: 0 }),
+    path: "services.payment-service.instances",
+    message: "service has zero instances",
+  },
+  {
+    rule: "hash policies need ring_hash or maglev",
+    declare: (m) => void m.service("payment-service", { loadBalancing: untyped({ policy: "round_robin", hashPolicies: [{ sourceIp: true }] }) }),
+    path: "services.payment-service.loadBalancing.hashPolicies[0]",
+    message: 'hash policies need a hashing load balancer, but policy is "round_robin"',
+  },
+  {
+    rule: "ring_hash needs hash policies",
+    declare: (m) => void m.service("payment-service", { loadBalancing: { policy: "ring_hash", hashPolicies: [] } }),
+    path: "services.payment-service.loadBalancing.hashPolicies",
+    message: '"ring_hash" without hash policies',
+  },
+  {
+    rule: "hash policies need an L7 protocol",
+    declare: (m) => void m.service("db", { protocol: "tcp", loadBalancing: { policy: "maglev", hashPolicies: [{ sourceIp: true }] } }),
+    path: "services.db.loadBalancing.hashPolicies",
+    message: "hash policies need an L7 protocol, but db is tcp",
+  },
+  {
+    rule: "split weights do not sum to zero",
+    declare: (m) => void m.service("payment-service", { instances: [{ subset: "v1" }, { subset: "v2" }], loadBalancing: { policy: "weighted", splits: [{ subset: "v1", weight: 0 }, { subset: "v2", weight: 0 }] } }),
+    path: "services.payment-service.loadBalancing.splits",
+    message: "split weights sum to zero",
+  },
+  {
+    rule: "splits name existing subsets",
+    declare: (m) => void m.service("payment-service", { instances: [{ subset: "v1" }], loadBalancing: { policy: "weighted", splits: [{ subset: "v1", weight: 1 }, { subset: "v3", weight: 1 }] } }),
+    path: "services.payment-service.loadBalancing.splits[1].subset",
+    message: 'no instance of payment-service is in subset "v3"',
+  },
+  {
+    rule: "callers agree on a service's load balancing",
+    declare: (m) => { const p = m.service("payment-service", { loadBalancing: { policy: "random" } }); m.service("user-service", { upstreams: [{ service: p, loadBalancing: { policy: "round_robin" } }] }); },
+    path: "services.user-service.upstreams[0].loadBalancing",
+    message: "load balancing for payment-service conflicts with the one set by payment-service itself",
+  },
+  {
+    rule: "retries need an L7 protocol",
+    declare: (m) => void m.service("db", { protocol: "tcp", resilience: { retries: { attempts: 3 } } }),
+    path: "services.db.resilience.retries",
+    message: "retries need an L7 protocol, but the service is tcp",
+  },
+  {
+    rule: "L7 access rules need an L7 protocol",
+    declare: (m) => { const db = m.service("db", { protocol: "tcp" }); const api = m.service("api"); db.allow(api, { paths: ["/admin"] }); },
+    path: "services.db.access[0].rule",
+    message: "L7 rule (paths, methods, headers or JWT) on tcp service db",
+  },
+  {
+    rule: "a failover subset has instances",
+    declare: (m) => void m.service("payment-service", { instances: 2, failover: { subset: "backup" } }),
+    path: "services.payment-service.failover.subset",
+    message: 'failover subset "backup" has no instance',
+  },
+  {
+    rule: "a failover service exists",
+    declare: (m) => void m.service("payment-service", { failover: { service: "payment-dr" } }),
+    path: "services.payment-service.failover.service",
+    message: 'failover service "payment-dr" does not exist',
+  },
+  {
+    rule: "a required scope is defined",
+    props: { identity },
+    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u, { scopes: ["payments:refund"] }); },
+    path: "services.payment-service.access[0].rule.scopes[0]",
+    message: 'scope "payments:refund" is required but never defined',
+  },
+  {
+    rule: "a required role is defined",
+    props: { identity },
+    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u, { roles: ["auditor"] }); },
+    path: "services.payment-service.access[0].rule.roles[0]",
+    message: 'role "auditor" is required but never defined',
+  },
+  {
+    rule: "a granted scope is defined",
+    props: { identity },
+    declare: (m) => void m.service("user-service", { identity: { scopes: ["orders:read"] } }),
+    path: "services.user-service.identity.scopes[0]",
+    message: 'scope "orders:read" is granted but never defined',
+  },
+  {
+    rule: "a JWT rule needs the mesh identity",
+    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u, { scopes: ["payments:write"] }); },
+    path: "services.payment-service.access[0].rule",
+    message: "rule requires a JWT but the mesh has no identity",
+  },
+  {
+    rule: "an intention names a known service",
+    declare: (m) => void m.service("payment-service").allow("billing"),
+    path: "services.payment-service.access[0].caller",
+    message: 'intention names unknown service "billing"',
+  },
+  {
+    rule: "the JWT issuer matches Keycloak's hostname",
+    props: { identity: { realm: "shop", issuer: "http://localhost:8080/realms/shop" } },
+    declare: () => undefined,
+    path: "identity.issuer",
+    message: 'issuer "http://localhost:8080/realms/shop" cannot match tokens from Keycloak, which issues "http://keycloak:8080/realms/shop"',
+  },
+  {
+    rule: "Keycloak's URL is reachable from sidecars",
+    props: { identity: { realm: "shop", url: "http://auth.example.com" } },
+    declare: () => undefined,
+    path: "identity.url",
+    message: "cannot be reached from the sidecars",
+  },
+  {
+    rule: "an ingress routes to a known service",
+    declare: (m) => void m.ingress("web", { listeners: [{ port: 8080, routes: [{ service: "storefront" }] }] }),
+    path: "ingresses.web.listeners[0].routes[0].service",
+    message: 'route to unknown service "storefront"',
+  },
+  {
+    rule: "choiceCount only applies to least_request",
+    declare: (m) => void m.service("payment-service", { loadBalancing: untyped({ policy: "random", choiceCount: 3 }) }),
+    path: "services.payment-service.loadBalancing.choiceCount",
+    message: 'choiceCount only applies to least_request, but policy is "random"',
+  },
+  {
+    rule: "unknown props are reported (typos)",
+    declare: (m) => void m.service("payment-service", untyped({ instance: 3 })),
+    path: "services.payment-service",
+    message: 'Unrecognized key: "instance"',
+  },
+  {
+    rule: "a caller is allowed outright or by rules, not both",
+    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u); p.allow(u, { paths: ["/pay"] }); },
+    path: "services.payment-service.access[1]",
+    message: "user-service is already allowed outright, so this rule has no effect",
+  },
+];
+
+describe("validation rules: each reports its path, what is wrong and a hint", () => {
+  it.each(cases.map((c) => [c.rule, c] as const))("%s", (_rule, c) => {
+    const issues = issuesOf(c.declare, c.props);
+    expect(issues).toContainEqual(expect.objectContaining({ path: c.path, message: expect.stringContaining(c.message) }));
+    for (const issue of issues) expect(issue.hint.length).toBeGreaterThan(10);
+  });
+
+  it("covers at least 15 distinct rules", () => {
+    expect(new Set(cases.map((c) => c.rule)).size).toBeGreaterThanOrEqual(15);
+  });
+
+  it("accepts the valid building blocks the rules are made of", () => {
+    expect(issuesOf((m) => { const p = m.service("payment-service"); const u = m.service("user-service", { upstreams: [p] }); p.allow(u, { paths: ["/pay"], scopes: ["payments:write"], roles: ["admin"] }); }, { identity })).toEqual([]);
+  });
+});
+
+describe("compile refuses an invalid mesh with one MeshValidationError", () => {
+  it("throws MeshValidationError whose message lists the issue with path and hint", () => {
+    const mesh = new Mesh("shop");
+    mesh.service("user-service", { upstreams: ["ghost"] });
+    expect(() => compile(mesh)).toThrow(MeshValidationError);
+    expect(() => compile(mesh)).toThrow(
+      'mesh is invalid (1 issue):\n  - services.user-service.upstreams[0]: unknown upstream "ghost" (hint: declare it with mesh.service("ghost", {...}) or fix the name (known: user-service))',
+    );
+  });
+
+  it("never throws for malformed plain data, only reports", () => {
+    expect(validate(untyped<MeshSpec>({ name: 3, services: "x" }))).toEqual(expect.arrayContaining([expect.objectContaining({ path: "name" })]));
+    expect(validate(untyped<MeshSpec>(null)).length).toBeGreaterThan(0);
+  });
+});
