@@ -6,7 +6,7 @@ export interface ImageSet {
   readonly sidecar: string;
   /** Keycloak started with `start --optimized --import-realm`. @default "meshwright/keycloak:26.7.3" */
   readonly keycloak: string;
-  /** Prometheus; ENTRYPOINT `["prometheus"]`. @default "meshwright/prometheus:2.42.0" */
+  /** Prometheus; ENTRYPOINT `["prometheus"]`. @default "meshwright/prometheus:3.5.1" */
   readonly prometheus: string;
   /** The test workload app; ENTRYPOINT `["workload"]`. @default "meshwright/workload:0.1.0" */
   readonly workload: string;
@@ -19,7 +19,7 @@ export const DEFAULT_IMAGES: ImageSet = {
   consul: "meshwright/consul:1.16.6",
   sidecar: "meshwright/sidecar:1.16.6-envoy1.36.4",
   keycloak: "meshwright/keycloak:26.7.3",
-  prometheus: "meshwright/prometheus:2.42.0",
+  prometheus: "meshwright/prometheus:3.5.1",
   workload: "meshwright/workload:0.1.0",
   zipkin: "meshwright/zipkin:3",
 };

@@ -68,7 +68,7 @@ const instance = z.strictObject({
 const healthCheck = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("http"), path: z.string().optional(), interval: duration.optional(), timeout: duration.optional() }),
   z.strictObject({ kind: z.literal("tcp"), interval: duration.optional(), timeout: duration.optional() }),
-]);
+], { error: 'healthCheck must be { kind: "http", path?, interval?, timeout? } or { kind: "tcp", interval?, timeout? }' });
 
 const accessRule = z.strictObject({
   paths: z.array(z.string()).optional(),
@@ -97,7 +97,7 @@ export const serviceSchema = z.strictObject({
   name: z.string(),
   port: port.optional(),
   protocol: z.enum(["http", "grpc", "tcp"]).optional(),
-  instances: z.union([z.number().int().min(0).max(1000), z.array(instance)]).optional(),
+  instances: z.union([z.number().int().min(0).max(1000), z.array(instance)], { error: "instances must be a whole number (0-1000) or a list of instance props" }).optional(),
   healthCheck: healthCheck.optional(),
   upstreams: z
     .array(
@@ -133,7 +133,7 @@ export const ingressSchema = z.strictObject({
   ),
 });
 
-const named = z.union([z.string(), z.strictObject({ name: z.string(), description: z.string().optional() })]);
+const named = z.union([z.string(), z.strictObject({ name: z.string(), description: z.string().optional() })], { error: "expected a name or { name, description }" });
 
 /** Shape of the mesh-wide settings (services and ingresses are checked one by one). */
 export const meshSchema = z.strictObject({
