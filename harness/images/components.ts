@@ -11,10 +11,10 @@ export const COMPONENTS = {
   envoy: "1.36.4",
   /** Keycloak Quarkus distribution from Maven Central. */
   keycloak: "26.7.3",
-  /** Debian bookworm's `prometheus` package (upstream version). */
-  prometheus: "2.42.0",
-  /** Debian bookworm's full package version of `prometheus`. */
-  prometheusDeb: "2.42.0+ds-5+deb12u1",
+  /** Prometheus 3.5 LTS, built from the Go module proxy (Debian's build lacks Consul discovery). */
+  prometheus: "3.5.1",
+  /** The Go module version of that release (Prometheus tags its Go module v0.3XX). */
+  prometheusModule: "v0.305.1",
   /** The JDK Keycloak runs on, copied from the machine. */
   jdkHome: "/usr/lib/jvm/temurin-25-jdk-amd64",
   /** The test workload's own version (bump when its API changes). */

@@ -1,4 +1,4 @@
-import { COMPONENTS, IMAGE_TAGS, type ImageName } from "../components";
+import { IMAGE_TAGS, type ImageName } from "../components";
 import { dockerfileText, freshContext } from "../context-dir";
 import { buildImage } from "../docker";
 import type { ImageRecipe, StepContext } from "../recipe";
@@ -22,7 +22,7 @@ export function dockerRecipe(spec: DockerRecipeSpec): ImageRecipe {
     version: spec.version,
     needs: spec.needs ?? ["base"],
     async fingerprintInputs() {
-      return [JSON.stringify(COMPONENTS), dockerfileText(spec.name), ...(spec.inputs?.() ?? [])];
+      return [spec.version, dockerfileText(spec.name), ...(spec.inputs?.() ?? [])];
     },
     async build(ctx, fingerprint) {
       const dir = freshContext(spec.name);

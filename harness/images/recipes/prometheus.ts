@@ -1,16 +1,14 @@
-import { cpSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { prometheusRoot } from "../artifacts/prometheus-deb";
+import { prometheusBinary } from "../artifacts/prometheus-binary";
 import { COMPONENTS } from "../components";
 import { dockerRecipe } from "./docker-recipe";
 
-/** `meshwright/prometheus`: the server from Debian's package. */
+/** `meshwright/prometheus`: Prometheus built from the Go module proxy, with Consul discovery. */
 export const prometheus = dockerRecipe({
   name: "prometheus",
-  version: `prometheus ${COMPONENTS.prometheusDeb}`,
+  version: `prometheus ${COMPONENTS.prometheus}`,
   async stage(dir, ctx) {
-    const root = await prometheusRoot(ctx);
-    cpSync(join(root, "usr", "bin", "prometheus"), join(dir, "prometheus"));
-    cpSync(join(root, "usr", "bin", "promtool"), join(dir, "promtool"));
+    copyFileSync(await prometheusBinary(ctx), join(dir, "prometheus"));
   },
 });

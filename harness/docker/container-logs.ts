@@ -1,0 +1,22 @@
+import { getContainerRuntimeClient } from "testcontainers";
+
+/**
+ * Every log line a container has written so far (stdout and stderr), without following,
+ * so nothing is left open. Docker multiplexes the two streams in 8-byte-framed chunks.
+ */
+export async function containerLogs(containerId: string): Promise<string[]> {
+  const client = await getContainerRuntimeClient();
+  const raw = (await client.container.getById(containerId).logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
+  return demux(raw).split("\n");
+}
+
+function demux(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    const size = buf.readUInt32BE(at + 4);
+    parts.push(buf.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
