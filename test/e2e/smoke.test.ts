@@ -36,10 +36,42 @@ const realm = {
   ],
 };
 
+/**
+ * Enough configuration to make Consul 1.16 send Envoy every kind of xDS the mesh relies on:
+ * L7 routes with retries, a hashing load balancer, RBAC with path rules, and JWT checks
+ * against Keycloak's JWKS. What Envoy 1.36 makes of it is in harness/images/README.md.
+ */
 const configEntries = [
-  // envoy_prometheus_bind_addr is read at sidecar bootstrap: bootstrapped entries exist before any sidecar starts.
-  { Kind: "proxy-defaults", Name: "global", Config: { protocol: "http", envoy_prometheus_bind_addr: "0.0.0.0:20200" } },
-  { Kind: "service-intentions", Name: "payment-service", Sources: [{ Name: "user-service", Action: "allow" }] },
+  { Kind: "proxy-defaults", Name: "global", Config: { protocol: "http" } },
+  { Kind: "service-resolver", Name: "payment-service", LoadBalancer: { Policy: "ring_hash", HashPolicies: [{ SourceIP: true }] } },
+  {
+    Kind: "service-router",
+    Name: "payment-service",
+    Routes: [{ Match: { HTTP: { PathPrefix: "/pay" } }, Destination: { NumRetries: 2, RetryOnStatusCodes: [503], RequestTimeout: "5s" } }],
+  },
+  {
+    Kind: "jwt-provider",
+    Name: "keycloak",
+    Issuer: `http://keycloak:8080/realms/${REALM}`,
+    // STRICT_DNS: Consul would otherwise make a static cluster of the host name, which Envoy rejects.
+    JSONWebKeySet: { Remote: { URI: `http://keycloak:8080/realms/${REALM}/protocol/openid-connect/certs`, FetchAsynchronously: true, JWKSCluster: { DiscoveryType: "STRICT_DNS", ConnectTimeout: "5s" } } },
+  },
+  {
+    Kind: "service-intentions",
+    Name: "payment-service",
+    Sources: [
+      {
+        Name: "user-service",
+        Permissions: [
+          {
+            Action: "allow",
+            HTTP: { PathPrefix: "/pay", Methods: ["GET", "POST"] },
+            JWT: { Providers: [{ Name: "keycloak", VerifyClaims: [{ Path: ["scope"], Value: "payments:write" }] }] },
+          },
+        ],
+      },
+    ],
+  },
 ];
 
 const prometheusConfig = {
@@ -106,9 +138,10 @@ describe("foundation smoke test on real containers", () => {
   });
 
   it("carries user-service's call to payment-service through both sidecars over mTLS", async () => {
+    const { access_token: token } = await keycloak.clientCredentialsToken(REALM, CLIENT.id, CLIENT.secret);
     const res = await eventually(
       async () => {
-        const r = await user.call("payment-service", "/pay");
+        const r = await user.call("payment-service", "/pay", { headers: { authorization: `Bearer ${token}` } });
         if (r.status !== 200) throw new Error(`call returned ${r.status}: ${r.body}`);
         return JSON.parse(r.body) as { response: { service: string; instance: string; headers: Record<string, unknown> } };
       },
@@ -125,6 +158,24 @@ describe("foundation smoke test on real containers", () => {
     expect(direct.exitCode).toBe(7); // connection refused: the app listens on loopback only
     const plaintext = await user.app.get("http://payment-service-1:21000/pay", { timeoutMs: 3000 });
     expect(plaintext.status).toBeUndefined(); // the sidecar speaks only mTLS: no HTTP answer
+  });
+
+  it("enforces the L7 intention: the right path with a valid token from Keycloak, nothing else", async () => {
+    const { access_token: token } = await keycloak.clientCredentialsToken(REALM, CLIENT.id, CLIENT.secret);
+    const bearer = { authorization: `Bearer ${token}` };
+    const withToken = await eventually(
+      async () => {
+        const r = await user.call("payment-service", "/pay", { headers: bearer });
+        if (r.status !== 200) throw new Error(`with a valid token: ${r.status} ${r.body}`);
+        return r;
+      },
+      { what: "Envoy to fetch Keycloak's JWKS and accept its token" },
+    );
+    expect(withToken.status).toBe(200);
+    expect((await user.call("payment-service", "/pay")).status).toBe(403);
+    expect((await user.call("payment-service", "/pay", { headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } })).status).toBe(403);
+    expect((await user.call("payment-service", "/admin/state", { headers: bearer })).status).toBe(403);
+    expect((await user.call("payment-service", "/pay", { headers: bearer, method: "DELETE" })).status).toBe(403);
   });
 
   it("denies a caller without an intention (default deny)", async () => {
@@ -170,8 +221,11 @@ describe("foundation smoke test on real containers", () => {
     expect(series[0]!.value[1]).toBe("1");
   });
 
-  it("took every piece of configuration Consul 1.16 sent to Envoy 1.36", async () => {
+  it("took every piece of configuration Consul 1.16 sent to Envoy", async () => {
     expect(await payment.sidecar.rejectedConfig()).toEqual([]);
     expect(await user.sidecar.rejectedConfig()).toEqual([]);
+    // Not a failure, but the list to watch when moving Envoy forward.
+    const deprecated = new Set([...(await payment.sidecar.deprecatedFields()), ...(await user.sidecar.deprecatedFields())]);
+    if (deprecated.size) console.info(`Envoy warns of deprecated fields Consul 1.16 sends:\n  ${[...deprecated].sort().join("\n  ")}`);
   });
 });
