@@ -1,0 +1,120 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Config is the whole runtime configuration. It comes from env vars so one
+// image serves every service in a mesh; flags of the same meaning override
+// them for local runs.
+type Config struct {
+	ServiceName string
+	InstanceID  string
+	Version     string
+	ListenAddr  string
+	Upstreams   map[string]string // upstream name -> sidecar local listener host:port
+	MetricsPath string
+}
+
+// UpstreamNames returns the configured names sorted, so error messages and
+// logs are stable.
+func (c Config) UpstreamNames() []string {
+	names := make([]string, 0, len(c.Upstreams))
+	for n := range c.Upstreams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// loadConfig reads env via getenv, then lets flags in args override it.
+// It returns flag.ErrHelp for -h/--help so the caller prints usage.
+func loadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("workload", flag.ContinueOnError)
+	// We print our own usage text; keep the flag package quiet.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+
+	defHost, err := os.Hostname()
+	if err != nil || defHost == "" {
+		defHost = "unknown"
+	}
+	service := fs.String("service-name", getenv("SERVICE_NAME"), "")
+	instance := fs.String("instance-id", envOr(getenv, "INSTANCE_ID", defHost), "")
+	version := fs.String("version", envOr(getenv, "VERSION", "v1"), "")
+	listen := fs.String("listen-addr", envOr(getenv, "LISTEN_ADDR", "127.0.0.1:8080"), "")
+	upstreams := fs.String("upstreams", getenv("UPSTREAMS"), "")
+	metricsPath := fs.String("metrics-path", envOr(getenv, "METRICS_PATH", "/metrics"), "")
+
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg := Config{
+		ServiceName: strings.TrimSpace(*service),
+		InstanceID:  strings.TrimSpace(*instance),
+		Version:     strings.TrimSpace(*version),
+		ListenAddr:  strings.TrimSpace(*listen),
+		MetricsPath: strings.TrimSpace(*metricsPath),
+	}
+	if cfg.ServiceName == "" {
+		return Config{}, fmt.Errorf("SERVICE_NAME (or --service-name) is required")
+	}
+	if _, _, err := net.SplitHostPort(cfg.ListenAddr); err != nil {
+		return Config{}, fmt.Errorf("LISTEN_ADDR %q: %v", cfg.ListenAddr, err)
+	}
+	if !strings.HasPrefix(cfg.MetricsPath, "/") || isReservedPath(cfg.MetricsPath) {
+		return Config{}, fmt.Errorf("METRICS_PATH %q must start with / and not clash with /health, /admin/ or /call/", cfg.MetricsPath)
+	}
+	if cfg.Upstreams, err = parseUpstreams(*upstreams); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// parseUpstreams parses "name=host:port,name2=host:port". Strict, because a
+// typo here would otherwise surface much later as a confusing 404 or 502.
+func parseUpstreams(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, addr, ok := strings.Cut(item, "=")
+		name, addr = strings.TrimSpace(name), strings.TrimSpace(addr)
+		if !ok || name == "" || strings.Contains(name, "/") {
+			return nil, fmt.Errorf("UPSTREAMS entry %q: want name=host:port", item)
+		}
+		if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+			return nil, fmt.Errorf("UPSTREAMS entry %q: address %q is not host:port", item, addr)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("UPSTREAMS: upstream %q listed twice", name)
+		}
+		out[name] = addr
+	}
+	return out, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := strings.TrimSpace(getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// isReservedPath reports whether the path belongs to a built-in endpoint
+// rather than the echo catch-all.
+func isReservedPath(p string) bool {
+	return p == "/health" || p == "/admin" || strings.HasPrefix(p, "/admin/") ||
+		p == "/call" || strings.HasPrefix(p, "/call/")
+}

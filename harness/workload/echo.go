@@ -1,0 +1,75 @@
+package main
+
+import (
+	"io"
+	"net/http"
+)
+
+// echoHeaders is the fixed set of request headers a mesh test cares about:
+// the mTLS identity Envoy adds, whether a token got through, and tracing.
+type echoHeaders struct {
+	XFCC          string       `json:"x-forwarded-client-cert"`
+	Authorization authPresence `json:"authorization"`
+	XRequestID    string       `json:"x-request-id"`
+	UserAgent     string       `json:"user-agent"`
+}
+
+// authPresence reports only presence: the token itself must never land in
+// test logs or snapshots.
+type authPresence struct {
+	Present bool `json:"present"`
+}
+
+type echoBody struct {
+	Service   string      `json:"service"`
+	Instance  string      `json:"instance"`
+	Version   string      `json:"version"`
+	Method    string      `json:"method"`
+	Path      string      `json:"path"`
+	Query     string      `json:"query,omitempty"`
+	Host      string      `json:"host"`
+	Headers   echoHeaders `json:"headers"`
+	BodyBytes int64       `json:"bodyBytes"`
+	Probe     string      `json:"probe,omitempty"`
+	Time      string      `json:"time"`
+}
+
+// handleEcho answers any non-reserved path with who-served-what, which is
+// what discovery, balancing and auth assertions read.
+func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
+	// Count (and drain) the body so /call/ tests can see it was forwarded.
+	n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
+	writeJSON(w, http.StatusOK, echoBody{
+		Service:  s.cfg.ServiceName,
+		Instance: s.cfg.InstanceID,
+		Version:  s.cfg.Version,
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		Query:    r.URL.RawQuery,
+		Host:     r.Host,
+		Headers: echoHeaders{
+			XFCC:          r.Header.Get("X-Forwarded-Client-Cert"),
+			Authorization: authPresence{Present: r.Header.Get("Authorization") != ""},
+			XRequestID:    r.Header.Get("X-Request-Id"),
+			UserAgent:     r.Header.Get("User-Agent"),
+		},
+		BodyBytes: n,
+		Probe:     r.Header.Get("X-Meshwright-Probe"),
+		Time:      nowRFC3339(),
+	})
+}
+
+// handleHealth is what Consul's HTTP check polls; admin can flip it to 503
+// to exercise failover without killing the process.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	if s.state.Get().Healthy {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+		"status": "unhealthy", "service": s.cfg.ServiceName, "instance": s.cfg.InstanceID,
+	})
+}

@@ -1,0 +1,3 @@
+module meshwright.local/workload
+
+go 1.22

@@ -1,0 +1,78 @@
+// Command workload is meshwright's test service: an HTTP app that runs behind
+// an Envoy sidecar and lets tests steer it per request (fault headers) or per
+// instance (admin state), plus a tiny curl-like client because the mesh
+// images ship no curl.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `workload - meshwright test service
+
+Usage:
+  workload [serve] [flags]                 run the HTTP service
+  workload get <url> [-H 'k: v']... [-X METHOD] [-d body] [--timeout-ms N] [-v]
+                                           HTTP client; body to stdout, "status: N" to stderr;
+                                           exit 0 on any HTTP response, 7 connection refused,
+                                           28 timeout, 2 bad usage, 1 other errors
+  workload ctl [--listen-addr A] <METHOD> <path> [json]
+                                           send a request to this instance's LISTEN_ADDR,
+                                           e.g. workload ctl PUT /admin/state '{"healthy":false}'
+  workload --help
+
+Serve flags (each overrides the env var of the same meaning):
+  --service-name  SERVICE_NAME  required
+  --instance-id   INSTANCE_ID   default: hostname
+  --version       VERSION       default: v1
+  --listen-addr   LISTEN_ADDR   default: 127.0.0.1:8080 (loopback: only the sidecar reaches it)
+  --upstreams     UPSTREAMS     name=host:port,name2=host:port (sidecar upstream listeners)
+  --metrics-path  METRICS_PATH  default: /metrics
+
+Endpoints: /health, /metrics, /admin/state, /admin/reset, /call/<upstream>/..., anything else echoes.
+Fault headers: x-fault-delay-ms, x-fault-status, x-fault-abort; x-upstream-* is forwarded as x-*.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without process globals, so tests can drive every subcommand.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "get":
+			return runGet(args[1:], stdout, stderr)
+		case "ctl":
+			return runCtl(args[1:], getenv, stdout, stderr)
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		case "serve":
+			args = args[1:]
+		}
+	}
+	cfg, err := loadConfig(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "workload: %v\n(run 'workload --help' for usage)\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := serve(ctx, cfg, stdout); err != nil {
+		fmt.Fprintf(stderr, "workload: %v\n", err)
+		return 1
+	}
+	return 0
+}

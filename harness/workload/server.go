@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// drainTimeout bounds graceful shutdown: long enough for normal in-flight
+// requests, short enough to stay under Docker's default 10 s stop timeout.
+const drainTimeout = 5 * time.Second
+
+// statusClientClosed is logged when the caller went away mid-delay
+// (nginx's convention), so such requests are visible in logs and metrics.
+const statusClientClosed = 499
+
+// Server is the whole app behind one listener.
+type Server struct {
+	cfg     Config
+	state   *StateStore
+	metrics *Metrics
+	log     *lineLogger
+	client  *http.Client // outgoing /call/ requests
+}
+
+func NewServer(cfg Config, logOut io.Writer) *Server {
+	s := &Server{cfg: cfg, state: NewStateStore(), log: &lineLogger{w: logOut}, client: newCallClient()}
+	s.metrics = NewMetrics(cfg.ServiceName, cfg.InstanceID, func() bool { return s.state.Get().Healthy })
+	return s
+}
+
+// ServeHTTP wraps routing with what every request gets: the instance header,
+// in-flight tracking, the request counter/histogram and one log line.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.metrics.inFlight.Add(1)
+	defer s.metrics.inFlight.Add(-1)
+
+	// Lets a test tell which instance answered even for fault or HEAD responses.
+	w.Header().Set("X-Meshwright-Instance", s.cfg.InstanceID)
+	sw := &statusWriter{ResponseWriter: w}
+	s.route(sw, r)
+
+	elapsed := time.Since(start)
+	code := strconv.Itoa(sw.status())
+	if sw.aborted {
+		code = "aborted"
+	}
+	s.metrics.ObserveRequest(r.Method, code, elapsed)
+	s.log.request(r.Method, r.URL.RequestURI(), sw.status(), sw.aborted, elapsed)
+}
+
+// route sends admin requests straight through (so a test can always repair an
+// instance) and everything else through the fault pipeline first.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p == "/admin" || strings.HasPrefix(p, "/admin/") {
+		s.handleAdmin(w, r)
+		return
+	}
+	faults, err := parseFaults(r.Header)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, s.errorBody(err.Error()))
+		return
+	}
+	var h http.HandlerFunc
+	applyState := false // errorRate/latencyMs never touch health or metrics
+	switch {
+	case p == "/health":
+		h = s.handleHealth
+	case p == s.cfg.MetricsPath:
+		h = s.handleMetrics
+	case p == "/call" || strings.HasPrefix(p, "/call/"):
+		h, applyState = s.handleCall, true
+	default:
+		h, applyState = s.handleEcho, true
+	}
+	if s.applyFaults(w, r, faults, applyState) {
+		h(w, r)
+	}
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		s.metrics.WriteText(w)
+	}
+}
+
+// errorBody names the instance in every error so a test reading a failure
+// through Envoy knows which replica produced it.
+func (s *Server) errorBody(msg string) map[string]any {
+	return map[string]any{"service": s.cfg.ServiceName, "instance": s.cfg.InstanceID, "error": msg}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// allowMethods answers 405 (with Allow) unless r uses one of methods.
+func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, map[string]any{
+		"error": fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(methods, " or ")),
+	})
+	return false
+}
+
+// statusWriter remembers the status for logs/metrics and whether the
+// connection was hijacked for an abort fault.
+type statusWriter struct {
+	http.ResponseWriter
+	code    int
+	aborted bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.aborted {
+		return 0
+	}
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.aborted = true
+	}
+	return c, rw, err
+}
+
+// Unwrap lets http.ResponseController reach Flush etc. on the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// lineLogger writes one JSON object per line to stdout; the mutex keeps
+// concurrent lines from interleaving.
+type lineLogger struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineLogger) line(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.w.Write(append(b, '\n'))
+}
+
+func (l *lineLogger) request(method, path string, status int, aborted bool, d time.Duration) {
+	l.line(struct {
+		Time    string  `json:"time"`
+		Method  string  `json:"method"`
+		Path    string  `json:"path"`
+		Status  int     `json:"status"`
+		Ms      float64 `json:"ms"`
+		Aborted bool    `json:"aborted,omitempty"`
+	}{nowRFC3339(), method, path, status, millis(d), aborted})
+}
+
+func (l *lineLogger) event(msg string) {
+	l.line(struct {
+		Time string `json:"time"`
+		Msg  string `json:"msg"`
+	}{nowRFC3339(), msg})
+}
+
+func nowRFC3339() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// millis rounds to microseconds: enough precision, short log lines.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// serve listens on cfg.ListenAddr until ctx is cancelled (SIGTERM/SIGINT).
+func serve(ctx context.Context, cfg Config, logOut io.Writer) error {
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	return serveListener(ctx, ln, NewServer(cfg, logOut))
+}
+
+// serveListener serves s on ln, then drains in-flight requests for up to
+// drainTimeout once ctx is done, so a rolling restart or failover test sees
+// in-flight calls finish instead of resets.
+func serveListener(ctx context.Context, ln net.Listener, s *Server) error {
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.log.line(struct {
+		Time      string            `json:"time"`
+		Msg       string            `json:"msg"`
+		Service   string            `json:"service"`
+		Instance  string            `json:"instance"`
+		Version   string            `json:"version"`
+		Listen    string            `json:"listen"`
+		Upstreams map[string]string `json:"upstreams"`
+	}{nowRFC3339(), "listening", s.cfg.ServiceName, s.cfg.InstanceID, s.cfg.Version, ln.Addr().String(), s.cfg.Upstreams})
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.event("shutting down; draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		s.log.event("drain timed out; closed remaining connections")
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.log.event("stopped")
+	return nil
+}
