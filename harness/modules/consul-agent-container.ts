@@ -28,8 +28,8 @@ export class ConsulAgentContainer extends SingleNetworkContainer {
       acl: { enabled: false, default_policy: "deny" },
       services: [] as object[],
     };
-    this.withName(nodeName)
-      .withNetworkAliases(nodeName)
+    // No fixed container name: two meshes (or two test runs) may have the same instances.
+    this.withNetworkAliases(nodeName)
       .withWaitStrategy(Wait.forLogMessage(/agent: Synced service/))
       .withStartupTimeout(60_000);
   }
