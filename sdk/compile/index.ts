@@ -62,7 +62,7 @@ function assemble(spec: MeshSpec): MeshPlan {
       subset: i.subset,
       version: i.version,
       meta: i.meta,
-      registration: registration(s, i),
+      registration: registration(mesh, s, i),
     })),
     upstreams: s.upstreams.map((u) => ({ service: u.service, localPort: u.localPort })),
     subsets: s.subsets,

@@ -7,12 +7,36 @@ export const ENVOY_METRICS_PORT = 20200;
 export const ZIPKIN_PORT = 9411;
 
 /**
+ * The proxy settings Envoy reads only when it bootstraps (metrics listener, the static Zipkin
+ * cluster). They belong in every proxy registration as well as in proxy-defaults.
+ */
+export function bootstrapProxyConfig(mesh: ResolvedMesh): Record<string, string> {
+  const config: Record<string, string> = {};
+  if (mesh.telemetry.metrics) config["envoy_prometheus_bind_addr"] = `0.0.0.0:${ENVOY_METRICS_PORT}`;
+  if (mesh.telemetry.samplePercent !== undefined) config["envoy_extra_static_clusters_json"] = JSON.stringify(zipkinCluster());
+  return config;
+}
+
+function zipkinCluster(): object {
+  return {
+    name: "zipkin",
+    type: "STRICT_DNS",
+    connect_timeout: "5s",
+    dns_lookup_family: "V4_ONLY",
+    lb_policy: "ROUND_ROBIN",
+    load_assignment: {
+      cluster_name: "zipkin",
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "zipkin", port_value: ZIPKIN_PORT, protocol: "TCP" } } } }] }],
+    },
+  };
+}
+
+/**
  * Mesh-wide proxy settings: metrics listener, access logs and Zipkin tracing (listener-level
  * tracing config plus a static `zipkin` cluster, as Consul documents for Envoy tracing).
  */
 export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
-  const config: Record<string, string> = {};
-  if (mesh.telemetry.metrics) config["envoy_prometheus_bind_addr"] = `0.0.0.0:${ENVOY_METRICS_PORT}`;
+  const config = bootstrapProxyConfig(mesh);
   if (mesh.telemetry.samplePercent !== undefined) {
     config["envoy_listener_tracing_json"] = JSON.stringify({
       "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing",
@@ -26,17 +50,6 @@ export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
           collector_endpoint_version: "HTTP_JSON",
           shared_span_context: false,
         },
-      },
-    });
-    config["envoy_extra_static_clusters_json"] = JSON.stringify({
-      name: "zipkin",
-      type: "STRICT_DNS",
-      connect_timeout: "5s",
-      dns_lookup_family: "V4_ONLY",
-      lb_policy: "ROUND_ROBIN",
-      load_assignment: {
-        cluster_name: "zipkin",
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "zipkin", port_value: ZIPKIN_PORT, protocol: "TCP" } } } }] }],
       },
     });
   }

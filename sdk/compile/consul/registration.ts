@@ -1,5 +1,7 @@
 import type { ConsulAgentConfig } from "../../plan";
 import type { ResolvedInstance, ResolvedMesh, ResolvedService } from "../resolve";
+import { agentDefaults } from "./agent-defaults";
+import { bootstrapProxyConfig } from "./proxy-defaults";
 
 /** The sidecar's public (mTLS) listener port inside each instance. */
 export const SIDECAR_PORT = 21000;
@@ -14,7 +16,7 @@ export const EXPOSE_METRICS_PORT = 21501;
  * namespace; `expose` publishes the same path (and `/metrics`) through the sidecar for
  * callers outside the mesh.
  */
-export function registration(service: ResolvedService, instance: ResolvedInstance): Record<string, unknown> {
+export function registration(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): Record<string, unknown> {
   const hc = service.healthCheck;
   const check = hc.kind === "http"
     ? { id: `${instance.id}-health`, name: `${service.name} HTTP ${hc.path}`, http: `http://127.0.0.1:${service.port}${hc.path}`, method: "GET", interval: hc.interval, timeout: hc.timeout }
@@ -35,6 +37,10 @@ export function registration(service: ResolvedService, instance: ResolvedInstanc
       sidecar_service: {
         port: SIDECAR_PORT,
         proxy: {
+          // Envoy reads these only at bootstrap, from this registration: an agent that registers
+          // before it has joined a server has not merged proxy-defaults yet (seen: a sidecar
+          // without its metrics listener). proxy-defaults carries them too.
+          config: bootstrapProxyConfig(mesh),
           local_service_address: "127.0.0.1",
           local_service_port: service.port,
           upstreams: service.upstreams.map((u) => ({ destination_name: u.service, local_bind_address: "127.0.0.1", local_bind_port: u.localPort })),
@@ -48,16 +54,12 @@ export function registration(service: ResolvedService, instance: ResolvedInstanc
 /** Client agent config of an instance's node container, with its registration. */
 export function clientAgentConfig(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): ConsulAgentConfig {
   return {
-    datacenter: mesh.datacenter,
+    ...agentDefaults(mesh),
     node_name: instance.id,
-    data_dir: "/tmp/consul",
     server: false,
     retry_join: ["consul"],
-    bind_addr: '{{ GetInterfaceIP "eth0" }}',
     client_addr: "127.0.0.1",
-    ports: { grpc: 8502 },
-    log_level: "INFO",
     leave_on_terminate: true,
-    services: [registration(service, instance)],
+    services: [registration(mesh, service, instance)],
   };
 }

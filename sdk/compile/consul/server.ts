@@ -1,20 +1,17 @@
 import type { ConsulAgentConfig } from "../../plan";
 import type { ResolvedMesh } from "../resolve";
+import { agentDefaults } from "./agent-defaults";
 
-/** Consul server agent config: one server, Connect on, its built-in CA, no ACLs. */
+/** Consul server agent config: one server, Connect on, its built-in CA, default-deny intentions. */
 export function serverConfig(mesh: ResolvedMesh): ConsulAgentConfig {
   return {
-    datacenter: mesh.datacenter,
+    ...agentDefaults(mesh),
     node_name: "consul",
-    data_dir: "/tmp/consul",
     server: true,
     bootstrap_expect: 1,
-    bind_addr: '{{ GetInterfaceIP "eth0" }}',
     client_addr: "0.0.0.0",
-    ports: { grpc: 8502 },
     connect: { enabled: true },
     ui_config: { enabled: true },
-    log_level: "INFO",
     telemetry: { prometheus_retention_time: "60s", disable_hostname: true },
   };
 }

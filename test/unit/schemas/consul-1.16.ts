@@ -139,9 +139,10 @@ export const jwtProvider = z.strictObject({
     Remote: z.strictObject({
       URI: z.string().url(),
       RequestTimeoutMs: z.number().int().optional(),
-      CacheDuration: duration.optional(),
+      // CacheDuration exists in 1.16 but reaches Envoy in the wrong unit: the compiler must not emit it.
       FetchAsynchronously: z.boolean().optional(),
       RetryPolicy: z.strictObject({ NumRetries: z.number().int() }).optional(),
+      JWKSCluster: z.strictObject({ DiscoveryType: z.enum(["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"]), ConnectTimeout: duration.optional() }).optional(),
     }),
   }),
   Audiences: z.array(z.string()).optional(),
@@ -189,6 +190,8 @@ export const agentConfig = z.strictObject({
   ui_config: z.strictObject({ enabled: z.boolean() }).optional(),
   log_level: z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERR"]),
   leave_on_terminate: z.boolean().optional(),
+  disable_update_check: z.boolean().optional(),
+  acl: z.strictObject({ enabled: z.boolean(), default_policy: z.enum(["allow", "deny"]) }).optional(),
   telemetry: z.strictObject({ prometheus_retention_time: duration, disable_hostname: z.boolean() }).optional(),
   services: z.array(z.unknown()).optional(),
 });
@@ -216,6 +219,7 @@ export const serviceDefinition = z.strictObject({
     sidecar_service: z.strictObject({
       port: z.number().int(),
       proxy: z.strictObject({
+        config: z.record(z.string(), z.string()).optional(),
         local_service_address: z.string(),
         local_service_port: z.number().int(),
         upstreams: z.array(z.strictObject({ destination_name: z.string(), local_bind_address: z.string(), local_bind_port: z.number().int() })),
