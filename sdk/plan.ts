@@ -40,7 +40,10 @@ export interface ConsulPlan {
   readonly serverConfig: ConsulAgentConfig;
   /** HTTP API URL inside the network. */
   readonly url: string;
-  /** Config entries for `PUT /v1/config` (or `consul config write`), in apply order. */
+  /**
+   * Config entries in apply order. The server config already carries them as
+   * `config_entries.bootstrap`; this list is for inspection and `PUT /v1/config`.
+   */
   readonly configEntries: readonly ConfigEntry[];
 }
 

@@ -20,9 +20,12 @@ function health(test: string[], retries = 60, startPeriodMs = 1 * SECOND): NonNu
   return { test, intervalMs: 2 * SECOND, timeoutMs: 5 * SECOND, retries, startPeriodMs };
 }
 
-/** HTTP GET over bash's /dev/tcp: the Debian-based images ship bash but no curl. */
+/**
+ * HTTP GET over bash's /dev/tcp: the Debian-based images ship bash but no curl. HTTP/1.1,
+ * because Envoy's admin API answers HTTP/1.0 with 426 Upgrade Required.
+ */
 function httpProbe(port: number, path: string, expect: string): string[] {
-  return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -q '${expect}' <&3`];
+  return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '${expect}' <&3`];
 }
 
 function json(value: unknown): string {

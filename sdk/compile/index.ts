@@ -40,7 +40,11 @@ function assemble(spec: MeshSpec): MeshPlan {
   const identity = mesh.identity;
   const realm = identity ? realmImport(mesh, identity) : undefined;
   const clientSecrets = new Map((realm?.clients ?? []).flatMap((c) => (c.service && c.secret ? [[c.service, c.secret] as const] : [])));
-  const server = serverConfig(mesh);
+  const entries = configEntries(mesh);
+  // Consul's own declarative mechanism: the server writes these when it first gains
+  // leadership, before any agent or sidecar can ask for them, so realizers need no API calls
+  // and some settings Envoy reads only at bootstrap are there in time.
+  const server = { ...serverConfig(mesh), config_entries: { bootstrap: entries } };
   const prometheus = mesh.telemetry.metrics ? prometheusConfig(mesh) : undefined;
   const containerList = containers(mesh, {
     serverConfig: server,
@@ -84,7 +88,7 @@ function assemble(spec: MeshSpec): MeshPlan {
       server: { container: "consul", httpPort: 8500, grpcPort: 8502 },
       serverConfig: server,
       url: "http://consul:8500",
-      configEntries: configEntries(mesh),
+      configEntries: entries,
     },
     services,
     ingresses: mesh.ingresses.map((g) => ({ name: g.name, container: g.name, listeners: ingressGateway(g).hosts })),

@@ -191,6 +191,7 @@ export const agentConfig = z.strictObject({
   log_level: z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERR"]),
   leave_on_terminate: z.boolean().optional(),
   disable_update_check: z.boolean().optional(),
+  config_entries: z.strictObject({ bootstrap: z.array(z.record(z.string(), z.unknown())) }).optional(),
   acl: z.strictObject({ enabled: z.boolean(), default_policy: z.enum(["allow", "deny"]) }).optional(),
   telemetry: z.strictObject({ prometheus_retention_time: duration, disable_hostname: z.boolean() }).optional(),
   services: z.array(z.unknown()).optional(),

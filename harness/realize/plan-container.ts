@@ -1,0 +1,54 @@
+import { Wait, type StartedNetwork } from "testcontainers";
+import type { ContainerSpec } from "../../sdk";
+import { SingleNetworkContainer } from "../modules/single-network-container";
+
+/** Labels every container and network of one run carries, so leftovers can be found. */
+export const RUN_LABEL = "io.meshwright.run";
+
+/** Where one plan container runs in one harness run. */
+export interface RunContext {
+  /** Short id unique to this run; prefixes every Docker name. */
+  readonly runId: string;
+  readonly network: StartedNetwork;
+  /** How long a container may take to become healthy. */
+  readonly startupTimeoutMs: number;
+}
+
+/** The Docker container name of a plan container in a run (plan names stay network aliases). */
+export function dockerName(run: Pick<RunContext, "runId">, planName: string): string {
+  return `${run.runId}-${planName}`;
+}
+
+/**
+ * A plan container translated 1:1 into a testcontainers container: same image, entrypoint,
+ * command, env, files, aliases, restart policy and health check. It waits for the plan's own
+ * health check, so the realizer decides nothing the plan did not say.
+ */
+export class PlanContainer extends SingleNetworkContainer {
+  constructor(readonly spec: ContainerSpec, run: RunContext) {
+    super(spec.image);
+    this.withName(dockerName(run, spec.name))
+      .withLabels({ [RUN_LABEL]: run.runId, "io.meshwright.role": spec.role, "io.meshwright.name": spec.name })
+      .withCommand(spec.command)
+      .withEnvironment(spec.env)
+      .withStartupTimeout(run.startupTimeoutMs);
+    if (spec.entrypoint) this.withEntrypoint(spec.entrypoint);
+    if (spec.files.length) this.withCopyContentToContainer(spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })));
+    if (spec.networkMode) {
+      this.withNetworkMode(`container:${dockerName(run, spec.networkMode.container)}`);
+    } else {
+      this.withNetwork(run.network).withNetworkAliases(...spec.networkAliases);
+      if (spec.ports.length) this.withExposedPorts(...spec.ports.map((p) => p.container));
+    }
+    if (spec.healthCheck) {
+      const h = spec.healthCheck;
+      this.withHealthCheck({ test: h.test as ["CMD", ...string[]], interval: h.intervalMs, timeout: h.timeoutMs, retries: h.retries, startPeriod: h.startPeriodMs });
+      this.withWaitStrategy(Wait.forHealthCheck());
+    }
+  }
+
+  protected override async beforeContainerCreated(): Promise<void> {
+    await super.beforeContainerCreated();
+    this.hostConfig.RestartPolicy = { Name: this.spec.restartPolicy };
+  }
+}
