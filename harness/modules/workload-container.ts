@@ -36,6 +36,29 @@ export interface HttpFromInside {
   body: string;
 }
 
+/** Request options for {@link workloadGet}. */
+export interface HttpFromInsideOptions {
+  headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `workload get` (the workload image's curl-like client) inside a container, so the
+ * request starts in that container's network namespace.
+ */
+export async function workloadGet(container: Pick<StartedTestContainer, "exec">, url: string, opts: HttpFromInsideOptions = {}): Promise<HttpFromInside> {
+  const args = ["workload", "get", url];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  if (opts.method) args.push("-X", opts.method);
+  if (opts.body !== undefined) args.push("-d", opts.body);
+  if (opts.timeoutMs) args.push("--timeout-ms", String(opts.timeoutMs));
+  const r = await container.exec(args);
+  const status = /status: (\d+)/.exec(r.stderr)?.[1];
+  return { exitCode: r.exitCode, status: status ? Number(status) : undefined, body: r.stdout };
+}
+
 /** A running workload; `get` runs the workload's own HTTP client inside its namespace. */
 export class StartedWorkloadContainer extends AbstractStartedContainer {
   constructor(started: StartedTestContainer) {
@@ -43,14 +66,7 @@ export class StartedWorkloadContainer extends AbstractStartedContainer {
   }
 
   /** An HTTP request made from inside the instance's network namespace. */
-  async get(url: string, opts: { headers?: Record<string, string>; method?: string; body?: string; timeoutMs?: number } = {}): Promise<HttpFromInside> {
-    const args = ["workload", "get", url];
-    for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}: ${v}`);
-    if (opts.method) args.push("-X", opts.method);
-    if (opts.body !== undefined) args.push("-d", opts.body);
-    if (opts.timeoutMs) args.push("--timeout-ms", String(opts.timeoutMs));
-    const r = await this.exec(args);
-    const status = /status: (\d+)/.exec(r.stderr)?.[1];
-    return { exitCode: r.exitCode, status: status ? Number(status) : undefined, body: r.stdout };
+  get(url: string, opts: HttpFromInsideOptions = {}): Promise<HttpFromInside> {
+    return workloadGet(this, url, opts);
   }
 }

@@ -1,20 +1,8 @@
 import type { StartedNetwork, StartedTestContainer } from "testcontainers";
 import type { ContainerSpec, MeshPlan } from "../../sdk";
+import { workloadGet, type HttpFromInside as ExecHttpResult, type HttpFromInsideOptions as ExecHttpOptions } from "../modules/workload-container";
 
-/** What `workload get` printed and how it exited (curl-like codes: 7 refused, 28 timeout). */
-export interface ExecHttpResult {
-  exitCode: number;
-  status?: number;
-  body: string;
-}
-
-/** Request options for an HTTP call made from inside an instance. */
-export interface ExecHttpOptions {
-  headers?: Record<string, string>;
-  method?: string;
-  body?: string;
-  timeoutMs?: number;
-}
+export type { ExecHttpOptions, ExecHttpResult };
 
 /** A plan container that is running. */
 export interface StartedPlanContainer {
@@ -59,15 +47,8 @@ export class StartedMesh implements AsyncDisposable {
   }
 
   /** An HTTP request made from inside an instance's network namespace, by its workload. */
-  async httpFrom(instanceId: string, url: string, opts: ExecHttpOptions = {}): Promise<ExecHttpResult> {
-    const args = ["workload", "get", url];
-    for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}: ${v}`);
-    if (opts.method) args.push("-X", opts.method);
-    if (opts.body !== undefined) args.push("-d", opts.body);
-    if (opts.timeoutMs) args.push("--timeout-ms", String(opts.timeoutMs));
-    const r = await this.container(`${instanceId}-app`).exec(args);
-    const status = /status: (\d+)/.exec(r.stderr)?.[1];
-    return { exitCode: r.exitCode, status: status ? Number(status) : undefined, body: r.stdout };
+  httpFrom(instanceId: string, url: string, opts: ExecHttpOptions = {}): Promise<ExecHttpResult> {
+    return workloadGet(this.container(`${instanceId}-app`), url, opts);
   }
 
   /** Calls `upstream` through the instance's sidecar (`/call/<upstream><path>` on its workload). */
