@@ -102,6 +102,8 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error(), "state": s.state.Get()})
+	case "/admin/load":
+		s.handleLoad(w, r)
 	case "/admin/reset":
 		if allowMethods(w, r, http.MethodPost, http.MethodPut) {
 			writeJSON(w, http.StatusOK, s.state.Reset())
@@ -109,7 +111,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{
 			"error":     fmt.Sprintf("no admin endpoint %s", r.URL.Path),
-			"endpoints": []string{"GET /admin/state", "PUT|POST /admin/state", "POST /admin/reset"},
+			"endpoints": []string{"GET /admin/state", "PUT|POST /admin/state", "POST /admin/reset", "POST /admin/load"},
 		})
 	}
 }

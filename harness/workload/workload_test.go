@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -213,4 +215,44 @@ func TestConfigRequiresAServiceNameAndParsesUpstreams(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func TestLoadCallsTheUpstreamCountTimesAndReportsWhoAnswered(t *testing.T) {
+	var mu sync.Mutex
+	seen := 0
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen++
+		n := seen
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer t" {
+			w.WriteHeader(401)
+			return
+		}
+		_, _ = w.Write([]byte(`{"instance":"i-` + strconv.Itoa(n%2) + `"}`))
+	}))
+	defer upstream.Close()
+	srv := newTestServer(t, map[string]string{"ledger": strings.TrimPrefix(upstream.URL, "http://")})
+	code, body := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"ledger","path":"/x","count":40,"concurrency":4,"headers":{"Authorization":"Bearer t"}}`)
+	if code != 200 {
+		t.Fatalf("load: %d %v", code, body)
+	}
+	results := body["results"].([]any)
+	counts := map[string]int{}
+	for _, r := range results {
+		m := r.(map[string]any)
+		if m["status"].(float64) != 200 {
+			t.Fatalf("a call failed: %v", m)
+		}
+		counts[m["instance"].(string)]++
+	}
+	if len(results) != 40 || counts["i-0"] != 20 || counts["i-1"] != 20 {
+		t.Errorf("want 40 results split 20/20, got %d %v", len(results), counts)
+	}
+	if code, _ := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"nope","count":1}`); code != 400 {
+		t.Errorf("an unknown upstream must be refused, got %d", code)
+	}
+	if code, _ := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"ledger","count":0}`); code != 400 {
+		t.Errorf("count 0 must be refused, got %d", code)
+	}
 }

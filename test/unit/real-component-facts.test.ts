@@ -43,3 +43,13 @@ describe("what the real components taught the compiler", () => {
       }
   });
 });
+
+describe("weights reach Envoy", () => {
+  it("gives every sidecar registration its instance's weight, since Envoy's endpoints are the sidecars", () => {
+    for (const service of plan.services)
+      for (const instance of service.instances) {
+        const reg = instance.registration as { weights: unknown; connect: { sidecar_service: { weights: unknown } } };
+        expect(reg.connect.sidecar_service.weights).toEqual(reg.weights);
+      }
+  });
+});

@@ -36,6 +36,9 @@ export function registration(mesh: ResolvedMesh, service: ResolvedService, insta
     connect: {
       sidecar_service: {
         port: SIDECAR_PORT,
+        // Envoy's endpoints are the sidecar registrations, so their weights are the ones that
+        // balance traffic (seen: weights only on the app gave an even 1:1:1 spread).
+        weights: { passing: instance.weight, warning: 1 },
         proxy: {
           // Envoy reads these only at bootstrap, from this registration: an agent that registers
           // before it has joined a server has not merged proxy-defaults yet (seen: a sidecar

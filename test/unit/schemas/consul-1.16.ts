@@ -219,6 +219,7 @@ export const serviceDefinition = z.strictObject({
   connect: z.strictObject({
     sidecar_service: z.strictObject({
       port: z.number().int(),
+      weights: z.strictObject({ passing: z.number().int().min(1), warning: z.number().int().min(1) }),
       proxy: z.strictObject({
         config: z.record(z.string(), z.string()).optional(),
         local_service_address: z.string(),

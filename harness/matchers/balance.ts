@@ -1,0 +1,27 @@
+import { TrafficSample } from "../probes/traffic";
+import { weightsVerdict, type VerdictOptions } from "../stats/balance-verdict";
+
+type Counts = Readonly<Record<string, number>>;
+
+function countsOf(received: unknown): Counts {
+  if (received instanceof TrafficSample) return received.byInstance();
+  if (received && typeof received === "object") return received as Counts;
+  throw new TypeError(`expected a TrafficSample or per-instance counts, got ${typeof received}`);
+}
+
+/**
+ * Jest matchers with statistical verdicts. Register once with `expect.extend(balanceMatchers)`
+ * (harness/matchers/index.ts does it on import).
+ */
+export const balanceMatchers = {
+  /** The spread over instances is consistent with `weights` (chi-square, stated confidence). */
+  toMatchWeights(received: unknown, weights: Counts, options?: VerdictOptions) {
+    const v = weightsVerdict(countsOf(received), weights, options);
+    return { pass: v.pass, message: () => `expected the spread ${v.pass ? "not " : ""}to match the weights: ${v.summary}` };
+  },
+  /** The spread over `instances` is consistent with uniform. */
+  toBeUniform(received: unknown, instances: readonly string[], options?: VerdictOptions) {
+    const v = weightsVerdict(countsOf(received), Object.fromEntries(instances.map((i) => [i, 1])), options);
+    return { pass: v.pass, message: () => `expected the spread ${v.pass ? "not " : ""}to be uniform: ${v.summary}` };
+  },
+};

@@ -1,0 +1,18 @@
+import type { VerdictOptions } from "../stats/balance-verdict";
+import { balanceMatchers } from "./balance";
+
+expect.extend(balanceMatchers);
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Matchers<R> {
+      /** The spread over instances is consistent with these weights (chi-square at the stated confidence). */
+      toMatchWeights(weights: Readonly<Record<string, number>>, options?: VerdictOptions): R;
+      /** The spread over these instances is consistent with uniform. */
+      toBeUniform(instances: readonly string[], options?: VerdictOptions): R;
+    }
+  }
+}
+
+export { balanceMatchers };

@@ -1,0 +1,2 @@
+export { chiSquareTest, chiSquarePower, chiSquareSampleSize, chiSquareQuantile, type ChiSquareResult } from "./chi-square";
+export { weightsVerdict, balanceSampleSize, type BalanceVerdict, type VerdictOptions } from "./balance-verdict";
