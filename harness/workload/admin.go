@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 // State is the per-instance behaviour a test can switch at runtime, e.g. to
@@ -19,6 +21,9 @@ type State struct {
 	LatencyMs   int     `json:"latencyMs"`   // fixed delay added to echo and /call/
 	Healthy     bool    `json:"healthy"`     // what /health reports
 }
+
+// crashExitCode is what /admin/crash exits with: non-zero, so "on-failure" restarts it.
+const crashExitCode = 3
 
 func defaultState() State { return State{ErrorStatus: http.StatusServiceUnavailable, Healthy: true} }
 
@@ -102,6 +107,16 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error(), "state": s.state.Get()})
+	case "/admin/crash":
+		// Exits the process as a crash would, so Docker's restart policy applies: Docker
+		// treats its own kill or stop as an operator's act and does not restart after it.
+		if allowMethods(w, r, http.MethodPost) {
+			writeJSON(w, http.StatusAccepted, map[string]any{"crashing": s.cfg.InstanceID, "exitCode": crashExitCode})
+			go func() {
+				time.Sleep(50 * time.Millisecond)
+				os.Exit(crashExitCode)
+			}()
+		}
 	case "/admin/load":
 		s.handleLoad(w, r)
 	case "/admin/reset":
@@ -111,7 +126,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{
 			"error":     fmt.Sprintf("no admin endpoint %s", r.URL.Path),
-			"endpoints": []string{"GET /admin/state", "PUT|POST /admin/state", "POST /admin/reset", "POST /admin/load"},
+			"endpoints": []string{"GET /admin/state", "PUT|POST /admin/state", "POST /admin/reset", "POST /admin/load", "POST /admin/crash"},
 		})
 	}
 }
