@@ -8,7 +8,8 @@ import type { ResolvedMesh } from "./resolve";
  * each app's `/metrics` through its exposed path, the Consul server, and Keycloak.
  */
 export function prometheusConfig(mesh: ResolvedMesh): PrometheusConfig {
-  const consulSd = [{ server: "consul:8500", datacenter: mesh.datacenter }];
+  // Refresh as often as the scrape interval: new and moved instances show up within seconds.
+  const consulSd = [{ server: "consul:8500", datacenter: mesh.datacenter, refresh_interval: "5s" }];
   const gateways = mesh.ingresses.map((g) => g.name);
   const proxyRegex = gateways.length ? `(.+-sidecar-proxy|${gateways.join("|")})` : "(.+-sidecar-proxy)";
   return {

@@ -76,7 +76,7 @@ describe("the shop example compiles to the reference plan", () => {
     });
     expect(entry("service-intentions", "user-service")).toMatchObject({ Sources: [{ Name: "web", Action: "allow" }] });
     expect(entry("proxy-defaults", "global")).toMatchObject({ Config: { envoy_prometheus_bind_addr: "0.0.0.0:20200" } });
-    expect(plan.prometheus?.config).toMatchObject({ scrape_configs: expect.arrayContaining([expect.objectContaining({ job_name: "envoy", consul_sd_configs: [{ server: "consul:8500", datacenter: "dc1" }] })]) });
+    expect(plan.prometheus?.config).toMatchObject({ scrape_configs: expect.arrayContaining([expect.objectContaining({ job_name: "envoy", consul_sd_configs: [{ server: "consul:8500", datacenter: "dc1", refresh_interval: "5s" }] })]) });
   });
 
   it("lists containers dependencies first, with unique DNS-safe names", () => {
