@@ -1,4 +1,5 @@
 import { compile, deriveSecret, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
+import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
 import shop from "../../examples/shop";
 
 const entries = (plan: MeshPlan, kind: ConfigEntry["Kind"]) => plan.consul.configEntries.filter((e) => e.Kind === kind);
@@ -71,6 +72,7 @@ describe("access", () => {
       Sources: [{
         Name: "ui",
         Permissions: [
+          { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } },
           { Action: "deny", HTTP: { PathPrefix: "/internal", Methods: ["DELETE"] } },
           { Action: "allow", HTTP: { PathPrefix: "/", Header: [{ Name: "x-tenant", Exact: "a" }] }, JWT: { Providers: [{ Name: "keycloak", VerifyClaims: [{ Path: ["meshwright", "roles", "admin"], Value: "true" }] }] } },
         ],

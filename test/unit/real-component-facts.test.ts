@@ -5,6 +5,7 @@
  */
 import { compile, type MeshPlan } from "../../sdk";
 import shop from "../../examples/shop";
+import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
 
 const plan: MeshPlan = compile(shop);
 const agentConfigs = [
@@ -51,5 +52,16 @@ describe("weights reach Envoy", () => {
         const reg = instance.registration as { weights: unknown; connect: { sidecar_service: { weights: unknown } } };
         expect(reg.connect.sidecar_service.weights).toEqual(reg.weights);
       }
+  });
+});
+
+describe("path tricks are denied before any path rule is judged", () => {
+  // Consul 1.16 leaves Envoy's path normalization off: /pay/../admin matched the prefix /pay.
+  const ambiguous = new RegExp(`^${AMBIGUOUS_PATH}$`);
+  it.each(["/pay/../admin", "/pay/./x", "/pay/..", "//admin", "/pay/%2e%2e/admin", "/pay%2Fadmin", "/a%5cb", "/a\\b"])("%s is ambiguous", (path) => {
+    expect(ambiguous.test(path)).toBe(true);
+  });
+  it.each(["/pay", "/pay/", "/pay/x.y", "/pay/..x", "/v1.2/items", "/"])("%s is not", (path) => {
+    expect(ambiguous.test(path)).toBe(false);
   });
 });

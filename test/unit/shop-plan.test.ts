@@ -1,6 +1,7 @@
 import { compile, type ConfigEntry, type MeshPlan } from "../../sdk";
 import shop from "../../examples/shop";
 import { expectGolden } from "./golden";
+import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
 
 const plan: MeshPlan = compile(shop);
 const entry = (kind: ConfigEntry["Kind"], name: string) => plan.consul.configEntries.find((e) => e.Kind === kind && e.Name === name);
@@ -49,7 +50,7 @@ describe("the shop example compiles to the reference plan", () => {
   it("denies by default and lets user-service POST /pay only with a payments:write token", () => {
     expect(entry("service-intentions", "*")).toEqual({ Kind: "service-intentions", Name: "*", Sources: [{ Name: "*", Action: "deny" }] });
     expect(entry("service-intentions", "payment-service")).toMatchObject({
-      Sources: [{ Name: "user-service", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: ["POST"] }, JWT: { Providers: [{ Name: "keycloak", VerifyClaims: [{ Path: ["meshwright", "scopes", "payments:write"], Value: "true" }] }] } }] }],
+      Sources: [{ Name: "user-service", Permissions: [{ Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } }, { Action: "allow", HTTP: { PathPrefix: "/pay", Methods: ["POST"] }, JWT: { Providers: [{ Name: "keycloak", VerifyClaims: [{ Path: ["meshwright", "scopes", "payments:write"], Value: "true" }] }] } }] }],
     });
     expect(entry("jwt-provider", "keycloak")).toMatchObject({
       Issuer: "http://keycloak:8080/realms/shop",

@@ -4,6 +4,14 @@ import type { ConfigEntry } from "../../plan";
 import { GRANTED, JWT_PROVIDER_NAME, ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "../keycloak/claims";
 import type { ResolvedMesh, ResolvedService } from "../resolve";
 
+/**
+ * Paths a path rule cannot judge: dot segments, doubled slashes, encoded dots, slashes or
+ * backslashes. Consul 1.16 does not turn on Envoy's path normalization, so `/pay/../admin`
+ * matches the prefix `/pay` while an app that normalizes serves `/admin` (seen on the real
+ * components). Every L7 source denies them first.
+ */
+export const AMBIGUOUS_PATH = String.raw`.*(//|/\.\.?(/|$)|%2[eEfF]|%5[cC]|\\).*`;
+
 /** Default deny: without ACLs, a wildcard intention is how Consul denies unlisted callers. */
 export function defaultDeny(): ConfigEntry {
   return { Kind: "service-intentions", Name: "*", Sources: [{ Name: "*", Action: "deny" }] };
@@ -29,7 +37,8 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
     const outright = mine.find((a) => !isL7Rule(a.rule));
     if (outright) return { Name: caller, Action: outright.action };
     const ordered = [...mine.filter((a) => a.action === "deny"), ...mine.filter((a) => a.action === "allow")];
-    return { Name: caller, Permissions: ordered.flatMap((a) => permissions(a.action, a.rule ?? {})) };
+    const guard = { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } };
+    return { Name: caller, Permissions: [guard, ...ordered.flatMap((a) => permissions(a.action, a.rule ?? {}))] };
   });
   return { Kind: "service-intentions", Name: service.name, Sources: sources };
 }
