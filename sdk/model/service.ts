@@ -38,7 +38,12 @@ export interface ServiceProps {
   readonly loadBalancing?: LoadBalancing;
   /** Timeouts, retries, outlier detection and limits callers apply. */
   readonly resilience?: Resilience;
-  /** Where traffic goes when the primary instances have no healthy member. */
+  /**
+   * Where traffic goes when the primary instances fail. All of it goes there once no primary
+   * is healthy; before that, Envoy already spills part of it as soon as fewer than about 70%
+   * of the primaries are healthy (its priority overprovisioning factor 1.4; see
+   * test/e2e/failover.test.ts).
+   */
   readonly failover?: Failover;
   /** Scopes and roles in this service's client-credentials tokens. */
   readonly identity?: ServiceIdentityProps;
