@@ -1,5 +1,6 @@
 import { TrafficSample } from "../probes/traffic";
 import { weightsVerdict, type VerdictOptions } from "../stats/balance-verdict";
+import { stickinessVerdict } from "../stats/stickiness-verdict";
 
 type Counts = Readonly<Record<string, number>>;
 
@@ -18,6 +19,12 @@ export const balanceMatchers = {
   toMatchWeights(received: unknown, weights: Counts, options?: VerdictOptions) {
     const v = weightsVerdict(countsOf(received), weights, options);
     return { pass: v.pass, message: () => `expected the spread ${v.pass ? "not " : ""}to match the weights: ${v.summary}` };
+  },
+  /** Each key's requests (key → sample or counts) went to one instance, and keys spread over `instances`. */
+  toBeSticky(received: Readonly<Record<string, unknown>>, instances: readonly string[], alpha?: number) {
+    const answers = Object.fromEntries(Object.entries(received).map(([k, v]) => [k, countsOf(v)]));
+    const v = stickinessVerdict(answers, instances, alpha);
+    return { pass: v.pass, message: () => `expected ${v.pass ? "no " : ""}sticky, spread affinity: ${v.summary}` };
   },
   /** The spread over `instances` is consistent with uniform. */
   toBeUniform(received: unknown, instances: readonly string[], options?: VerdictOptions) {

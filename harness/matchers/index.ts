@@ -9,6 +9,8 @@ declare global {
     interface Matchers<R> {
       /** The spread over instances is consistent with these weights (chi-square at the stated confidence). */
       toMatchWeights(weights: Readonly<Record<string, number>>, options?: VerdictOptions): R;
+      /** Each key (key → traffic sample) stuck to one instance, and keys spread over these instances. */
+      toBeSticky(instances: readonly string[], alpha?: number): R;
       /** The spread over these instances is consistent with uniform. */
       toBeUniform(instances: readonly string[], options?: VerdictOptions): R;
     }

@@ -82,3 +82,22 @@ describe("weights verdict", () => {
     expect(weightsVerdict({ a: 10, b: 10, intruder: 1 }, { a: 1, b: 1 }).pass).toBe(false);
   });
 });
+
+describe("stickiness verdict", () => {
+  const { stickinessVerdict } = jest.requireActual("../../../harness/stats") as typeof import("../../../harness/stats");
+  const keys = (owners: string[]) => Object.fromEntries(owners.map((o, i) => [`user-${i}`, { [o]: 20 }]));
+
+  it("passes when every key has one owner and owners are spread", () => {
+    expect(stickinessVerdict(keys(["a", "b", "c", "a", "b", "c", "a", "b", "c"]), ["a", "b", "c"]).pass).toBe(true);
+  });
+
+  it("fails when a key is answered by two instances, naming it", () => {
+    const v = stickinessVerdict({ ...keys(["a", "b", "c"]), "user-x": { a: 10, b: 10 } }, ["a", "b", "c"]);
+    expect(v.pass).toBe(false);
+    expect(v.unstable).toEqual(["user-x"]);
+  });
+
+  it("fails when every key lands on the same instance", () => {
+    expect(stickinessVerdict(keys(Array(60).fill("a")), ["a", "b", "c"]).pass).toBe(false);
+  });
+});
