@@ -1,0 +1,112 @@
+/**
+ * bench/mesh: what the mesh costs and how fast it heals, measured side by side in one run.
+ * - latency (p50/p99) and throughput of app-to-app calls, direct vs through two sidecars
+ * - bring-up time of the shop mesh (start + converge)
+ * - failed requests and time to clean traffic after one instance of two is stopped
+ * Prints a table and writes bench/results/mesh.json. `--help` for options.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { GenericContainer, Wait } from "testcontainers";
+import shop from "../../examples/shop";
+import { IMAGE_TAGS } from "../../harness/images/components";
+import { inflict } from "../../harness/probes/chaos";
+import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
+import { startMesh, waitConverged } from "../../harness/realize";
+import { Mesh } from "../../sdk";
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+
+const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "8" }, help: { type: "boolean", short: "h" } } });
+if (values.help) {
+  console.log("Usage: npx tsx bench/mesh/index.ts [--requests 2000] [--concurrency 8]\nNeeds Docker and `npm run images`.");
+  process.exit(0);
+}
+const requests = Number(values.requests);
+const concurrency = Number(values.concurrency);
+
+function stats(sample: TrafficSample, wallMs: number) {
+  return { p50Ms: sample.latencyMs(50), p99Ms: sample.latencyMs(99), rps: Math.round((sample.results.length / wallMs) * 1000), failed: sample.results.filter((r) => r.status !== 200).length };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const t = Date.now();
+  const r = await work();
+  return [r, Date.now() - t];
+}
+
+async function main() {
+  const rows: Record<string, unknown>[] = [];
+
+  // 1. Latency: direct vs through two sidecars, in the same network, same run.
+  const mesh = new Mesh("bench", { telemetry: { metrics: false } });
+  const backend = mesh.service("backend", {
+    instances: 2,
+    healthCheck: { kind: "http", path: "/health", interval: "1s", timeout: "1s" },
+    // As in the shop: retries alone let ~40% fail here, since Envoy's default retry circuit
+    // breaker allows only 3 retries in flight; outlier detection takes the dead host out.
+    resilience: {
+      retries: { attempts: 3, on: ["5xx", "connect-failure"] },
+      outlierDetection: { consecutive5xx: 2, interval: "1s", baseEjectionTime: "10s", maxEjectionPercent: 50 },
+    },
+  });
+  const client = mesh.service("client", { upstreams: [backend] });
+  backend.allow(client);
+  const running = await startMesh(mesh);
+  try {
+    await waitConverged(running);
+    const server = await new GenericContainer(IMAGE_TAGS.workload).withNetwork(running.network).withNetworkAliases("direct-server")
+      .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" }).withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
+    const caller = await new GenericContainer(IMAGE_TAGS.workload).withNetwork(running.network)
+      .withEnvironment({ SERVICE_NAME: "direct-client", INSTANCE_ID: "direct-client", LISTEN_ADDR: "127.0.0.1:8080", UPSTREAMS: "direct-server=direct-server:8080" }).withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
+    try {
+      const body = JSON.stringify({ upstream: "direct-server", path: "/", count: requests, concurrency });
+      const [directRaw, directMs] = await timed(() => caller.exec(["workload", "ctl", "POST", "/admin/load", body]));
+      const direct = new TrafficSample("direct-client", "direct-server", (JSON.parse(directRaw.stdout) as { results: TrafficSample["results"] }).results);
+      const [meshed, meshMs] = await timed(() => sendTraffic(running, "client-1", "backend", { count: requests, concurrency }));
+      rows.push({ measure: "app → app, direct", requests, ...stats(direct, directMs) });
+      rows.push({ measure: "app → sidecar → sidecar → app", requests, ...stats(meshed, meshMs) });
+    } finally {
+      await caller.stop();
+      await server.stop();
+    }
+
+    // 3. Recovery after one of two instances stops, retries on.
+    const downAt = Date.now();
+    await inflict(running, "backend-1-app", "stop");
+    const during = await sendTraffic(running, "client-1", "backend", { count: 300, concurrency: 4 });
+    let cleanMs = NaN;
+    for (let i = 0; i < 120; i++) {
+      const s = await sendTraffic(running, "client-1", "backend", { count: 50, concurrency: 4 });
+      if (s.results.every((r) => r.status === 200 && r.instance === "backend-2")) {
+        cleanMs = Date.now() - downAt;
+        break;
+      }
+    }
+    rows.push({ measure: "one of two instances stopped (retries + outlier detection)", requests: 300, failed: during.results.filter((r) => r.status !== 200).length, cleanAfterMs: cleanMs });
+    console.log(`statuses while one instance was down: ${JSON.stringify(during.byStatus())}; first error: ${during.results.find((r) => r.error)?.error ?? "none"}`);
+  } finally {
+    await running.stop();
+  }
+
+  // 2. Bring-up of the reference mesh.
+  const [shopMesh, upMs] = await timed(() => startMesh(shop));
+  try {
+    const [, convergeMs] = await timed(() => waitConverged(shopMesh));
+    rows.push({ measure: "shop mesh bring-up (16 containers)", startMs: upMs, convergedAfterMs: convergeMs });
+  } finally {
+    await shopMesh.stop();
+  }
+
+  console.table(rows);
+  const dir = join(__dirname, "..", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "mesh.json"), JSON.stringify({ date: new Date().toISOString(), requests, concurrency, rows }, null, 2));
+  console.log(`wrote ${join("bench", "results", "mesh.json")}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
