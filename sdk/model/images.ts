@@ -1,8 +1,8 @@
 /** Full image references (name and tag) for every container the plan starts. */
 export interface ImageSet {
-  /** Consul server and per-instance client agents. ENTRYPOINT `["consul"]`. @default "meshwright/consul:1.16.6" */
+  /** Consul server and per-instance client agents. ENTRYPOINT `["consul"]`. @default "meshwright/consul:1.16.3" */
   readonly consul: string;
-  /** Consul + Envoy; ENTRYPOINT `["consul","connect","envoy"]`. @default "meshwright/sidecar:1.16.6-envoy1.40.0" */
+  /** Consul + Envoy; ENTRYPOINT `["consul","connect","envoy"]`. @default "meshwright/sidecar:1.16.3-envoy1.40.0" */
   readonly sidecar: string;
   /** Keycloak started with `start --optimized --import-realm`. @default "meshwright/keycloak:26.7.3" */
   readonly keycloak: string;
@@ -16,8 +16,8 @@ export interface ImageSet {
 
 /** The image tags the harness and infra build by default. */
 export const DEFAULT_IMAGES: ImageSet = {
-  consul: "meshwright/consul:1.16.6",
-  sidecar: "meshwright/sidecar:1.16.6-envoy1.40.0",
+  consul: "meshwright/consul:1.16.3",
+  sidecar: "meshwright/sidecar:1.16.3-envoy1.40.0",
   keycloak: "meshwright/keycloak:26.7.3",
   prometheus: "meshwright/prometheus:3.5.1",
   workload: "meshwright/workload:0.1.0",

@@ -1,31 +1,25 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { COMPONENTS } from "../components";
+import { ImageBuildError } from "../errors";
 import type { StepContext } from "../recipe";
-import { downloadGoMod, goModuleBinary } from "./go-build";
+import { downloadGoModule, goModuleBinary } from "./go-build";
 
 const MODULE = "github.com/hashicorp/consul";
-/**
- * Consul's root module replaces its own sub-modules with local folders, which the module
- * proxy does not ship; these are the published versions its 1.16 line pairs with.
- * `troubleshoot` is newer because v0.3.1 lacks the `ports` package 1.16 imports.
- */
-const SUBMODULES: Record<string, string> = {
-  api: "v1.25.1",
-  envoyextensions: "v0.4.1",
-  "proto-public": "v0.4.1",
-  sdk: "v0.15.0",
-  troubleshoot: "v0.6.0",
-};
 
 /** Builds Consul from the Go module proxy (cached by version) and returns the binary's path. */
 export async function consulBinary(ctx: StepContext): Promise<string> {
   const version = `v${COMPONENTS.consul}`;
-  const rootMod = await ctx.step(`download ${MODULE}@${version}`, () => downloadGoMod(`${MODULE}@${version}`));
+  const root = await ctx.step(`download ${MODULE}@${version}`, () => downloadGoModule(`${MODULE}@${version}`));
+  assertMplLicensed(`${MODULE}@${version}`, root.dir);
   return goModuleBinary(ctx, {
     component: "consul",
     version: COMPONENTS.consul,
     mainPackage: MODULE,
-    goMod: wrapperGoMod(version, readFileSync(rootMod, "utf8")),
+    goMod: wrapperGoMod(version, readFileSync(root.goMod, "utf8")),
+    // Some of Consul's dependencies (e.g. hcp-sdk-go v0.55.0) have no checksum-database entry;
+    // Consul's own go.sum vouches for them.
+    goSum: readFileSync(join(root.dir, "go.sum"), "utf8"),
     ldflags: `-s -w -X ${MODULE}/version.Version=${COMPONENTS.consul} -X ${MODULE}/version.VersionPrerelease=`,
     // Some sub-module versions have no checksum-database entry; the module proxy still serves them.
     env: { GONOSUMDB: MODULE },
@@ -33,13 +27,31 @@ export async function consulBinary(ctx: StepContext): Promise<string> {
 }
 
 /**
- * The wrapper pins every dependency to exactly the version Consul's own go.mod names, so
- * the newer `troubleshoot` cannot drag newer libraries (x/exp, sdk) in with it.
+ * HashiCorp relicensed Consul under the BSL from the releases after August 2023 on, patch
+ * releases of the 1.16 line included (v1.16.6 ships the BSL text). A version bump that
+ * crossed that line must fail here, not ship.
  */
-function wrapperGoMod(version: string, rootGoMod: string): string {
-  const pins = blockLines(rootGoMod, "require").map((l) => l.split(/\s+/)).filter(([path]) => !path!.startsWith(`${MODULE}/`));
+export function assertMplLicensed(ref: string, moduleDir: string): void {
+  const licence = readFileSync(join(moduleDir, "LICENSE"), "utf8").slice(0, 400);
+  if (!/Mozilla Public License,? [vV]ersion 2\.0/.test(licence))
+    throw new ImageBuildError(
+      `${ref} is not under the MPL-2.0 (its LICENSE begins: ${JSON.stringify(licence.split("\n").find((l) => l.trim()) ?? "")})`,
+      "pin an MPL-2.0 release in harness/images/components.ts (Consul v1.16.3 is the last one the Go module proxy serves)",
+    );
+}
+
+/**
+ * The wrapper requires Consul and the sub-modules (`api`, `sdk`, `envoyextensions`,
+ * `proto-public`, `troubleshoot`) at the versions Consul's own go.mod names: its root module
+ * replaces them with local folders, which the module proxy does not ship. Every other
+ * dependency is pinned to exactly the version Consul's go.mod names, so module resolution
+ * cannot drift to newer libraries.
+ */
+export function wrapperGoMod(version: string, rootGoMod: string): string {
+  const required = blockLines(rootGoMod, "require").map((l) => l.split(/\s+/) as [string, string]);
+  const subs = required.filter(([path]) => path.startsWith(`${MODULE}/`));
+  const pins = required.filter(([path]) => !path.startsWith(`${MODULE}/`));
   const excludes = blockLines(rootGoMod, "exclude").map((l) => l.replace(/\/\/.*$/, "").trim()).filter(Boolean);
-  const subs = Object.entries(SUBMODULES);
   return [
     "module meshwright.local/consul-build",
     "",
@@ -47,7 +59,7 @@ function wrapperGoMod(version: string, rootGoMod: string): string {
     "",
     "require (",
     `\t${MODULE} ${version}`,
-    ...subs.map(([name, v]) => `\t${MODULE}/${name} ${v}`),
+    ...subs.map(([path, v]) => `\t${path} ${v}`),
     ")",
     "",
     "exclude (",
@@ -55,8 +67,7 @@ function wrapperGoMod(version: string, rootGoMod: string): string {
     ")",
     "",
     "replace (",
-    ...subs.filter(([name]) => name !== "troubleshoot").map(([name, v]) => `\t${MODULE}/${name} => ${MODULE}/${name} ${v}`),
-    ...pins.map(([path, v]) => `\t${path} => ${path} ${v}`),
+    ...[...subs, ...pins].map(([path, v]) => `\t${path} => ${path} ${v}`),
     ")",
     "",
   ].join("\n");
@@ -65,6 +76,6 @@ function wrapperGoMod(version: string, rootGoMod: string): string {
 function blockLines(goMod: string, keyword: string): string[] {
   const out: string[] = [];
   for (const m of goMod.matchAll(new RegExp(`^${keyword} \\(\\n([\\s\\S]*?)^\\)`, "gm")))
-    out.push(...m[1]!.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("//")));
+    out.push(...m[1]!.split("\n").map((l) => l.replace(/\/\/.*$/, "").trim()).filter(Boolean));
   return out;
 }

@@ -15,6 +15,11 @@ export interface GoModuleBuild {
   mainPackage: string;
   /** Contents of the wrapper's go.mod (it requires the module and pins what must be pinned). */
   goMod: string;
+  /**
+   * Checksums to start the wrapper's go.sum from (e.g. the built module's own go.sum): modules
+   * listed there are verified against them rather than looked up in the checksum database.
+   */
+  goSum?: string;
   /** Linker flags (version stamping). */
   ldflags: string;
   /** Extra environment for go commands. */
@@ -34,6 +39,7 @@ export async function goModuleBinary(ctx: StepContext, b: GoModuleBuild): Promis
   const src = join(dir, "src");
   mkdirSync(src, { recursive: true });
   writeFileSync(join(src, "go.mod"), b.goMod);
+  if (b.goSum !== undefined) writeFileSync(join(src, "go.sum"), b.goSum);
   writeFileSync(join(src, "tools.go"), `//go:build tools\n\npackage tools\n\nimport _ "${b.mainPackage}"\n`);
   const env = { CGO_ENABLED: "0", GOFLAGS: "-mod=mod", ...b.env };
   await ctx.step(`resolve ${b.component}'s Go modules`, () => run("go", ["mod", "tidy"], { cwd: src, env, log: ctx.log, explain: goExplain }));
@@ -44,15 +50,16 @@ export async function goModuleBinary(ctx: StepContext, b: GoModuleBuild): Promis
   return binary;
 }
 
-/** Path of a module's go.mod in the module cache, downloading it from the module proxy. */
-export async function downloadGoMod(ref: string): Promise<string> {
+/** Where a module's go.mod and unpacked source are in the module cache, downloading it from the module proxy. */
+export async function downloadGoModule(ref: string): Promise<{ goMod: string; dir: string }> {
   const { code, stdout, stderr } = await capture("go", ["mod", "download", "-json", ref]);
   if (code !== 0)
     throw new ImageBuildError(
       `the Go module proxy did not serve ${ref}: ${(stdout + stderr).trim().split("\n").pop()}`,
       "check access to the Go module proxy, then run `npm run images` again",
     );
-  return (JSON.parse(stdout) as { GoMod: string }).GoMod;
+  const info = JSON.parse(stdout) as { GoMod: string; Dir: string };
+  return { goMod: info.GoMod, dir: info.Dir };
 }
 
 function goExplain(tail: string): { reason: string; fix: string } | undefined {
