@@ -65,7 +65,10 @@ describe("failover of pay (two primaries, one backup) behind retries and outlier
     );
     const spilled = clean.b.sample.byInstance()["pay-3"] ?? 0;
     console.info(`pay-1 down: ${during.failed}/300 requests failed right after; clean ${clean.ms} ms after the stop; ${spilled}/50 spilled to the backup`);
-    expect(during.failed).toBeLessThanOrEqual(3); // retries on connect-failure and 5xx
+    // Outlier detection ejects pay-1 after its second 5xx and, with Envoy's update merge window
+    // closed (see APPLY_HEALTH_CHANGES_AT_ONCE), traffic leaves it at once; the few requests in
+    // flight on it are retried. With the default 1 s window this was 110 of 300.
+    expect(during.failed).toBeLessThanOrEqual(3);
   });
 
   it("fails over to the backup subset when every primary is down", async () => {

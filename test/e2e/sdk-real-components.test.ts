@@ -28,10 +28,13 @@ function durationNs(text: string): number | undefined {
 
 /**
  * Paths (a.b[2].c) where `sent` has a value that `got` lacks or differs on. Consul answers
- * duration fields in nanoseconds: "5s" read back as 5000000000 is the same value.
+ * duration fields in nanoseconds: "5s" read back as 5000000000 is the same value. An Envoy
+ * extension's free-form `Arguments` are stored weakly decoded (for HCL's sake): a list of one
+ * element reads back as that element, which the extension decodes back into a list.
  */
 function differences(sent: unknown, got: unknown, path = ""): string[] {
   if (typeof sent === "string" && typeof got === "number" && durationNs(sent) === got) return [];
+  if (Array.isArray(sent) && sent.length === 1 && !Array.isArray(got) && /\.Arguments\./.test(path)) return differences(sent[0], got, `${path}[0]`);
   if (Array.isArray(sent)) {
     if (!Array.isArray(got)) return [`${path}: sent an array, got ${JSON.stringify(got)}`];
     return sent.flatMap((v, i) => differences(v, got[i], `${path}[${i}]`));

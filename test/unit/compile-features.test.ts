@@ -1,5 +1,6 @@
 import { compile, deriveSecret, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
 import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
+import { APPLY_HEALTH_CHANGES_AT_ONCE } from "../../sdk/compile/consul/proxy-defaults";
 import shop from "../../examples/shop";
 
 const entries = (plan: MeshPlan, kind: ConfigEntry["Kind"]) => plan.consul.configEntries.filter((e) => e.Kind === kind);
@@ -123,6 +124,23 @@ describe("identity", () => {
   });
 });
 
+describe("health changes", () => {
+  it("reach every sidecar's load balancer at once: update_merge_window 0 on all outbound clusters", () => {
+    const mesh = new Mesh("any");
+    mesh.service("api");
+    const extensions = entry(compile(mesh), "proxy-defaults", "global")?.["EnvoyExtensions"];
+    expect(extensions).toEqual([
+      {
+        Name: "builtin/property-override",
+        Arguments: {
+          ProxyType: "connect-proxy",
+          Patches: [{ ResourceFilter: { ResourceType: "cluster", TrafficDirection: "outbound" }, Op: "add", Path: "/common_lb_config/update_merge_window", Value: {} }],
+        },
+      },
+    ]);
+  });
+});
+
 describe("telemetry", () => {
   it("turns tracing on with a Zipkin cluster, listener tracing at the sample rate, and a zipkin container", () => {
     const mesh = new Mesh("traced", { telemetry: { tracing: { sampleRate: 0.25 } } });
@@ -140,7 +158,7 @@ describe("telemetry", () => {
     mesh.service("api");
     const plan = compile(mesh);
     expect(plan.prometheus).toBeUndefined();
-    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {} }]);
+    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE] }]);
     expect(plan.containers.map((c) => c.role)).not.toContain("prometheus");
   });
 });

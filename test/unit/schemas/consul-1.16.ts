@@ -27,6 +27,29 @@ export const proxyDefaults = z.strictObject({
   Name: z.literal("global"),
   Config: z.record(z.string(), z.string()).optional(),
   AccessLogs: z.strictObject({ Enabled: z.boolean(), Type: z.enum(["stdout", "stderr", "file"]).optional() }).optional(),
+  EnvoyExtensions: strictArray(
+    z.strictObject({
+      Name: z.literal("builtin/property-override"),
+      Required: z.boolean().optional(),
+      Arguments: z.strictObject({
+        ProxyType: z.literal("connect-proxy").optional(),
+        Debug: z.boolean().optional(),
+        Patches: strictArray(
+          z.strictObject({
+            ResourceFilter: z.strictObject({
+              ResourceType: z.enum(["cluster", "cluster-load-assignment", "listener", "route"]),
+              TrafficDirection: z.enum(["inbound", "outbound"]),
+              Services: strictArray(z.strictObject({ Name: z.string() })).optional(),
+            }),
+            Op: z.enum(["add", "remove"]),
+            // A JSON Pointer into the Envoy resource; members of repeated and map fields are not addressable.
+            Path: z.string().regex(/^(\/[a-z_0-9]+)+$/),
+            Value: z.unknown().optional(),
+          }),
+        ),
+      }),
+    }),
+  ).optional(),
 });
 
 export const serviceDefaults = z.strictObject({
