@@ -24,6 +24,8 @@ export interface GoModuleBuild {
   ldflags: string;
   /** Extra environment for go commands. */
   env?: Record<string, string>;
+  /** Folder the sources and binary are kept in. @default `<cache>/<component>/<version>` */
+  dir?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface GoModuleBuild {
  * built inside a small wrapper module that imports it. The binary is cached by version.
  */
 export async function goModuleBinary(ctx: StepContext, b: GoModuleBuild): Promise<string> {
-  const dir = cacheDir(b.component, b.version);
+  const dir = b.dir ?? cacheDir(b.component, b.version);
   const binary = join(dir, b.component);
   if (existsSync(binary)) return binary;
   if ((await capture("go", ["version"])).code !== 0)

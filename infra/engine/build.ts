@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { goModuleBinary, type GoModuleBuild } from "../../harness/images/artifacts/go-build";
+import type { StepContext } from "../../harness/images/recipe";
+import { CLI, PROVIDER } from "./modules";
+import { ENGINE_BINARIES, engineBin, engineRoot } from "./paths";
+import { ENGINE } from "./versions";
+
+/** Go source of the provider's main package, kept beside this file. */
+const PROVIDER_MAIN = join(__dirname, "docker-provider", "main.go");
+
+/**
+ * Builds whatever of the engine is missing or stale into `~/.cache/meshwright/pulumi/<version>/bin`:
+ * the `pulumi` CLI and the Docker provider plugin, from the Go module proxy. Builds are cached
+ * (the provider's by a hash of its sources, recorded in `stamps/`), so a second run does
+ * nothing. No language host is built (the Go module proxy does not serve it): meshwright runs
+ * its programs inline through the Automation API, whose process serves as the language host.
+ */
+export async function ensureEngine(ctx: StepContext): Promise<{ built: string[] }> {
+  mkdirSync(engineBin(), { recursive: true });
+  mkdirSync(join(engineRoot(), "stamps"), { recursive: true });
+  const built: string[] = [];
+  for (const name of ENGINE_BINARIES) {
+    const version = name === "pulumi" ? `v${ENGINE.pulumi}` : providerVersion();
+    const target = join(engineBin(), name);
+    // Kept out of bin/, which is on PATH where Pulumi looks for plugins.
+    const stamp = join(engineRoot(), "stamps", name);
+    if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, "utf8") === version) continue;
+    const binary = name === "pulumi" ? await build(ctx, { component: "pulumi", version, ...CLI }) : await buildProvider(ctx, version);
+    copyFileSync(binary, `${target}.tmp`);
+    renameSync(`${target}.tmp`, target);
+    writeFileSync(stamp, version);
+    built.push(name);
+  }
+  return { built };
+}
+
+/** The provider's cache key: its plugin version and a hash of the wrapper's sources. */
+function providerVersion(): string {
+  const hash = createHash("sha256").update(PROVIDER.goMod).update(readFileSync(PROVIDER_MAIN, "utf8")).digest("hex").slice(0, 10);
+  return `v${ENGINE.docker}-${hash}`;
+}
+
+async function buildProvider(ctx: StepContext, version: string): Promise<string> {
+  const main = readFileSync(PROVIDER_MAIN, "utf8");
+  // goModuleBinary writes go.mod and tools.go into <cache>/<component>/<version>/src; the main package goes beside them.
+  const pkgDir = join(buildRoot(), "pulumi-resource-docker", version, "src", "cmd", "pulumi-resource-docker");
+  mkdirSync(pkgDir, { recursive: true });
+  writeFileSync(join(pkgDir, "main.go"), main);
+  return build(ctx, { component: "pulumi-resource-docker", version, ...PROVIDER });
+}
+
+function buildRoot(): string {
+  return join(engineRoot(), "build");
+}
+
+/** The engine keeps its builds under its own folder, `<engine root>/build/<component>/<version>`. */
+function build(ctx: StepContext, b: Omit<GoModuleBuild, "dir">): Promise<string> {
+  const dir = join(buildRoot(), b.component, b.version);
+  mkdirSync(dir, { recursive: true });
+  return goModuleBinary(ctx, { ...b, dir });
+}

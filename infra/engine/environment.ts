@@ -1,0 +1,29 @@
+import { mkdirSync } from "node:fs";
+import { delimiter } from "node:path";
+import { engineBin, missingBinaries, stateDir } from "./paths";
+
+/** Why the engine cannot run, with the command that fixes it. */
+export class EngineMissingError extends Error {
+  override readonly name = "EngineMissingError";
+  constructor(readonly missing: readonly string[]) {
+    super(`the Pulumi engine is not built (missing ${missing.join(", ")} in ${engineBin()}); run: npm run engine`);
+  }
+}
+
+/**
+ * Environment for the Pulumi CLI: the engine's bin folder first on PATH (plugins found there
+ * are used without download), a local file state backend, no login, no update check.
+ * `PULUMI_CONFIG_PASSPHRASE` defaults to a fixed local value; set it to protect real secrets.
+ */
+export function engineEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const missing = missingBinaries();
+  if (missing.length) throw new EngineMissingError(missing);
+  mkdirSync(stateDir(), { recursive: true });
+  return {
+    PATH: [engineBin(), base.PATH ?? ""].join(delimiter),
+    PULUMI_BACKEND_URL: base.PULUMI_BACKEND_URL ?? `file://${stateDir()}`,
+    PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE ?? "meshwright-local",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  };
+}

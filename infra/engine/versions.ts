@@ -1,0 +1,7 @@
+/** Versions of the Pulumi engine pieces built from the Go module proxy. */
+export const ENGINE = {
+  /** The `pulumi` CLI, `github.com/pulumi/pulumi/pkg/v3`; also pins `@pulumi/pulumi` in package.json. */
+  pulumi: "3.259.0",
+  /** Plugin version the Docker provider reports; the `@pulumi/docker` npm version it serves. */
+  docker: "5.2.0",
+} as const;
