@@ -44,8 +44,7 @@ async function main() {
   const backend = mesh.service("backend", {
     instances: 2,
     healthCheck: { kind: "http", path: "/health", interval: "1s", timeout: "1s" },
-    // As in the shop: retries alone let ~40% fail here, since Envoy's default retry circuit
-    // breaker allows only 3 retries in flight; outlier detection takes the dead host out.
+    // As in the shop: retries hide the failures, outlier detection takes the dead host out.
     resilience: {
       retries: { attempts: 3, on: ["5xx", "connect-failure"] },
       outlierDetection: { consecutive5xx: 2, interval: "1s", baseEjectionTime: "10s", maxEjectionPercent: 50 },
@@ -56,9 +55,9 @@ async function main() {
   const running = await startMesh(mesh);
   try {
     await waitConverged(running);
-    const server = await new GenericContainer(IMAGE_TAGS.workload).withNetwork(running.network).withNetworkAliases("direct-server")
+    const server = await new GenericContainer(IMAGE_TAGS.workload).withNetworkMode(running.networkName).withNetworkAliases("direct-server")
       .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" }).withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
-    const caller = await new GenericContainer(IMAGE_TAGS.workload).withNetwork(running.network)
+    const caller = await new GenericContainer(IMAGE_TAGS.workload).withNetworkMode(running.networkName)
       .withEnvironment({ SERVICE_NAME: "direct-client", INSTANCE_ID: "direct-client", LISTEN_ADDR: "127.0.0.1:8080", UPSTREAMS: "direct-server=direct-server:8080" }).withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
     try {
       const body = JSON.stringify({ upstream: "direct-server", path: "/", count: requests, concurrency });

@@ -7,10 +7,11 @@ import { getContainerRuntimeClient } from "testcontainers";
 export async function containerLogs(containerId: string): Promise<string[]> {
   const client = await getContainerRuntimeClient();
   const raw = (await client.container.getById(containerId).logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
-  return demux(raw).split("\n");
+  return demuxLogs(raw).split("\n");
 }
 
-function demux(buf: Buffer): string {
+/** The text of a non-TTY container's logs, which Docker frames in 8-byte headers per chunk. */
+export function demuxLogs(buf: Buffer): string {
   const parts: Buffer[] = [];
   let at = 0;
   while (at + 8 <= buf.length) {

@@ -63,7 +63,7 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
     throw new MeshStartError(`mesh ${plan.mesh.name}: ${failedAt} did not start: ${reason.message}${tail ? `\n  last log lines of ${failedAt}:\n${tail}` : ""}`, { cause: reason });
   }
   log(`mesh ${plan.mesh.name} up: ${started.size} containers in ${((Date.now() - t0) / 1000).toFixed(1)}s (run ${run.runId})`);
-  return new StartedMesh(plan, run.runId, network, started, stopAll);
+  return new StartedMesh(plan, run.runId, network.getName(), started, stopAll);
 }
 
 async function lastLogLines(run: RunContext, planName: string): Promise<string> {

@@ -1,27 +1,29 @@
-import type { StartedNetwork, StartedTestContainer } from "testcontainers";
 import type { ContainerSpec, MeshPlan } from "../../sdk";
 import { workloadGet, type HttpFromInside as ExecHttpResult, type HttpFromInsideOptions as ExecHttpOptions } from "../modules/workload-container";
+import type { MeshContainer } from "./mesh-container";
 
 export type { ExecHttpOptions, ExecHttpResult };
 
 /** A plan container that is running. */
 export interface StartedPlanContainer {
   readonly spec: ContainerSpec;
-  readonly container: StartedTestContainer;
+  readonly container: MeshContainer;
 }
 
 /** A mesh running on real containers; `stop()` (or `await using`) removes all of it. */
 export class StartedMesh implements AsyncDisposable {
   constructor(
     readonly plan: MeshPlan,
+    /** What this run is called: the harness run id (labels and name prefixes), or `attached:<mesh>`. */
     readonly runId: string,
-    readonly network: StartedNetwork,
+    /** The Docker network the mesh's containers are on (join it to reach them by plan name). */
+    readonly networkName: string,
     private readonly started: ReadonlyMap<string, StartedPlanContainer>,
     private readonly stopAll: () => Promise<void>,
   ) {}
 
   /** A running container by its plan name (e.g. `payment-service-2-app`). */
-  container(name: string): StartedTestContainer {
+  container(name: string): MeshContainer {
     const c = this.started.get(name);
     if (!c) throw new Error(`no container "${name}" in mesh ${this.plan.mesh.name}; known: ${[...this.started.keys()].join(", ")}`);
     return c.container;
@@ -74,7 +76,7 @@ export class StartedMesh implements AsyncDisposable {
     return ((await res.json()) as { access_token: string }).access_token;
   }
 
-  /** Removes every container and the network of this run. */
+  /** Removes every container and the network of this run (nothing, for an attached mesh). */
   stop(): Promise<void> {
     return this.stopAll();
   }
