@@ -1,21 +1,136 @@
 /**
- * `npm start` / `npm run down`: the reference mesh on local Docker with `pulumi up`.
- * The Pulumi component is not built yet; until it is, this says so and fails.
+ * `npm start`, `npm run down`, `npm run preview`, `npm run pulumi -- <args>`: the reference
+ * mesh (examples/shop.ts) on the local Docker engine, through a real `pulumi up`.
  */
-const [command = "up"] = process.argv.slice(2);
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { buildAll } from "../harness/images/build-all";
+import { ImageBuildError } from "../harness/images/errors";
+import { duration, printingContext } from "../harness/images/progress";
+import { OFFLINE_RECIPES } from "../harness/images/recipes";
+import { shop } from "../examples/shop";
+import { inlineStack, StackUpdateError, upExplained } from "./automation";
+import { STACK_LABEL } from "./container-args";
+import { ensureEngine } from "./engine/build";
+import { engineEnv } from "./engine/environment";
+import { cacheRoot, engineBin, stateDir } from "./engine/paths";
+import { meshProgram } from "./program";
 
-if (command === "--help" || command === "-h") {
-  process.stdout.write(`Usage: npm start | npm run down
+const ROOT = join(__dirname, "..");
+const PROJECT = "meshwright";
+const STACK = process.env.MESHWRIGHT_STACK ?? "dev";
 
-  npm start      bring the reference mesh (examples/shop.ts) up on local Docker with pulumi up
-  npm run down   destroy it
+const HELP = `Usage:
+  npm start                  bring the reference mesh (examples/shop.ts) up on local Docker
+                             with pulumi up, then print its URLs; a second run changes nothing
+  npm run down               destroy it (pulumi destroy); no container or network is left
+  npm run preview            show what npm start would change
+  npm run pulumi -- ARGS     the Pulumi CLI on the same stack and state, e.g.
+                               npm run pulumi -- config set meshwright:keycloakPort 18080
+                               npm run pulumi -- stack output keycloakAdmin --show-secrets
 
-Not available yet: the Pulumi component (infra/) is still being built.
-Meanwhile the same mesh runs in the end-to-end tests: npm test
-`);
-  process.exit(0);
+First run: installs nothing by itself but starts Docker where none answers (npm run docker),
+builds the local images (npm run images) and the Pulumi engine (npm run engine), each cached
+in ~/.cache/meshwright. Stack "${STACK}" of project "${PROJECT}" (MESHWRIGHT_STACK picks another),
+state in ${stateDir()}. Stack config (Pulumi.yaml lists it): consulPort, keycloakPort,
+ingressPort, prometheusPort (a port or "off") and <image>Image (e.g. workloadImage).
+`;
+
+async function main(): Promise<number> {
+  const [command = "up", ...rest] = process.argv.slice(2);
+  if (command === "--help" || command === "-h" || rest.includes("--help") && command !== "pulumi") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  switch (command) {
+    case "up":
+      return up();
+    case "down":
+      return down();
+    case "preview":
+      return preview();
+    case "pulumi":
+      return passThrough(rest);
+    default:
+      console.error(`unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
 }
 
-console.error(`meshwright: \`${command === "down" ? "npm run down" : "npm start"}\` is not available yet — the Pulumi component (infra/) is still being built.
-Meanwhile: \`npm run images && npm test\` runs the mesh on real containers. See README.md.`);
-process.exit(1);
+/** Docker engine, images and Pulumi engine: whatever is missing, with progress. */
+async function prepare(): Promise<void> {
+  const docker = spawnSync("bash", [join(ROOT, "harness/images/ensure-docker.sh")], { stdio: "inherit" });
+  if (docker.status !== 0) throw new ImageBuildError("no Docker engine", "npm run docker");
+  const images = await buildAll(OFFLINE_RECIPES, { out: (l) => (/: cached$/.test(l) ? undefined : console.log(l)) });
+  console.log(`images: ${images.filter((i) => i.status === "built").length} built, ${images.filter((i) => i.status === "cached").length} cached`);
+  const started = Date.now();
+  const { built } = await ensureEngine(printingContext("pulumi-engine", join(cacheRoot(), "logs", "pulumi-engine.log")));
+  console.log(built.length ? `engine: built ${built.join(", ")} in ${duration(Date.now() - started)}` : `engine: ready (${engineBin()})`);
+}
+
+function stack() {
+  return inlineStack({ project: PROJECT, stack: STACK, workDir: ROOT }, async () => meshProgram());
+}
+
+async function up(): Promise<number> {
+  await prepare();
+  const started = Date.now();
+  const result = await upExplained(await stack(), shop.name, (out) => process.stdout.write(out));
+  const o = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as PrintedOutputs;
+  const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([k]) => k !== "same").map(([k, n]) => `${n} ${k}`);
+  console.log(`
+${shop.name} is up (${changes.length ? changes.join(", ") : "no changes"}; ${duration(Date.now() - started)}), stack ${PROJECT}/${STACK}
+  Consul UI    ${o.consulUrl ?? "(not published)"}${o.consulUrl ? "/ui" : ""}
+  Keycloak     ${o.keycloakUrl ?? "(not published)"}   admin password: npm run pulumi -- stack output keycloakAdmin --show-secrets
+  Prometheus   ${o.prometheusUrl ?? "(not published)"}
+  Ingress      ${o.ingressUrl ?? "(not published)"}${o.ingressUrl ? `   try: curl -H 'Host: shop.local' ${o.ingressUrl}/` : ""}
+Inside the mesh, a service calls its upstreams through its sidecar, e.g.:
+  docker exec ${o.dockerNames?.["user-service-1-app"] ?? "shop-user-service-1-app"} workload get http://127.0.0.1:8080/call/payment-service/
+  (403: payment-service admits user-service only with a payments:write token on POST /pay)
+Down: npm run down`);
+  return 0;
+}
+
+/** The outputs of meshProgram that `npm start` prints, as plain values. */
+interface PrintedOutputs {
+  readonly consulUrl?: string;
+  readonly keycloakUrl?: string;
+  readonly prometheusUrl?: string;
+  readonly ingressUrl?: string;
+  readonly dockerNames?: Readonly<Record<string, string>>;
+}
+
+async function down(): Promise<number> {
+  const missing = spawnSync("bash", [join(ROOT, "harness/images/ensure-docker.sh")], { stdio: "inherit" });
+  if (missing.status !== 0) return 1;
+  const started = Date.now();
+  const result = await (await stack()).destroy({ onOutput: (out) => process.stdout.write(out) });
+  const left = spawnSync("docker", ["ps", "-aq", "--filter", `label=${STACK_LABEL}=${shop.name}`], { encoding: "utf8" }).stdout.trim();
+  console.log(`\n${shop.name} is down (${result.summary.resourceChanges?.delete ?? 0} deleted in ${duration(Date.now() - started)})${left ? `; but containers remain: ${left.split("\n").join(" ")}` : ""}`);
+  return left ? 1 : 0;
+}
+
+async function preview(): Promise<number> {
+  await prepare();
+  const result = await (await stack()).preview({ diff: true, onOutput: (out) => process.stdout.write(out) });
+  const changes = Object.entries(result.changeSummary).filter(([k]) => k !== "same");
+  console.log(changes.length ? `\nnpm start would: ${changes.map(([k, n]) => `${k} ${n}`).join(", ")}` : "\nnpm start would change nothing");
+  return 0;
+}
+
+/** The engine's `pulumi` with the same state backend, passphrase and plugins as npm start. */
+function passThrough(args: string[]): number {
+  const env = { ...process.env, ...engineEnv() };
+  const r = spawnSync(join(engineBin(), "pulumi"), args.length ? args : ["--help"], { stdio: "inherit", cwd: ROOT, env });
+  return r.status ?? 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ImageBuildError) console.error(`\nerror: ${error.reason}\n  fix: ${error.fix}${error.logPath ? `\n  log: ${error.logPath}` : ""}`);
+    else if (error instanceof StackUpdateError) console.error(`\nerror: ${error.message}${/port is already allocated|address already in use/.test(error.message) ? "\n  fix: free that port, or publish elsewhere: npm run pulumi -- config set meshwright:<consul|keycloak|ingress|prometheus>Port <port>" : ""}`);
+    else console.error(error);
+    process.exit(1);
+  },
+);

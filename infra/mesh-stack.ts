@@ -79,6 +79,8 @@ export class MeshStack extends pulumi.ComponentResource {
   readonly keycloakAdmin: pulumi.Output<{ username: string; password: string } | undefined>;
   /** Mesh-network address of every instance, by service and instance id. */
   readonly serviceAddresses: pulumi.Output<Record<string, Record<string, string>>>;
+  /** Docker container name of every plan container, by plan name (what the harness's `attachMesh` takes). */
+  readonly dockerNames: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: MeshStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Compile before registering anything: an invalid mesh leaves no resource behind.
@@ -135,6 +137,8 @@ export class MeshStack extends pulumi.ComponentResource {
       ),
     );
 
+    this.dockerNames = pulumi.output(Object.fromEntries(Object.entries(containers).map(([planName, c]) => [planName, c.name])));
+
     this.registerOutputs({
       consulUrl: this.consulUrl,
       keycloakUrl: this.keycloakUrl,
@@ -142,6 +146,7 @@ export class MeshStack extends pulumi.ComponentResource {
       prometheusUrl: this.prometheusUrl,
       keycloakAdmin: this.keycloakAdmin,
       serviceAddresses: this.serviceAddresses,
+      dockerNames: this.dockerNames,
     });
   }
 }
