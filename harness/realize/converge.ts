@@ -37,6 +37,19 @@ export function expectedEndpoints(plan: MeshPlan): { instance: string; upstream:
   );
 }
 
+/** What a destination's sidecar must have loaded: the callers its intentions name, and whether any rule needs a JWT. */
+export function expectedAuthorization(plan: MeshPlan): { instance: string; sources: string[]; jwt: boolean }[] {
+  type Source = { Name: string; JWT?: unknown; Permissions?: { JWT?: unknown }[] };
+  return plan.consul.configEntries
+    .filter((e) => e.Kind === "service-intentions")
+    .flatMap((e) => {
+      const sources = (e.Sources ?? []) as Source[];
+      const service = plan.services.find((s) => s.name === e.Name);
+      const jwt = sources.some((s) => s.JWT || (s.Permissions ?? []).some((p) => p.JWT));
+      return (service?.instances ?? []).map((i) => ({ instance: i.id, sources: sources.map((s) => s.Name).filter((n) => n !== "*"), jwt }));
+    });
+}
+
 /** What differs between the running mesh and its plan right now (empty when converged). */
 export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
   const out: Divergence[] = [];
@@ -60,12 +73,35 @@ export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
     const best = Math.max(0, ...healthy);
     if (best < e.endpoints) out.push({ where: e.instance, what: `sees ${best} healthy ${e.upstream} endpoints, plan has ${e.endpoints}` });
   }
+  for (const a of expectedAuthorization(mesh.plan)) out.push(...(await authorizationDivergences(mesh, a)));
   return out;
 }
 
 /**
- * Waits until the catalog and every sidecar match the plan; on timeout, fails listing
- * exactly what has not converged. Use instead of sleeps after {@link startMesh}.
+ * Intentions reach a sidecar as RBAC rules on its public listener, naming each allowed
+ * caller by its SPIFFE path; JWT rules need the realm's keys, which Envoy fetches on its own.
+ */
+async function authorizationDivergences(mesh: StartedMesh, a: { instance: string; sources: string[]; jwt: boolean }): Promise<Divergence[]> {
+  const out: Divergence[] = [];
+  try {
+    const listeners = await mesh.envoyAdmin(a.instance, "/config_dump?resource=dynamic_listeners");
+    const missing = a.sources.filter((s) => !listeners.includes(`/svc/${s}`));
+    if (missing.length) out.push({ where: a.instance, what: `intentions not loaded: no RBAC rule for ${missing.join(", ")}` });
+    if (a.jwt) {
+      const stats = await mesh.envoyAdmin(a.instance, "/stats?filter=jwks_fetch_success");
+      const fetched = [...stats.matchAll(/jwks_fetch_success: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+      if (fetched === 0) out.push({ where: a.instance, what: "JWKS not fetched from Keycloak yet" });
+    }
+  } catch (err) {
+    out.push({ where: a.instance, what: `Envoy admin not answering: ${(err as Error).message}` });
+  }
+  return out;
+}
+
+/**
+ * Waits until the catalog and every sidecar match the plan (healthy endpoints per upstream,
+ * intentions and JWT keys loaded); on timeout, fails listing exactly what has not converged.
+ * Use instead of sleeps after {@link startMesh}.
  */
 export async function waitConverged(mesh: StartedMesh, options: ConvergeOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 120_000;
