@@ -11,6 +11,8 @@ export { PrometheusContainer, StartedPrometheusContainer } from "./modules/prome
 export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } from "./probes/traffic";
 export { inflict, restartCount, type ContainerFault } from "./probes/chaos";
 export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
+export { catalogHealth, consulClient, sidecarEndpoints, type CatalogInstance } from "./probes/discovery";
+export { accessLog, type AccessLogEntry } from "./probes/access-log";
 export { formatAuthMatrix, mismatches, type AuthCell } from "./probes/auth-matrix";
 export * as forgedTokens from "./probes/forged-tokens";
 export * from "./stats";

@@ -1,4 +1,5 @@
 import type { MeshPlan } from "../../sdk";
+import { catalogHealth, sidecarEndpoints } from "../probes/discovery";
 import type { StartedMesh } from "./started-mesh";
 
 /** One thing that does not yet look as the plan says. */
@@ -14,10 +15,6 @@ export interface ConvergeOptions {
   readonly timeoutMs?: number;
   /** @default 1000 */
   readonly intervalMs?: number;
-}
-
-interface EnvoyClusters {
-  cluster_statuses?: { name: string; host_statuses?: { health_status: Record<string, unknown> }[] }[];
 }
 
 /**
@@ -54,24 +51,19 @@ export function expectedAuthorization(plan: MeshPlan): { instance: string; sourc
 export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
   const out: Divergence[] = [];
   for (const service of mesh.plan.services) {
-    const res = await fetch(`${mesh.consulUrl()}/v1/health/service/${service.name}?passing=true`);
-    const passing = ((await res.json()) as { Service: { ID: string } }[]).map((e) => e.Service.ID).sort();
+    const passing = (await catalogHealth(mesh, service.name)).filter((i) => i.status === "passing").map((i) => i.id);
     const want = service.instances.map((i) => i.id).sort();
     if (JSON.stringify(passing) !== JSON.stringify(want)) out.push({ where: "consul", what: `${service.name}: passing [${passing.join(", ")}], plan [${want.join(", ")}]` });
   }
   for (const e of expectedEndpoints(mesh.plan)) {
-    let clusters: EnvoyClusters;
+    let seen: number;
     try {
-      clusters = JSON.parse(await mesh.envoyAdmin(e.instance, "/clusters?format=json")) as EnvoyClusters;
+      seen = await sidecarEndpoints(mesh, e.instance, e.upstream);
     } catch (err) {
       out.push({ where: e.instance, what: `Envoy admin not answering: ${(err as Error).message}` });
       continue;
     }
-    const healthy = (clusters.cluster_statuses ?? [])
-      .filter((c) => c.name.split(".").includes(e.upstream))
-      .map((c) => (c.host_statuses ?? []).filter((h) => h.health_status.eds_health_status === "HEALTHY").length);
-    const best = Math.max(0, ...healthy);
-    if (best < e.endpoints) out.push({ where: e.instance, what: `sees ${best} healthy ${e.upstream} endpoints, plan has ${e.endpoints}` });
+    if (seen < e.endpoints) out.push({ where: e.instance, what: `sees ${seen} healthy ${e.upstream} endpoints, plan has ${e.endpoints}` });
   }
   for (const a of expectedAuthorization(mesh.plan)) out.push(...(await authorizationDivergences(mesh, a)));
   return out;

@@ -5,6 +5,7 @@
  */
 import { getContainerRuntimeClient } from "testcontainers";
 import shop from "../../examples/shop";
+import { catalogHealth } from "../../harness/probes/discovery";
 import { divergences, startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { compile } from "../../sdk";
 
@@ -28,8 +29,8 @@ describe("discovery on the shop mesh", () => {
   });
 
   it.each(plan.services.map((s) => [s.name, s] as const))("Consul lists exactly the planned, passing instances of %s", async (name, service) => {
-    const entries = (await (await fetch(`${mesh!.consulUrl()}/v1/health/service/${name}?passing=true`)).json()) as { Service: { ID: string; Meta: Record<string, string> } }[];
-    expect(entries.map((e) => [e.Service.ID, e.Service.Meta.subset]).sort()).toEqual(service.instances.map((i) => [i.id, i.subset]).sort());
+    const instances = await catalogHealth(mesh!, name);
+    expect(instances.map((i) => [i.id, i.subset, i.status])).toEqual(service.instances.map((i) => [i.id, i.subset, "passing"]).sort());
   });
 
   it("has every sidecar see its upstreams' planned endpoints", async () => {

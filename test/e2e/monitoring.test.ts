@@ -1,8 +1,14 @@
 /**
  * Monitoring on real containers: Prometheus finds and scrapes every sidecar and app through
  * Consul, and the request counts it holds per instance are exactly the traffic the probe
- * sent — on the callee side per instance, and on the caller side for the upstream.
+ * sent — on the callee side per instance, and on the caller side for the upstream; the
+ * sidecars' access logs carry each of those requests; Consul reports the failure a stopped
+ * instance causes, and its recovery.
  */
+import { randomUUID } from "node:crypto";
+import { accessLog } from "../../harness/probes/access-log";
+import { inflict } from "../../harness/probes/chaos";
+import { catalogHealth } from "../../harness/probes/discovery";
 import { eventually } from "../../harness/probes/eventually";
 import { promByLabel, scrapeTargets } from "../../harness/probes/metrics";
 import { sendTraffic } from "../../harness/probes/traffic";
@@ -64,5 +70,50 @@ describe("monitoring of the observe mesh", () => {
       { what: "Prometheus to hold the probe's traffic", timeoutMs: 60_000 },
     );
     expect(deltas).toEqual({ inbound: sent, outbound: 200 });
+  });
+
+  it("logs every request the probe sent in the caller's and the answering instances' access logs", async () => {
+    const path = `/probe-${randomUUID()}`;
+    const sample = await sendTraffic(running!, "client-1", "backend", { count: 50, path });
+    const sent = sample.byInstance();
+    const logged = async (instance: string, cluster: (c: string | null) => boolean) =>
+      (await accessLog(running!, instance)).filter((e) => e.path === path && e.response_code === 200 && cluster(e.upstream_cluster)).length;
+    const counts = await eventually(
+      async () => {
+        const c = {
+          caller: await logged("client-1", (c) => c?.startsWith("backend.") ?? false),
+          ...Object.fromEntries(await Promise.all(Object.keys(sent).map(async (i) => [i, await logged(i, (c) => c === "local_app")]))),
+        };
+        if (c.caller !== 50 || Object.keys(sent).some((i) => c[i] !== sent[i])) throw new Error(`logged ${JSON.stringify(c)}, sent ${JSON.stringify(sent)}`);
+        return c;
+      },
+      { what: "the access logs to carry the probe's requests", timeoutMs: 15_000 },
+    );
+    expect(counts).toEqual({ caller: 50, ...sent });
+  });
+
+  it("shows in Consul the failure a stopped instance causes, and its recovery", async () => {
+    const status = async () => Object.fromEntries((await catalogHealth(running!, "backend")).map((i) => [i.id, i.status]));
+    expect(await status()).toEqual({ "backend-1": "passing", "backend-2": "passing" });
+    await inflict(running!, "backend-2-app", "stop");
+    try {
+      await eventually(
+        async () => {
+          const s = await status();
+          if (s["backend-2"] !== "critical") throw new Error(JSON.stringify(s));
+        },
+        { what: "Consul to mark backend-2 critical", timeoutMs: 60_000 },
+      );
+      expect(await status()).toEqual({ "backend-1": "passing", "backend-2": "critical" });
+    } finally {
+      await inflict(running!, "backend-2-app", "start");
+    }
+    await eventually(
+      async () => {
+        const s = await status();
+        if (s["backend-2"] !== "passing") throw new Error(JSON.stringify(s));
+      },
+      { what: "Consul to mark backend-2 passing again", timeoutMs: 60_000 },
+    );
   });
 });

@@ -1,0 +1,58 @@
+import Consul from "consul";
+import type { StartedMesh } from "../realize/started-mesh";
+
+/** One registered instance of a service, as Consul's health API reports it. */
+export interface CatalogInstance {
+  /** Service (instance) id, e.g. `payment-service-2`. */
+  readonly id: string;
+  /** The SDK's subset (`Meta.subset`). */
+  readonly subset?: string;
+  /** Worst status of its checks: critical beats warning beats passing. */
+  readonly status: "passing" | "warning" | "critical";
+  /** Its checks, with Consul's last output for each. */
+  readonly checks: readonly { readonly name: string; readonly status: string; readonly output: string }[];
+}
+
+interface HealthEntry {
+  Service: { ID: string; Meta?: Record<string, string> };
+  Checks: { Name: string; Status: "passing" | "warning" | "critical"; Output: string; ServiceID: string }[];
+}
+
+const RANK = { passing: 0, warning: 1, critical: 2 } as const;
+
+/** A client of the mesh's Consul server, from the test process. */
+export function consulClient(mesh: StartedMesh): Consul {
+  const url = new URL(mesh.consulUrl());
+  return new Consul({ host: url.hostname, port: Number(url.port) });
+}
+
+/**
+ * Every registered instance of a service with its health, from Consul (the instance's own
+ * checks and its node's), sorted by id. What Consul says is what sidecars are told.
+ */
+export async function catalogHealth(mesh: StartedMesh, service: string): Promise<CatalogInstance[]> {
+  const entries = (await consulClient(mesh).health.service(service)) as HealthEntry[];
+  return entries
+    .map((e) => {
+      const checks = e.Checks.map((c) => ({ name: c.Name, status: c.Status, output: c.Output }));
+      const status = e.Checks.reduce<CatalogInstance["status"]>((worst, c) => (RANK[c.Status] > RANK[worst] ? c.Status : worst), "passing");
+      return { id: e.Service.ID, ...(e.Service.Meta?.subset ? { subset: e.Service.Meta.subset } : {}), status, checks };
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+interface EnvoyClusters {
+  cluster_statuses?: { name: string; host_statuses?: { health_status: Record<string, unknown> }[] }[];
+}
+
+/**
+ * How many healthy endpoints of an upstream an instance's sidecar sees: the most of any of
+ * its clusters for that upstream (with failover, the primary target's cluster).
+ */
+export async function sidecarEndpoints(mesh: StartedMesh, instance: string, upstream: string): Promise<number> {
+  const clusters = JSON.parse(await mesh.envoyAdmin(instance, "/clusters?format=json")) as EnvoyClusters;
+  const healthy = (clusters.cluster_statuses ?? [])
+    .filter((c) => c.name.split(".").includes(upstream))
+    .map((c) => (c.host_statuses ?? []).filter((h) => h.health_status.eds_health_status === "HEALTHY").length);
+  return Math.max(0, ...healthy);
+}
