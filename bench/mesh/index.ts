@@ -2,7 +2,8 @@
  * bench/mesh: what the mesh costs and how fast it heals, measured side by side in one run.
  * - latency (p50/p99) and throughput of app-to-app calls, direct vs through two sidecars
  * - bring-up time of the shop mesh (start + converge)
- * - failed requests and time to clean traffic after one instance of two is stopped
+ * - failed requests and time to clean traffic after one instance of two is killed (SIGKILL),
+ *   with retries and outlier detection and, as the control, without them
  * Prints a table and writes bench/results/mesh.json. `--help` for options.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,8 +14,8 @@ import shop from "../../examples/shop";
 import { IMAGE_TAGS } from "../../harness/images/components";
 import { inflict } from "../../harness/probes/chaos";
 import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
-import { startMesh, waitConverged } from "../../harness/realize";
-import { Mesh } from "../../sdk";
+import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
+import { Mesh, type Resilience } from "../../sdk";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
@@ -36,23 +37,41 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [r, Date.now() - t];
 }
 
+/** A client and two backend instances, with the given resilience on the backend. */
+function pair(name: string, resilience?: Resilience): Mesh {
+  const mesh = new Mesh(name, { telemetry: { metrics: false } });
+  const backend = mesh.service("backend", {
+    instances: 2,
+    healthCheck: { kind: "http", path: "/health", interval: "1s", timeout: "1s" },
+    ...(resilience ? { resilience } : {}),
+  });
+  backend.allow(mesh.service("client", { upstreams: [backend] }));
+  return mesh;
+}
+
+/** Kills backend-1 under load: failed requests in the first 300, and time until traffic is clean again. */
+async function recovery(running: StartedMesh): Promise<{ failed: number; cleanAfterMs: number; statuses: Record<number, number> }> {
+  const downAt = Date.now();
+  await inflict(running, "backend-1-app", "kill");
+  const during = await sendTraffic(running, "client-1", "backend", { count: 300, concurrency: 4 });
+  let cleanAfterMs = NaN;
+  for (let i = 0; i < 120 && Number.isNaN(cleanAfterMs); i++) {
+    const s = await sendTraffic(running, "client-1", "backend", { count: 50, concurrency: 4 });
+    if (s.results.every((r) => r.status === 200 && r.instance === "backend-2")) cleanAfterMs = Date.now() - downAt;
+  }
+  return { failed: during.results.filter((r) => r.status !== 200).length, cleanAfterMs, statuses: during.byStatus() };
+}
+
 async function main() {
   const rows: Record<string, unknown>[] = [];
 
   // 1. Latency: direct vs through two sidecars, in the same network, same run.
-  const mesh = new Mesh("bench", { telemetry: { metrics: false } });
-  const backend = mesh.service("backend", {
-    instances: 2,
-    healthCheck: { kind: "http", path: "/health", interval: "1s", timeout: "1s" },
-    // As in the shop: retries hide the failures, outlier detection takes the dead host out.
-    resilience: {
+  const running = await startMesh(
+    pair("bench", {
       retries: { attempts: 3, on: ["5xx", "connect-failure"] },
       outlierDetection: { consecutive5xx: 2, interval: "1s", baseEjectionTime: "10s", maxEjectionPercent: 50 },
-    },
-  });
-  const client = mesh.service("client", { upstreams: [backend] });
-  backend.allow(client);
-  const running = await startMesh(mesh);
+    }),
+  );
   try {
     await waitConverged(running);
     const server = await new GenericContainer(IMAGE_TAGS.workload).withNetworkMode(running.networkName).withNetworkAliases("direct-server")
@@ -71,22 +90,22 @@ async function main() {
       await server.stop();
     }
 
-    // 3. Recovery after one of two instances stops, retries on.
-    const downAt = Date.now();
-    await inflict(running, "backend-1-app", "stop");
-    const during = await sendTraffic(running, "client-1", "backend", { count: 300, concurrency: 4 });
-    let cleanMs = NaN;
-    for (let i = 0; i < 120; i++) {
-      const s = await sendTraffic(running, "client-1", "backend", { count: 50, concurrency: 4 });
-      if (s.results.every((r) => r.status === 200 && r.instance === "backend-2")) {
-        cleanMs = Date.now() - downAt;
-        break;
-      }
-    }
-    rows.push({ measure: "one of two instances stopped (retries + outlier detection)", requests: 300, failed: during.results.filter((r) => r.status !== 200).length, cleanAfterMs: cleanMs });
-    console.log(`statuses while one instance was down: ${JSON.stringify(during.byStatus())}; first error: ${during.results.find((r) => r.error)?.error ?? "none"}`);
+    // 3. Recovery after one of two instances is killed, retries and outlier detection on.
+    const r = await recovery(running);
+    rows.push({ measure: "one of two instances killed (retries + outlier detection)", requests: 300, failed: r.failed, cleanAfterMs: r.cleanAfterMs });
+    console.log(`statuses while one instance was down, with retries: ${JSON.stringify(r.statuses)}`);
   } finally {
     await running.stop();
+  }
+
+  // 3b. The control: the same kill with neither retries nor outlier detection.
+  const bare = await startMesh(pair("bare"));
+  try {
+    await waitConverged(bare);
+    const r = await recovery(bare);
+    rows.push({ measure: "one of two instances killed (no retries, no outlier detection)", requests: 300, failed: r.failed, cleanAfterMs: r.cleanAfterMs });
+  } finally {
+    await bare.stop();
   }
 
   // 2. Bring-up of the reference mesh.
