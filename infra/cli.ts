@@ -29,9 +29,9 @@ const HELP = `Usage:
                                npm run pulumi -- config set meshwright:keycloakPort 18080
                                npm run pulumi -- stack output keycloakAdmin --show-secrets
 
-First run: installs nothing by itself but starts Docker where none answers (npm run docker),
-builds the local images (npm run images) and the Pulumi engine (npm run engine), each cached
-in ~/.cache/meshwright. Stack "${STACK}" of project "${PROJECT}" (MESHWRIGHT_STACK picks another),
+First run: starts Docker where none answers (as npm run docker does, installing Debian's
+docker.io if needed), builds the local images (npm run images) and the Pulumi engine
+(npm run engine), each cached in ~/.cache/meshwright. Stack "${STACK}" of project "${PROJECT}" (MESHWRIGHT_STACK picks another),
 state in ${stateDir()}. Stack config (Pulumi.yaml lists it): consulPort, keycloakPort,
 ingressPort, prometheusPort (a port or "off") and <image>Image (e.g. workloadImage).
 `;
@@ -57,10 +57,15 @@ async function main(): Promise<number> {
   }
 }
 
+/** A Docker engine that answers, started (or installed) by `npm run docker`'s script where none does. */
+function ensureDocker(): void {
+  const docker = spawnSync("bash", [join(ROOT, "harness/images/ensure-docker.sh")], { stdio: "inherit" });
+  if (docker.status !== 0) throw new ImageBuildError("no Docker engine answers", "npm run docker");
+}
+
 /** Docker engine, images and Pulumi engine: whatever is missing, with progress. */
 async function prepare(): Promise<void> {
-  const docker = spawnSync("bash", [join(ROOT, "harness/images/ensure-docker.sh")], { stdio: "inherit" });
-  if (docker.status !== 0) throw new ImageBuildError("no Docker engine", "npm run docker");
+  ensureDocker();
   const images = await buildAll(OFFLINE_RECIPES, { out: (l) => (/: cached$/.test(l) ? undefined : console.log(l)) });
   console.log(`images: ${images.filter((i) => i.status === "built").length} built, ${images.filter((i) => i.status === "cached").length} cached`);
   const started = Date.now();
@@ -101,8 +106,7 @@ interface PrintedOutputs {
 }
 
 async function down(): Promise<number> {
-  const missing = spawnSync("bash", [join(ROOT, "harness/images/ensure-docker.sh")], { stdio: "inherit" });
-  if (missing.status !== 0) return 1;
+  ensureDocker();
   const started = Date.now();
   const result = await (await stack()).destroy({ onOutput: (out) => process.stdout.write(out) });
   const left = spawnSync("docker", ["ps", "-aq", "--filter", `label=${STACK_LABEL}=${shop.name}`], { encoding: "utf8" }).stdout.trim();
