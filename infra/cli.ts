@@ -31,8 +31,9 @@ const HELP = `Usage:
 
 First run: starts Docker where none answers (as npm run docker does, installing Debian's
 docker.io if needed), builds the local images (npm run images) and the Pulumi engine
-(npm run engine), each cached in ~/.cache/meshwright. Stack "${STACK}" of project "${PROJECT}" (MESHWRIGHT_STACK picks another),
-state in ${stateDir()}. Stack config (Pulumi.yaml lists it): consulPort, keycloakPort,
+(npm run engine), each cached in ~/.cache/meshwright.
+Stack "${STACK}" of project "${PROJECT}" (MESHWRIGHT_STACK picks another), state in
+${stateDir()}. Stack config (Pulumi.yaml lists it): consulPort, keycloakPort,
 ingressPort, prometheusPort (a port or "off") and <image>Image (e.g. workloadImage).
 `;
 
