@@ -9,7 +9,7 @@ export { ConsulServerContainer, StartedConsulServerContainer } from "./modules/c
 export { KeycloakContainer, StartedKeycloakContainer } from "./modules/keycloak-container";
 export { PrometheusContainer, StartedPrometheusContainer } from "./modules/prometheus-container";
 export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } from "./probes/traffic";
-export { inflict, restartCount, type ContainerFault } from "./probes/chaos";
+export { degrade, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";
 export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
 export { catalogHealth, consulClient, sidecarEndpoints, type CatalogInstance } from "./probes/discovery";
 export { accessLog, type AccessLogEntry } from "./probes/access-log";

@@ -1,5 +1,7 @@
 import { TrafficSample } from "../probes/traffic";
 import { weightsVerdict, type VerdictOptions } from "../stats/balance-verdict";
+import { roundRobinVerdict } from "../stats/round-robin-verdict";
+import { shunVerdict } from "../stats/shun-verdict";
 import { stickinessVerdict } from "../stats/stickiness-verdict";
 
 type Counts = Readonly<Record<string, number>>;
@@ -25,6 +27,17 @@ export const balanceMatchers = {
     const answers = Object.fromEntries(Object.entries(received).map(([k, v]) => [k, countsOf(v)]));
     const v = stickinessVerdict(answers, instances, alpha);
     return { pass: v.pass, message: () => `expected ${v.pass ? "no " : ""}sticky, spread affinity: ${v.summary}` };
+  },
+  /** Requests sent one at a time took `instances` in turn: far fewer repeats than random picking makes. */
+  toBeRoundRobin(received: unknown, instances: readonly string[], alpha?: number) {
+    if (!(received instanceof TrafficSample)) throw new TypeError("toBeRoundRobin needs a TrafficSample (the order of answers matters)");
+    const v = roundRobinVerdict(received.results.map((r) => r.instance), instances, alpha);
+    return { pass: v.pass, message: () => `expected ${v.pass ? "no " : ""}round robin: ${v.summary}` };
+  },
+  /** `instance` got fewer requests than a fair share of `instances` (one-sided binomial test). */
+  toShun(received: unknown, instance: string, instances: readonly string[], alpha?: number) {
+    const v = shunVerdict(countsOf(received), instance, instances, alpha);
+    return { pass: v.pass, message: () => `expected the balancer ${v.pass ? "not " : ""}to shun ${instance}: ${v.summary}` };
   },
   /** The spread over `instances` is consistent with uniform. */
   toBeUniform(received: unknown, instances: readonly string[], options?: VerdictOptions) {

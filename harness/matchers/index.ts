@@ -11,6 +11,10 @@ declare global {
       toMatchWeights(weights: Readonly<Record<string, number>>, options?: VerdictOptions): R;
       /** Each key (key → traffic sample) stuck to one instance, and keys spread over these instances. */
       toBeSticky(instances: readonly string[], alpha?: number): R;
+      /** Requests sent one at a time took these instances in turn (far fewer repeats than random picking). */
+      toBeRoundRobin(instances: readonly string[], alpha?: number): R;
+      /** This instance got fewer requests than a fair share of these instances (one-sided binomial test). */
+      toShun(instance: string, instances: readonly string[], alpha?: number): R;
       /** The spread over these instances is consistent with uniform. */
       toBeUniform(instances: readonly string[], options?: VerdictOptions): R;
     }

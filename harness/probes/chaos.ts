@@ -43,3 +43,32 @@ export async function restartCount(mesh: StartedMesh, planName: string): Promise
   const client = await getContainerRuntimeClient();
   return (await client.container.dockerode.getContainer(mesh.container(planName).getId()).inspect()).RestartCount;
 }
+
+/** How a workload misbehaves on command (its `/admin/state`); unset fields keep their value. */
+export interface WorkloadFaults {
+  /** Share of requests answered with `errorStatus`, 0..1. */
+  readonly errorRate?: number;
+  /** Status of those errors. @default 503 */
+  readonly errorStatus?: number;
+  /** Added to every echo and call request. */
+  readonly latencyMs?: number;
+  /** What its health endpoint answers (false: 503, so Consul marks it critical). */
+  readonly healthy?: boolean;
+}
+
+/**
+ * Makes an instance's app slow, failing or unhealthy while it keeps running; `degrade(mesh,
+ * id)` with no faults (or {@link restore}) puts it back. The workload's own admin endpoint,
+ * reached inside its namespace, so no mesh rule is involved.
+ */
+export async function degrade(mesh: StartedMesh, instance: string, faults: WorkloadFaults = {}): Promise<void> {
+  const reset = Object.keys(faults).length === 0;
+  const r = await mesh.container(`${instance}-app`).exec(["workload", "ctl", reset ? "POST" : "PUT", reset ? "/admin/reset" : "/admin/state", ...(reset ? [] : [JSON.stringify(faults)])]);
+  const status = /status: (\d+)/.exec(r.stderr)?.[1];
+  if (r.exitCode !== 0 || status !== "200") throw new Error(`degrade ${instance}: the workload answered ${status ?? `nothing (exit ${r.exitCode})`}: ${r.stdout.trim()}`);
+}
+
+/** Undoes {@link degrade}: no errors, no added latency, healthy. */
+export function restore(mesh: StartedMesh, instance: string): Promise<void> {
+  return degrade(mesh, instance);
+}

@@ -90,6 +90,10 @@ func (s *Server) callOnce(r *http.Request, req loadRequest, url string, timeout 
 		return loadResult{Error: err.Error()}
 	}
 	for k, v := range req.Headers {
+		if strings.EqualFold(k, "Host") {
+			out.Host = v // Go sends req.Host, never a Host header; ingress routes by it
+			continue
+		}
 		out.Header.Set(k, v)
 	}
 	client := *s.client

@@ -256,3 +256,20 @@ func TestLoadCallsTheUpstreamCountTimesAndReportsWhoAnswered(t *testing.T) {
 		t.Errorf("count 0 must be refused, got %d", code)
 	}
 }
+
+func TestLoadSendsAHostHeaderAsTheRequestHost(t *testing.T) {
+	var hosts sync.Map
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts.Store(r.Host, true)
+		w.Header().Set("content-type", "application/json")
+		w.Write([]byte(`{"instance":"i-0"}`))
+	}))
+	defer upstream.Close()
+	srv := newTestServer(t, map[string]string{"edge": strings.TrimPrefix(upstream.URL, "http://")})
+	if code, body := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"edge","count":3,"headers":{"host":"shop.local"}}`); code != 200 {
+		t.Fatalf("load: %d %v", code, body)
+	}
+	if _, ok := hosts.Load("shop.local"); !ok {
+		t.Errorf("want requests for host shop.local, got %v", func() (seen []any) { hosts.Range(func(k, _ any) bool { seen = append(seen, k); return true }); return }())
+	}
+}

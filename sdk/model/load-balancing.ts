@@ -79,7 +79,12 @@ interface HashPolicyBase {
   readonly terminal?: boolean;
 }
 
-/** Hash the caller's source IP ("IP hash"). */
+/**
+ * Hash the client's source IP ("IP hash"). Meaningful for clients entering through an
+ * ingress gateway, which sees their addresses. Inside the mesh every caller reaches its own
+ * sidecar from 127.0.0.1, so all in-mesh callers hash alike and land on the same instance;
+ * for per-caller or per-user affinity inside the mesh, hash a header instead.
+ */
 export interface SourceIpHash extends HashPolicyBase {
   readonly sourceIp: true;
 }

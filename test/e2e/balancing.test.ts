@@ -2,11 +2,16 @@
  * Load balancing on real sidecars, judged statistically: requests are spread as the SDK
  * declared (weighted 5:3:1 over three instances; random over three; a header hash that keeps
  * each user on one instance while spreading users), at a stated confidence,
- * with a sample size chosen so a deviation of Cohen's w = 0.2 would be caught 95% of the time.
- * Each verdict is also checked against the wrong declaration, so the test shows it can fail.
+ * with a sample size chosen so a deviation of Cohen's w = 0.2 would be caught 95% of the time;
+ * round robin takes instances in turn (far fewer repeats than chance); least request shuns a
+ * slowed instance; a source-IP hash keeps each client address on one instance through the
+ * ingress. Each verdict is also checked against the wrong declaration, so the test shows it can fail.
  */
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { IMAGE_TAGS } from "../../harness/images/components";
 import "../../harness/matchers";
-import { sendTraffic, type TrafficSample } from "../../harness/probes/traffic";
+import { degrade, restore } from "../../harness/probes/chaos";
+import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { balanceSampleSize } from "../../harness/stats";
 import { Mesh } from "../../sdk";
@@ -15,10 +20,14 @@ const mesh = new Mesh("balance", { telemetry: { metrics: false } });
 const weighted = mesh.service("weighted-backend", { instances: [{ weight: 5 }, { weight: 3 }, { weight: 1 }], loadBalancing: { policy: "weighted" } });
 const random = mesh.service("random-backend", { instances: 3, loadBalancing: { policy: "random" } });
 const hashed = mesh.service("hashed-backend", { instances: 3, loadBalancing: { policy: "ring_hash", hashPolicies: [{ header: "x-user" }] } });
-const client = mesh.service("client", { upstreams: [weighted, random, hashed] });
-weighted.allow(client);
-random.allow(client);
-hashed.allow(client);
+const turns = mesh.service("rr-backend", { instances: 3, loadBalancing: { policy: "round_robin" } });
+const least = mesh.service("lr-backend", { instances: 3, loadBalancing: { policy: "least_request" } });
+const byIp = mesh.service("ip-backend", { instances: 3, loadBalancing: { policy: "ring_hash", hashPolicies: [{ sourceIp: true }] } });
+const client = mesh.service("client", { upstreams: [weighted, random, hashed, turns, least, byIp] });
+for (const backend of [weighted, random, hashed, turns, least, byIp]) backend.allow(client);
+mesh.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "ip.local", service: byIp }, { host: "rr.local", service: turns }] }] });
+
+const three = (name: string) => [1, 2, 3].map((i) => `${name}-${i}`);
 
 const CONFIDENCE = { alpha: 0.001, effectSize: 0.2, power: 0.95 };
 const n = balanceSampleSize(3, CONFIDENCE);
@@ -57,5 +66,65 @@ describe(`load balancing, ${n} requests per verdict at ${(1 - CONFIDENCE.alpha) 
     // The same verdict fails without the header: every request then hashes alike or at random.
     const anonymous = { nobody: await sendTraffic(running!, "client-1", "random-backend", { count: 30 }) };
     expect(anonymous).not.toBeSticky(["random-backend-1", "random-backend-2", "random-backend-3"]);
+  });
+
+  it("takes rr-backend's instances in turn, which random-backend does not", async () => {
+    const inTurn = await sendTraffic(running!, "client-1", "rr-backend", { count: 200, concurrency: 1 });
+    expect(inTurn.byStatus()).toEqual({ 200: 200 });
+    expect(inTurn).toBeRoundRobin(three("rr-backend"), CONFIDENCE.alpha);
+    expect(inTurn).toBeUniform(three("rr-backend"), CONFIDENCE);
+    const atRandom = await sendTraffic(running!, "client-1", "random-backend", { count: 200, concurrency: 1 });
+    expect(atRandom).not.toBeRoundRobin(three("random-backend"), CONFIDENCE.alpha);
+  });
+
+  it("sends a slowed lr-backend instance less than its share, where round robin does not", async () => {
+    await degrade(running!, "lr-backend-1", { latencyMs: 100 });
+    await degrade(running!, "rr-backend-1", { latencyMs: 100 });
+    try {
+      const least = await sendTraffic(running!, "client-1", "lr-backend", { count: 600, concurrency: 8 });
+      expect(least.byStatus()).toEqual({ 200: 600 });
+      expect(least).toShun("lr-backend-1", three("lr-backend"), CONFIDENCE.alpha);
+      const inTurn = await sendTraffic(running!, "client-1", "rr-backend", { count: 600, concurrency: 8 });
+      expect(inTurn).not.toShun("rr-backend-1", three("rr-backend"), CONFIDENCE.alpha);
+    } finally {
+      await restore(running!, "lr-backend-1");
+      await restore(running!, "rr-backend-1");
+    }
+  });
+
+  it("keeps each client address on one ip-backend instance through the ingress, and spreads addresses", async () => {
+    // Inside the mesh every caller reaches its own sidecar from 127.0.0.1, so a source-IP hash
+    // sends all in-mesh traffic to one instance (pinned below); client addresses are real only
+    // at the ingress. Nine plain containers on the mesh network stand for nine clients.
+    const inMesh = await sendTraffic(running!, "client-1", "ip-backend", { count: 30 });
+    expect(Object.keys(inMesh.byInstance())).toHaveLength(1);
+
+    const clients: StartedTestContainer[] = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        new GenericContainer(IMAGE_TAGS.workload)
+          .withNetworkMode(running!.networkName)
+          .withEnvironment({ SERVICE_NAME: "outside", INSTANCE_ID: `outside-${i}`, UPSTREAMS: "edge=edge:8080" })
+          .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+          .start(),
+      ),
+    );
+    try {
+      const viaIngress = async (host: string) =>
+        Object.fromEntries(
+          await Promise.all(
+            clients.map(async (c, i) => {
+              const r = await c.exec(["workload", "ctl", "POST", "/admin/load", JSON.stringify({ upstream: "edge", count: 10, concurrency: 2, headers: { host } })]);
+              return [`client-${i}`, new TrafficSample(`outside-${i}`, host, (JSON.parse(r.stdout) as { results: TrafficSample["results"] }).results)] as const;
+            }),
+          ),
+        );
+      const hashedByIp = await viaIngress("ip.local");
+      for (const sample of Object.values(hashedByIp)) expect(sample.byStatus()).toEqual({ 200: 10 });
+      expect(hashedByIp).toBeSticky(three("ip-backend"));
+      // The same clients through the round-robin route are not sticky: the verdict can fail.
+      expect(await viaIngress("rr.local")).not.toBeSticky(three("rr-backend"));
+    } finally {
+      await Promise.all(clients.map((c) => c.stop()));
+    }
   });
 });
