@@ -2,18 +2,28 @@ import { getContainerRuntimeClient } from "testcontainers";
 import type { StartedMesh } from "../realize/started-mesh";
 
 /** Faults a probe can inflict on one container of a running mesh, by its plan name. */
-export type ContainerFault = "stop" | "start" | "kill" | "crash" | "pause" | "unpause" | "restart";
+export type ContainerFault = "stop" | "start" | "kill" | "crash" | "pause" | "unpause" | "restart" | "disconnect" | "reconnect";
 
 /**
  * Inflicts a fault on a container without removing it (testcontainers' `stop()` removes).
  * `kill` (SIGKILL) and `stop` come from Docker, which counts them as an operator's act: the
  * restart policy leaves the container down. `crash` makes a workload exit on its own
- * (`/admin/crash`), which is what the restart policy is for.
+ * (`/admin/crash`), which is what the restart policy is for. `disconnect` takes a container
+ * that owns a network namespace (an instance's node container, e.g. `pay-1`) off the mesh
+ * network; `reconnect` puts it back with its plan aliases (Docker hands the freed address
+ * back, so its Consul agent's advertised address holds again).
  */
 export async function inflict(mesh: StartedMesh, planName: string, fault: ContainerFault): Promise<void> {
   const client = await getContainerRuntimeClient();
   const c = client.container.dockerode.getContainer(mesh.container(planName).getId());
+  const network = () => client.container.dockerode.getNetwork(mesh.networkName);
   switch (fault) {
+    case "disconnect":
+      return void (await network().disconnect({ Container: c.id, Force: true }));
+    case "reconnect": {
+      const spec = mesh.plan.containers.find((x) => x.name === planName);
+      return void (await network().connect({ Container: c.id, EndpointConfig: { Aliases: [...(spec?.networkAliases ?? [])] } }));
+    }
     case "stop":
       return void (await c.stop({ t: 1 }));
     case "start":

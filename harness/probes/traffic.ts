@@ -20,6 +20,8 @@ export interface TrafficResult {
   readonly status: number;
   /** The instance that answered (absent when Envoy answered, e.g. 503 or 403). */
   readonly instance?: string;
+  /** When the request started, in ms after the batch began. */
+  readonly startMs: number;
   readonly latencyMs: number;
   readonly error?: string;
 }

@@ -25,10 +25,12 @@ type loadRequest struct {
 	TimeoutMs   int               `json:"timeoutMs"`
 }
 
-// loadResult is one call's outcome: who answered, with what, how fast.
+// loadResult is one call's outcome: who answered, with what, how fast, and when it started
+// (ms after the batch began), so a probe can place a fault in the stream.
 type loadResult struct {
 	Status    int     `json:"status"`
 	Instance  string  `json:"instance,omitempty"`
+	StartMs   float64 `json:"startMs"`
 	LatencyMs float64 `json:"latencyMs"`
 	Error     string  `json:"error,omitempty"`
 }
@@ -63,6 +65,7 @@ func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request) {
 	}
 	url := "http://" + addr + "/" + strings.TrimPrefix(req.Path, "/")
 	results := make([]loadResult, req.Count)
+	began := time.Now()
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range req.Concurrency {
@@ -70,7 +73,9 @@ func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				startMs := millis(time.Since(began))
 				results[i] = s.callOnce(r, req, url, timeout)
+				results[i].StartMs = startMs
 			}
 		}()
 	}

@@ -249,6 +249,11 @@ func TestLoadCallsTheUpstreamCountTimesAndReportsWhoAnswered(t *testing.T) {
 	if len(results) != 40 || counts["i-0"] != 20 || counts["i-1"] != 20 {
 		t.Errorf("want 40 results split 20/20, got %d %v", len(results), counts)
 	}
+	for i, r := range results {
+		if start, ok := r.(map[string]any)["startMs"].(float64); !ok || start < 0 {
+			t.Fatalf("result %d has no start offset: %v", i, r)
+		}
+	}
 	if code, _ := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"nope","count":1}`); code != 400 {
 		t.Errorf("an unknown upstream must be refused, got %d", code)
 	}
