@@ -31,8 +31,6 @@ export interface StackTarget {
  */
 export async function inlineStack(target: StackTarget, program: PulumiFn): Promise<Stack> {
   const envVars = engineEnv({ ...process.env, ...(target.backendUrl ? { PULUMI_BACKEND_URL: target.backendUrl } : {}) });
-  // The inline program's own Pulumi runtime reads these from this process's environment.
-  Object.assign(process.env, envVars);
   const pulumiCommand = await PulumiCommand.get({ root: engineRoot(), skipVersionCheck: false });
   const ownProject = target.workDir !== undefined && existsSync(join(target.workDir, "Pulumi.yaml"));
   const stack = await LocalWorkspace.createOrSelectStack(

@@ -3,18 +3,19 @@
  * mesh (examples/shop.ts) on the local Docker engine, through a real `pulumi up`.
  */
 import { spawnSync } from "node:child_process";
+import type * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { buildAll } from "../harness/images/build-all";
 import { ImageBuildError } from "../harness/images/errors";
-import { duration, printingContext } from "../harness/images/progress";
+import { duration } from "../harness/images/progress";
 import { OFFLINE_RECIPES } from "../harness/images/recipes";
 import { shop } from "../examples/shop";
 import { inlineStack, StackUpdateError, upExplained } from "./automation";
-import { STACK_LABEL } from "./container-args";
+import { stackLeftovers } from "./diagnose";
 import { ensureEngine } from "./engine/build";
 import { engineEnv } from "./engine/environment";
-import { cacheRoot, engineBin, stateDir } from "./engine/paths";
-import { meshProgram } from "./program";
+import { engineBin, stateDir } from "./engine/paths";
+import { meshProgram, type MeshOutputs } from "./program";
 
 const ROOT = join(__dirname, "..");
 const PROJECT = "meshwright";
@@ -70,7 +71,7 @@ async function prepare(): Promise<void> {
   const images = await buildAll(OFFLINE_RECIPES, { out: (l) => (/: cached$/.test(l) ? undefined : console.log(l)) });
   console.log(`images: ${images.filter((i) => i.status === "built").length} built, ${images.filter((i) => i.status === "cached").length} cached`);
   const started = Date.now();
-  const { built } = await ensureEngine(printingContext("pulumi-engine", join(cacheRoot(), "logs", "pulumi-engine.log")));
+  const { built } = await ensureEngine();
   console.log(built.length ? `engine: built ${built.join(", ")} in ${duration(Date.now() - started)}` : `engine: ready (${engineBin()})`);
 }
 
@@ -97,22 +98,16 @@ Down: npm run down`);
   return 0;
 }
 
-/** The outputs of meshProgram that `npm start` prints, as plain values. */
-interface PrintedOutputs {
-  readonly consulUrl?: string;
-  readonly keycloakUrl?: string;
-  readonly prometheusUrl?: string;
-  readonly ingressUrl?: string;
-  readonly dockerNames?: Readonly<Record<string, string>>;
-}
+/** The outputs of meshProgram as the stack reports them: plain values. */
+type PrintedOutputs = Partial<pulumi.Unwrap<MeshOutputs>>;
 
 async function down(): Promise<number> {
   ensureDocker();
   const started = Date.now();
   const result = await (await stack()).destroy({ onOutput: (out) => process.stdout.write(out) });
-  const left = spawnSync("docker", ["ps", "-aq", "--filter", `label=${STACK_LABEL}=${shop.name}`], { encoding: "utf8" }).stdout.trim();
-  console.log(`\n${shop.name} is down (${result.summary.resourceChanges?.delete ?? 0} deleted in ${duration(Date.now() - started)})${left ? `; but containers remain: ${left.split("\n").join(" ")}` : ""}`);
-  return left ? 1 : 0;
+  const left = await stackLeftovers(shop.name);
+  console.log(`\n${shop.name} is down (${result.summary.resourceChanges?.delete ?? 0} deleted in ${duration(Date.now() - started)})${left.length ? `; but these remain: ${left.join(", ")}` : ""}`);
+  return left.length ? 1 : 0;
 }
 
 async function preview(): Promise<number> {
@@ -133,7 +128,7 @@ function passThrough(args: string[]): number {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ImageBuildError) console.error(`\nerror: ${error.reason}\n  fix: ${error.fix}${error.logPath ? `\n  log: ${error.logPath}` : ""}`);
+    if (error instanceof ImageBuildError) console.error(`\nerror: ${error.message}`);
     else if (error instanceof StackUpdateError) console.error(`\nerror: ${error.message}${/port is already allocated|address already in use/.test(error.message) ? "\n  fix: free that port, or publish elsewhere: npm run pulumi -- config set meshwright:<consul|keycloak|ingress|prometheus>Port <port>" : ""}`);
     else console.error(error);
     process.exit(1);

@@ -28,6 +28,14 @@ export async function failingContainers(stack: string, lines = 10, docker = new 
   );
 }
 
+/** Containers and networks a MeshStack of this name still has on the engine (`container /x`, `network y`). */
+export async function stackLeftovers(stack: string, docker = new Docker()): Promise<string[]> {
+  const filters = { label: [`${STACK_LABEL}=${stack}`] };
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  return [...containers.map((c) => `container ${c.Names[0]}`), ...networks.map((n) => `network ${n.Name}`)];
+}
+
 /** One paragraph per failing container, for an error message. */
 export function describeFailing(list: readonly FailingContainer[]): string {
   return list.map((c) => `container ${c.name} is ${c.state}; its last log lines:\n${c.lastLogLines.map((l) => `    ${l}`).join("\n")}`).join("\n");

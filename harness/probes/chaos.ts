@@ -73,9 +73,8 @@ export interface WorkloadFaults {
  */
 export async function degrade(mesh: StartedMesh, instance: string, faults: WorkloadFaults = {}): Promise<void> {
   const reset = Object.keys(faults).length === 0;
-  const r = await mesh.container(`${instance}-app`).exec(["workload", "ctl", reset ? "POST" : "PUT", reset ? "/admin/reset" : "/admin/state", ...(reset ? [] : [JSON.stringify(faults)])]);
-  const status = /status: (\d+)/.exec(r.stderr)?.[1];
-  if (r.exitCode !== 0 || status !== "200") throw new Error(`degrade ${instance}: the workload answered ${status ?? `nothing (exit ${r.exitCode})`}: ${r.stdout.trim()}`);
+  const r = await mesh.httpFrom(instance, `http://127.0.0.1:8080/admin/${reset ? "reset" : "state"}`, reset ? { method: "POST" } : { method: "PUT", body: JSON.stringify(faults) });
+  if (r.status !== 200) throw new Error(`degrade ${instance}: the workload answered ${r.status ?? `nothing (exit ${r.exitCode})`}: ${r.body.trim()}`);
 }
 
 /** Undoes {@link degrade}: no errors, no added latency, healthy. */

@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { goModuleBinary, type GoModuleBuild } from "../../harness/images/artifacts/go-build";
+import { printingContext } from "../../harness/images/progress";
 import type { StepContext } from "../../harness/images/recipe";
 import { CLI, PROVIDER } from "./modules";
-import { ENGINE_BINARIES, engineBin, engineRoot } from "./paths";
+import { cacheRoot, ENGINE_BINARIES, engineBin, engineRoot } from "./paths";
 import { ENGINE } from "./versions";
 
 /** Go source of the provider's main package, kept beside this file. */
@@ -17,7 +18,7 @@ const PROVIDER_MAIN = join(__dirname, "docker-provider", "main.go");
  * nothing. No language host is built (the Go module proxy does not serve it): meshwright runs
  * its programs inline through the Automation API, whose process serves as the language host.
  */
-export async function ensureEngine(ctx: StepContext): Promise<{ built: string[] }> {
+export async function ensureEngine(ctx: StepContext = printingContext("pulumi-engine", engineLog())): Promise<{ built: string[] }> {
   mkdirSync(engineBin(), { recursive: true });
   mkdirSync(join(engineRoot(), "stamps"), { recursive: true });
   const built: string[] = [];
@@ -34,6 +35,13 @@ export async function ensureEngine(ctx: StepContext): Promise<{ built: string[] 
     built.push(name);
   }
   return { built };
+}
+
+/** Full output of engine builds: `~/.cache/meshwright/logs/pulumi-engine.log` (its folder created). */
+export function engineLog(): string {
+  const dir = join(cacheRoot(), "logs");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, "pulumi-engine.log");
 }
 
 /** The provider's cache key: its plugin version and a hash of the wrapper's sources. */

@@ -2,12 +2,10 @@
  * `npm run engine`: builds the Pulumi engine (CLI + Docker provider) from the Go module proxy
  * into ~/.cache/meshwright/pulumi/<version>/bin, once per version.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { ImageBuildError } from "../../harness/images/errors";
-import { duration, printingContext } from "../../harness/images/progress";
-import { ensureEngine } from "./build";
-import { cacheRoot, engineBin } from "./paths";
+import { duration } from "../../harness/images/progress";
+import { engineLog, ensureEngine } from "./build";
+import { engineBin } from "./paths";
 import { ENGINE } from "./versions";
 
 const USAGE = `Usage: npm run engine [-- --help]
@@ -17,7 +15,7 @@ proxy (no vendor download site needed), into ${engineBin()}:
   pulumi                  the CLI, github.com/pulumi/pulumi/pkg/v3 v${ENGINE.pulumi}
   pulumi-resource-docker  Docker provider for @pulumi/docker ${ENGINE.docker} (Terraform-bridged)
 Cold: about 5 + 4 minutes on 2 cores; cached afterwards. Needs Go 1.25 or newer.
-Log: ${join(cacheRoot(), "logs", "pulumi-engine.log")}
+Log: ${engineLog()}
 `;
 
 async function main(): Promise<number> {
@@ -25,16 +23,14 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const logDir = join(cacheRoot(), "logs");
-  mkdirSync(logDir, { recursive: true });
   const started = Date.now();
   try {
-    const { built } = await ensureEngine(printingContext("pulumi-engine", join(logDir, "pulumi-engine.log")));
+    const { built } = await ensureEngine();
     console.log(built.length ? `engine: built ${built.join(", ")} in ${duration(Date.now() - started)} → ${engineBin()}` : `engine: up to date (${engineBin()})`);
     return 0;
   } catch (error) {
     if (error instanceof ImageBuildError) {
-      console.error(`engine: ${error.reason}\n  fix: ${error.fix.replace("npm run images", "npm run engine")}${error.logPath ? `\n  log: ${error.logPath}` : ""}`);
+      console.error(`engine: ${error.message}`);
       return 1;
     }
     throw error;

@@ -18,10 +18,10 @@ export class EngineMissingError extends Error {
 export function engineEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const missing = missingBinaries();
   if (missing.length) throw new EngineMissingError(missing);
-  mkdirSync(stateDir(), { recursive: true });
+  if (!base.PULUMI_BACKEND_URL) mkdirSync(stateDir(), { recursive: true });
   return {
     PATH: [engineBin(), base.PATH ?? ""].join(delimiter),
-    PULUMI_BACKEND_URL: base.PULUMI_BACKEND_URL ?? `file://${stateDir()}`,
+    PULUMI_BACKEND_URL: base.PULUMI_BACKEND_URL || `file://${stateDir()}`,
     PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE ?? "meshwright-local",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

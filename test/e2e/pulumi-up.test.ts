@@ -12,14 +12,13 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { getContainerRuntimeClient } from "testcontainers";
 import "../../harness/matchers";
 import { requireImages } from "../../harness/modules/images";
 import { sendTraffic } from "../../harness/probes/traffic";
 import { attachMesh, divergences, waitConverged, type StartedMesh } from "../../harness/realize";
 import { balanceSampleSize } from "../../harness/stats";
 import { inlineStack, StackUpdateError, upExplained, type StackTarget } from "../../infra/automation";
-import { STACK_LABEL } from "../../infra/container-args";
+import { stackLeftovers } from "../../infra/diagnose";
 import { MeshStack, type MeshStackArgs } from "../../infra/mesh-stack";
 import { meshProgram } from "../../infra/program";
 import { compile, Mesh, type MeshPlan } from "../../sdk";
@@ -43,15 +42,6 @@ function freePort(): Promise<number> {
     });
     server.on("error", reject);
   });
-}
-
-/** Containers and networks a MeshStack of this name has on the engine. */
-async function leftovers(stackName: string): Promise<string[]> {
-  const docker = (await getContainerRuntimeClient()).container.dockerode;
-  const filters = { label: [`${STACK_LABEL}=${stackName}`] };
-  const containers = await docker.listContainers({ all: true, filters });
-  const networks = await docker.listNetworks({ filters });
-  return [...containers.map((c) => `container ${c.Names[0]}`), ...networks.map((n) => `network ${n.Name}`)];
 }
 
 function program(args: MeshStackArgs, name: string) {
@@ -133,7 +123,7 @@ describe("MeshStack through a real pulumi up", () => {
     const badStack = await inlineStack(target("invalid"), async () => meshProgram(bad));
     const error = await badStack.preview().then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message).toContain('services.api.upstreams[0]: unknown upstream "ghost" (hint: declare it with mesh.service("ghost", {...})');
-    expect(await leftovers("bad")).toEqual([]);
+    expect(await stackLeftovers("bad")).toEqual([]);
   });
 
   it("a container that never turns healthy fails the update, naming it with its last log lines; the next up recovers", async () => {
@@ -158,13 +148,13 @@ describe("MeshStack through a real pulumi up", () => {
     } finally {
       await failing.destroy().catch(() => undefined);
     }
-    expect(await leftovers("tiny")).toEqual([]);
+    expect(await stackLeftovers("tiny")).toEqual([]);
   });
 
   it("pulumi destroy removes every container and the network", async () => {
     const result = await stack!.destroy();
     expect(result.summary.resourceChanges).toEqual({ delete: 3 + plan.containers.length });
-    expect(await leftovers("infra")).toEqual([]);
+    expect(await stackLeftovers("infra")).toEqual([]);
     stack = undefined;
   });
 });

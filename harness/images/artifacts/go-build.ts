@@ -66,6 +66,6 @@ export async function downloadGoModule(ref: string): Promise<{ goMod: string; di
 
 function goExplain(tail: string): { reason: string; fix: string } | undefined {
   if (/403 Forbidden|404 Not Found|not available/.test(tail))
-    return { reason: "the Go module proxy refused a module the build needs", fix: "see the log for the module; pin a served version in harness/images/artifacts/" };
+    return { reason: "the Go module proxy refused a module the build needs", fix: "see the log for the module; pin a served version in the wrapper go.mod that names it (harness/images/artifacts/ or infra/engine/modules.ts)" };
   return undefined;
 }
