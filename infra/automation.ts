@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { describeFailing, failingContainers } from "./diagnose";
-import { engineEnv } from "./engine/environment";
-import { engineRoot } from "./engine/paths";
+import { engineEnv } from "../toolchain/engine/environment";
+import { engineRoot } from "../toolchain/engine/paths";
 
 /** Which stack of which project an inline program runs as, and where its state lives. */
 export interface StackTarget {

@@ -5,16 +5,16 @@
 import { spawnSync } from "node:child_process";
 import type * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
-import { buildAll } from "../harness/images/build-all";
-import { ImageBuildError } from "../harness/images/errors";
-import { duration } from "../harness/images/progress";
-import { OFFLINE_RECIPES } from "../harness/images/recipes";
+import { buildAll } from "../toolchain/images/build-all";
+import { ImageBuildError } from "../toolchain/errors";
+import { duration } from "../toolchain/progress";
+import { OFFLINE_RECIPES } from "../toolchain/images/recipes";
 import { shop } from "../examples/shop";
 import { inlineStack, StackUpdateError, upExplained } from "./automation";
 import { stackLeftovers } from "./diagnose";
-import { ensureEngine } from "./engine/build";
-import { engineEnv } from "./engine/environment";
-import { engineBin, stateDir } from "./engine/paths";
+import { ensureEngine } from "../toolchain/engine/build";
+import { engineEnv } from "../toolchain/engine/environment";
+import { engineBin, stateDir } from "../toolchain/engine/paths";
 import { meshProgram, type MeshOutputs } from "./program";
 
 const ROOT = join(__dirname, "..");
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
 
 /** A Docker engine that answers, started (or installed) by `npm run docker`'s script where none does. */
 function ensureDocker(): void {
-  const docker = spawnSync("bash", [join(ROOT, "harness/images/ensure-docker.sh")], { stdio: "inherit" });
+  const docker = spawnSync("bash", [join(ROOT, "toolchain/ensure-docker.sh")], { stdio: "inherit" });
   if (docker.status !== 0) throw new ImageBuildError("no Docker engine answers", "npm run docker");
 }
 

@@ -1,5 +1,5 @@
 import Docker from "dockerode";
-import { demuxLogs } from "../harness/docker/container-logs";
+import { demuxLogs } from "../toolchain/docker-logs";
 import { STACK_LABEL } from "./container-args";
 
 /** A container of a MeshStack that is not running healthily, with its last log lines. */

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GenericContainer, Wait } from "testcontainers";
 import shop from "../../examples/shop";
-import { IMAGE_TAGS } from "../../harness/images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 import { inflict } from "../../harness/probes/chaos";
 import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";

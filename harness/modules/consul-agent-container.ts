@@ -1,6 +1,6 @@
 import { AbstractStartedContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { SingleNetworkContainer } from "./single-network-container";
-import { IMAGE_TAGS } from "../images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 
 /**
  * A Consul client agent that owns an instance's network namespace, like a pod's

@@ -1,11 +1,11 @@
 import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { containerLogs } from "../docker/container-logs";
-import { IMAGE_TAGS } from "../images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 
 /**
  * An Envoy sidecar bootstrapped by `consul connect envoy` from the instance's local agent.
  * `-ignore-envoy-compatibility` is required: Consul 1.16 lists Envoy 1.23–1.26 and the
- * PyPI wheels start at 1.36 (see harness/images/README.md for what that changes).
+ * PyPI wheels start at 1.36 (see toolchain/images/README.md for what that changes).
  */
 export class SidecarContainer extends GenericContainer {
   constructor(serviceId: string, image: string = IMAGE_TAGS.sidecar) {

@@ -1,7 +1,7 @@
 import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
-import { IMAGE_TAGS } from "../images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 
-/** The controllable test service (harness/workload), listening on loopback only. */
+/** The controllable test service (workload), listening on loopback only. */
 export class WorkloadContainer extends GenericContainer {
   private readonly env: Record<string, string>;
 

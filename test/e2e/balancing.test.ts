@@ -8,7 +8,7 @@
  * ingress. Each verdict is also checked against the wrong declaration, so the test shows it can fail.
  */
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
-import { IMAGE_TAGS } from "../../harness/images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 import "../../harness/matchers";
 import { degrade, restore } from "../../harness/probes/chaos";
 import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";

@@ -7,7 +7,7 @@
  */
 import { Network, type StartedNetwork } from "testcontainers";
 import shop from "../../examples/shop";
-import { IMAGE_TAGS } from "../../harness/images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 import { ConsulServerContainer, type StartedConsulServerContainer } from "../../harness/modules/consul-server-container";
 import { requireImages } from "../../harness/modules/images";
 import { KeycloakContainer, type StartedKeycloakContainer } from "../../harness/modules/keycloak-container";

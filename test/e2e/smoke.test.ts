@@ -6,7 +6,7 @@
  * the network; Prometheus scrapes a sidecar found through Consul.
  */
 import { Network, type StartedNetwork } from "testcontainers";
-import { IMAGE_TAGS } from "../../harness/images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 import { ConsulServerContainer, type StartedConsulServerContainer } from "../../harness/modules/consul-server-container";
 import { requireImages } from "../../harness/modules/images";
 import { KeycloakContainer, type StartedKeycloakContainer } from "../../harness/modules/keycloak-container";
@@ -39,7 +39,7 @@ const realm = {
 /**
  * Enough configuration to make Consul 1.16 send Envoy every kind of xDS the mesh relies on:
  * L7 routes with retries, a hashing load balancer, RBAC with path rules, and JWT checks
- * against Keycloak's JWKS. What Envoy 1.36 makes of it is in harness/images/README.md.
+ * against Keycloak's JWKS. What Envoy 1.36 makes of it is in toolchain/images/README.md.
  */
 const configEntries = [
   { Kind: "proxy-defaults", Name: "global", Config: { protocol: "http" } },

@@ -1,4 +1,4 @@
-import { IMAGE_TAGS } from "../../harness/images/components";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 import { DEFAULT_IMAGES } from "../../sdk";
 
 // The SDK is pure and cannot import the image builder, so the two lists of tags are kept

@@ -1,6 +1,6 @@
 /**
  * Facts about Consul 1.16 with Envoy 1.36–1.40 that were learned on the real components
- * (harness/images/README.md, "Findings"). Each test pins one, so a refactor that loses it
+ * (toolchain/images/README.md, "Findings"). Each test pins one, so a refactor that loses it
  * fails here rather than, silently, in a mesh.
  */
 import { compile, type MeshPlan } from "../../sdk";

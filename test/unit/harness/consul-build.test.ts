@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertMplLicensed, wrapperGoMod } from "../../../harness/images/artifacts/consul-binary";
-import { ImageBuildError } from "../../../harness/images/errors";
+import { assertMplLicensed, wrapperGoMod } from "../../../toolchain/images/artifacts/consul-binary";
+import { ImageBuildError } from "../../../toolchain/errors";
 
 function moduleWithLicence(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "mw-licence-"));

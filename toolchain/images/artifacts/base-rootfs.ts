@@ -1,10 +1,10 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "../cache";
+import { cacheDir } from "../../cache";
 import { COMPONENTS } from "../components";
-import { ImageBuildError } from "../errors";
+import { ImageBuildError } from "../../errors";
 import type { StepContext } from "../recipe";
-import { capture, run } from "../shell";
+import { capture, run } from "../../shell";
 
 /**
  * A minimal Debian root file system made by debootstrap (cached by release). It has

@@ -1,5 +1,5 @@
-import { ImageBuildError } from "./errors";
-import { capture, run } from "./shell";
+import { ImageBuildError } from "../errors";
+import { capture, run } from "../shell";
 
 /** The label that records which recipe produced an image, so an unchanged recipe builds nothing. */
 export const FINGERPRINT_LABEL = "io.meshwright.fingerprint";

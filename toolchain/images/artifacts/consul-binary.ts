@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPONENTS } from "../components";
-import { ImageBuildError } from "../errors";
+import { ImageBuildError } from "../../errors";
 import type { StepContext } from "../recipe";
 import { downloadGoModule, goModuleBinary } from "./go-build";
 
@@ -36,7 +36,7 @@ export function assertMplLicensed(ref: string, moduleDir: string): void {
   if (!/Mozilla Public License,? [vV]ersion 2\.0/.test(licence))
     throw new ImageBuildError(
       `${ref} is not under the MPL-2.0 (its LICENSE begins: ${JSON.stringify(licence.split("\n").find((l) => l.trim()) ?? "")})`,
-      "pin an MPL-2.0 release in harness/images/components.ts (Consul v1.16.3 is the last one the Go module proxy serves)",
+      "pin an MPL-2.0 release in toolchain/images/components.ts (Consul v1.16.3 is the last one the Go module proxy serves)",
     );
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot, freeBytes } from "./cache";
+import { cacheRoot, freeBytes } from "../cache";
 import type { ImageName } from "./components";
 import { imageFingerprint, imageSize, requireDocker } from "./docker";
-import { ImageBuildError } from "./errors";
-import { duration, printingContext } from "./progress";
+import { ImageBuildError } from "../errors";
+import { duration, printingContext } from "../progress";
 import type { ImageRecipe } from "./recipe";
 
 /** One row of the summary table. */

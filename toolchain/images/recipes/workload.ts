@@ -4,7 +4,7 @@ import { workloadBinary, workloadSourceHash } from "../artifacts/workload-binary
 import { COMPONENTS } from "../components";
 import { dockerRecipe } from "./docker-recipe";
 
-/** `meshwright/workload`: the controllable test service in harness/workload. */
+/** `meshwright/workload`: the controllable test service in workload. */
 export const workload = dockerRecipe({
   name: "workload",
   version: `workload ${COMPONENTS.workload}`,

@@ -2,8 +2,8 @@
  * `npm run engine`: builds the Pulumi engine (CLI + Docker provider) from the Go module proxy
  * into ~/.cache/meshwright/pulumi/<version>/bin, once per version.
  */
-import { ImageBuildError } from "../../harness/images/errors";
-import { duration } from "../../harness/images/progress";
+import { ImageBuildError } from "../errors";
+import { duration } from "../progress";
 import { engineLog, ensureEngine } from "./build";
 import { engineBin } from "./paths";
 import { ENGINE } from "./versions";

@@ -3,7 +3,7 @@ import { COMPONENTS, IMAGE_TAGS } from "../components";
 import { FINGERPRINT_LABEL } from "../docker";
 import { baseRootfs } from "../artifacts/base-rootfs";
 import type { ImageRecipe } from "../recipe";
-import { run } from "../shell";
+import { run } from "../../shell";
 
 /** `meshwright/base`: Debian minbase, imported from a debootstrap tree (no registry needed). */
 export const base: ImageRecipe = {

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { goModuleBinary, type GoModuleBuild } from "../../harness/images/artifacts/go-build";
-import { printingContext } from "../../harness/images/progress";
-import type { StepContext } from "../../harness/images/recipe";
+import { goModuleBinary, type GoModuleBuild } from "../images/artifacts/go-build";
+import { printingContext } from "../progress";
+import type { StepContext } from "../images/recipe";
 import { CLI, PROVIDER } from "./modules";
 import { cacheRoot, ENGINE_BINARIES, engineBin, engineRoot } from "./paths";
 import { ENGINE } from "./versions";

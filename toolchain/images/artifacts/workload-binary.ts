@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cacheDir } from "../cache";
+import { cacheDir } from "../../cache";
 import { COMPONENTS } from "../components";
 import type { StepContext } from "../recipe";
-import { run } from "../shell";
+import { run } from "../../shell";
 
 /** Source folder of the test workload (a Go program, standard library only). */
-export const WORKLOAD_SRC = resolve(__dirname, "..", "..", "workload");
+export const WORKLOAD_SRC = resolve(__dirname, "..", "..", "..", "workload");
 
 /** Hash of the workload's Go sources: a changed source makes a new binary and image. */
 export function workloadSourceHash(): string {
@@ -21,7 +21,7 @@ export function workloadSourceHash(): string {
 export async function workloadBinary(ctx: StepContext): Promise<string> {
   const binary = join(cacheDir("workload", `${COMPONENTS.workload}-${workloadSourceHash()}`), "workload");
   if (existsSync(binary)) return binary;
-  await ctx.step("go build harness/workload", () =>
+  await ctx.step("go build workload", () =>
     run("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", binary, "."], { cwd: WORKLOAD_SRC, env: { CGO_ENABLED: "0" }, log: ctx.log }),
   );
   return binary;

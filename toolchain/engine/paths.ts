@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot } from "../../harness/images/cache";
+import { cacheRoot } from "../cache";
 import { ENGINE } from "./versions";
 
 export { cacheRoot };

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { buildAll, formatTable } from "./build-all";
 import { IMAGE_TAGS, type ImageName } from "./components";
-import { ImageBuildError } from "./errors";
-import { duration } from "./progress";
+import { ImageBuildError } from "../errors";
+import { duration } from "../progress";
 import { OFFLINE_RECIPES } from "./recipes";
 import { OFFICIAL_RECIPES } from "./official";
 

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "../cache";
+import { cacheDir } from "../../cache";
 import { COMPONENTS } from "../components";
 import type { StepContext } from "../recipe";
-import { run } from "../shell";
+import { run } from "../../shell";
 
 /** Fetches the Keycloak Quarkus distribution from Maven Central (cached by version); returns its unpacked folder. */
 export async function keycloakDist(ctx: StepContext): Promise<string> {
@@ -16,7 +16,7 @@ export async function keycloakDist(ctx: StepContext): Promise<string> {
     await ctx.step(`mvn dependency:copy ${artifact}`, () =>
       run("mvn", ["-B", "-q", "dependency:copy", `-Dartifact=${artifact}`, `-DoutputDirectory=${dir}`], {
         log: ctx.log,
-        explain: (t) => (/Could not find artifact|could not be resolved/.test(t) ? { reason: `Maven Central did not serve ${artifact}`, fix: "pick a served version in harness/images/components.ts" } : undefined),
+        explain: (t) => (/Could not find artifact|could not be resolved/.test(t) ? { reason: `Maven Central did not serve ${artifact}`, fix: "pick a served version in toolchain/images/components.ts" } : undefined),
       }),
     );
   const tmp = join(dir, "unpack");

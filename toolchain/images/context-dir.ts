@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot } from "./cache";
+import { cacheRoot } from "../cache";
 
 /** Folder of the Dockerfiles for the offline source. */
 export const OFFLINE_DIR = join(__dirname, "offline");
