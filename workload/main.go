@@ -19,8 +19,9 @@ const usage = `workload - meshwright test service
 
 Usage:
   workload [serve] [flags]                 run the HTTP service
-  workload get <url> [-H 'k: v']... [-X METHOD] [-d body] [--timeout-ms N] [-v]
-                                           HTTP client; body to stdout, "status: N" to stderr;
+  workload get <url> [-H 'k: v']... [-X METHOD] [-d body] [--timeout-ms N] [-v] [--headers]
+                                           HTTP client; body to stdout, "status: N" to stderr
+                                           (--headers: then "header: Name: value" lines);
                                            exit 0 on any HTTP response, 7 connection refused,
                                            28 timeout, 2 bad usage, 1 other errors
   workload ctl [--listen-addr A] <METHOD> <path> [json]

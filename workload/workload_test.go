@@ -278,3 +278,55 @@ func TestLoadSendsAHostHeaderAsTheRequestHost(t *testing.T) {
 		t.Errorf("want requests for host shop.local, got %v", func() (seen []any) { hosts.Range(func(k, _ any) bool { seen = append(seen, k); return true }); return }())
 	}
 }
+
+func noEnv(string) string { return "" }
+
+func TestGetHeadersPrintsEveryResponseHeaderAfterTheStatus(t *testing.T) {
+	srv := newTestServer(t, nil)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"get", srv.URL + "/x", "--headers"}, noEnv, &out, &errOut); code != 0 {
+		t.Fatalf("get --headers: exit %d, stderr %q", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	if len(lines) < 3 || lines[0] != "status: 200" {
+		t.Fatalf("want the status line first, then headers; got %q", errOut.String())
+	}
+	want := map[string]bool{"header: X-Meshwright-Instance: payment-service-1": false, "header: Content-Type: application/json": false}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "header: ") {
+			t.Errorf("unexpected stderr line after the status: %q", l)
+		}
+		if _, ok := want[l]; ok {
+			want[l] = true
+		}
+	}
+	for l, seen := range want {
+		if !seen {
+			t.Errorf("missing %q in %q", l, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), `"instance":"payment-service-1"`) {
+		t.Errorf("the body still goes to stdout: %q", out.String())
+	}
+
+	errOut.Reset()
+	run([]string{"get", srv.URL + "/x"}, noEnv, &out, &errOut)
+	if strings.Contains(errOut.String(), "header: ") {
+		t.Errorf("without --headers no header lines: %q", errOut.String())
+	}
+	if code := run([]string{"get", "--headers", "http://" + closedAddr(t) + "/"}, noEnv, &out, &errOut); code != 7 {
+		t.Errorf("--headers keeps the exit codes: refused exits 7, got %d", code)
+	}
+}
+
+// closedAddr is a loopback address nothing listens on (connections are refused).
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
