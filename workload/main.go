@@ -24,9 +24,14 @@ Usage:
                                            (--headers: then "header: Name: value" lines);
                                            exit 0 on any HTTP response, 7 connection refused,
                                            28 timeout, 2 bad usage, 1 other errors
+  workload load <url> -n COUNT [-c CONCURRENCY] [-X METHOD] [-H 'k: v']... [-d body] [--timeout-ms N]
+                                           COUNT (<= 20000) requests, at most CONCURRENCY in flight,
+                                           connections kept alive; prints {"results":[{status,
+                                           instance, startMs, latencyMs, error}]} in request order
   workload ctl [--listen-addr A] <METHOD> <path> [json]
                                            send a request to this instance's LISTEN_ADDR,
                                            e.g. workload ctl PUT /admin/state '{"healthy":false}'
+  workload <subcommand> --help             details of one subcommand
   workload --help
 
 Serve flags (each overrides the env var of the same meaning):
@@ -53,6 +58,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return runGet(args[1:], stdout, stderr)
 		case "ctl":
 			return runCtl(args[1:], getenv, stdout, stderr)
+		case "load":
+			return runLoad(args[1:], stdout, stderr)
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
 			return 0

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -217,68 +218,6 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-func TestLoadCallsTheUpstreamCountTimesAndReportsWhoAnswered(t *testing.T) {
-	var mu sync.Mutex
-	seen := 0
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen++
-		n := seen
-		mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer t" {
-			w.WriteHeader(401)
-			return
-		}
-		_, _ = w.Write([]byte(`{"instance":"i-` + strconv.Itoa(n%2) + `"}`))
-	}))
-	defer upstream.Close()
-	srv := newTestServer(t, map[string]string{"ledger": strings.TrimPrefix(upstream.URL, "http://")})
-	code, body := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"ledger","path":"/x","count":40,"concurrency":4,"headers":{"Authorization":"Bearer t"}}`)
-	if code != 200 {
-		t.Fatalf("load: %d %v", code, body)
-	}
-	results := body["results"].([]any)
-	counts := map[string]int{}
-	for _, r := range results {
-		m := r.(map[string]any)
-		if m["status"].(float64) != 200 {
-			t.Fatalf("a call failed: %v", m)
-		}
-		counts[m["instance"].(string)]++
-	}
-	if len(results) != 40 || counts["i-0"] != 20 || counts["i-1"] != 20 {
-		t.Errorf("want 40 results split 20/20, got %d %v", len(results), counts)
-	}
-	for i, r := range results {
-		if start, ok := r.(map[string]any)["startMs"].(float64); !ok || start < 0 {
-			t.Fatalf("result %d has no start offset: %v", i, r)
-		}
-	}
-	if code, _ := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"nope","count":1}`); code != 400 {
-		t.Errorf("an unknown upstream must be refused, got %d", code)
-	}
-	if code, _ := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"ledger","count":0}`); code != 400 {
-		t.Errorf("count 0 must be refused, got %d", code)
-	}
-}
-
-func TestLoadSendsAHostHeaderAsTheRequestHost(t *testing.T) {
-	var hosts sync.Map
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hosts.Store(r.Host, true)
-		w.Header().Set("content-type", "application/json")
-		w.Write([]byte(`{"instance":"i-0"}`))
-	}))
-	defer upstream.Close()
-	srv := newTestServer(t, map[string]string{"edge": strings.TrimPrefix(upstream.URL, "http://")})
-	if code, body := do(t, "POST", srv.URL+"/admin/load", nil, `{"upstream":"edge","count":3,"headers":{"host":"shop.local"}}`); code != 200 {
-		t.Fatalf("load: %d %v", code, body)
-	}
-	if _, ok := hosts.Load("shop.local"); !ok {
-		t.Errorf("want requests for host shop.local, got %v", func() (seen []any) { hosts.Range(func(k, _ any) bool { seen = append(seen, k); return true }); return }())
-	}
-}
-
 func noEnv(string) string { return "" }
 
 func TestGetHeadersPrintsEveryResponseHeaderAfterTheStatus(t *testing.T) {
@@ -329,4 +268,193 @@ func closedAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// runLoadCmd runs `workload load args...` and decodes its stdout.
+func runLoadCmd(t *testing.T, args ...string) (int, []loadResult, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(append([]string{"load"}, args...), noEnv, &out, &errOut)
+	if code != 0 {
+		return code, nil, errOut.String()
+	}
+	var doc struct {
+		Results []loadResult `json:"results"`
+	}
+	dec := json.NewDecoder(&out)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("load printed no JSON document: %v\n%s", err, out.String())
+	}
+	return code, doc.Results, errOut.String()
+}
+
+func TestLoadPrintsOneResultPerRequestInRequestOrder(t *testing.T) {
+	var mu sync.Mutex
+	seen := 0
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n := seen
+		seen++
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"instance":"i-` + strconv.Itoa(n) + `"}`))
+	}))
+	defer upstream.Close()
+	code, results, stderr := runLoadCmd(t, upstream.URL+"/x", "-n", "12", "-c", "1")
+	if code != 0 || len(results) != 12 {
+		t.Fatalf("load: exit %d, %d results, stderr %q", code, len(results), stderr)
+	}
+	prevStart := -1.0
+	for i, r := range results {
+		if r.Status != 200 || r.Instance != "i-"+strconv.Itoa(i) || r.Error != "" {
+			t.Errorf("result %d: want the %dth request's answer, got %+v", i, i, r)
+		}
+		if r.StartMs < prevStart || r.LatencyMs < 0 {
+			t.Errorf("result %d: startMs %v after %v, latencyMs %v", i, r.StartMs, prevStart, r.LatencyMs)
+		}
+		prevStart = r.StartMs
+	}
+}
+
+func TestLoadBatchKeepsRequestOrderWhateverFinishesFirst(t *testing.T) {
+	var inFlight, most atomic.Int64
+	results := runBatch(20, 4, func(i int) loadResult {
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(time.Duration(20-i) * time.Millisecond) // early requests finish last
+		inFlight.Add(-1)
+		return loadResult{Status: 200 + i}
+	})
+	for i, r := range results {
+		if r.Status != 200+i {
+			t.Fatalf("result %d holds request %d's answer", i, r.Status-200)
+		}
+	}
+	if most.Load() > 4 || most.Load() < 2 {
+		t.Errorf("want at most 4 (and more than 1) calls in flight, saw %d", most.Load())
+	}
+}
+
+func TestLoadBoundsConcurrencyAndReusesConnections(t *testing.T) {
+	var inFlight, most atomic.Int64
+	var conns sync.Map
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conns.Store(r.RemoteAddr, true)
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(10 * time.Millisecond)
+		inFlight.Add(-1)
+		_, _ = w.Write([]byte(`{"instance":"i-0"}`))
+	}))
+	defer upstream.Close()
+	code, results, stderr := runLoadCmd(t, upstream.URL+"/", "-n", "30", "-c", "3")
+	if code != 0 || len(results) != 30 {
+		t.Fatalf("load: exit %d, %d results, stderr %q", code, len(results), stderr)
+	}
+	if most.Load() > 3 || most.Load() < 2 {
+		t.Errorf("-c 3: want at most 3 (and more than 1) requests in flight, saw %d", most.Load())
+	}
+	n := 0
+	conns.Range(func(any, any) bool { n++; return true })
+	if n > 3 {
+		t.Errorf("keep-alive: 30 requests at -c 3 should use at most 3 connections, used %d", n)
+	}
+}
+
+func TestLoadTakesTheInstanceFromTheHeaderThenTheJSONBody(t *testing.T) {
+	for name, tc := range map[string]struct {
+		header, body, want string
+	}{
+		"header wins over body": {"sidecar-1", `{"instance":"body-1"}`, "sidecar-1"},
+		"body":                  {"", `{"instance":"body-1"}`, "body-1"},
+		"neither":               {"", "upstream connect error", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.header != "" {
+					w.Header().Set("x-meshwright-instance", tc.header)
+				}
+				w.WriteHeader(503)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer upstream.Close()
+			var out, errOut bytes.Buffer
+			if code := run([]string{"load", upstream.URL, "-n", "2"}, noEnv, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			var doc struct{ Results []map[string]any }
+			_ = json.Unmarshal(out.Bytes(), &doc)
+			for _, r := range doc.Results {
+				got, present := r["instance"]
+				if r["status"] != 503.0 || (tc.want == "" && present) || (tc.want != "" && got != tc.want) {
+					t.Errorf("want status 503 and instance %q, got %v", tc.want, r)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadSendsMethodBodyHeadersAndHost(t *testing.T) {
+	type seen struct{ method, host, auth, ctype, body string }
+	got := make(chan seen, 3)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.Method, r.Host, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)}
+	}))
+	defer upstream.Close()
+	code, results, stderr := runLoadCmd(t, upstream.URL+"/orders", "-n", "3", "-c", "2", "-X", "put", "-d", `{"a":1}`, "-H", "Host: shop.local", "-H", "Authorization: Bearer t")
+	if code != 0 || len(results) != 3 {
+		t.Fatalf("load: exit %d, %v, %q", code, results, stderr)
+	}
+	for range 3 {
+		want := seen{"PUT", "shop.local", "Bearer t", "application/json", `{"a":1}`}
+		if s := <-got; s != want {
+			t.Errorf("upstream saw %+v, want %+v", s, want)
+		}
+	}
+}
+
+func TestLoadReportsRequestsWithoutAnAnswerAsStatus0WithAnError(t *testing.T) {
+	code, results, _ := runLoadCmd(t, "http://"+closedAddr(t)+"/", "-n", "3", "-c", "3")
+	if code != 0 || len(results) != 3 {
+		t.Fatalf("a failed batch still runs: exit %d, %v", code, results)
+	}
+	for _, r := range results {
+		if r.Status != 0 || !strings.Contains(r.Error, "refused") {
+			t.Errorf("refused: want status 0 and the error, got %+v", r)
+		}
+	}
+	srv := newTestServer(t, nil)
+	code, results, _ = runLoadCmd(t, srv.URL+"/slow", "-n", "2", "-H", "X-Fault-Delay-Ms: 3000", "--timeout-ms", "100")
+	if code != 0 || len(results) != 2 {
+		t.Fatalf("timeouts: exit %d, %v", code, results)
+	}
+	for _, r := range results {
+		if r.Status != 0 || r.Error == "" || r.LatencyMs >= 3000 {
+			t.Errorf("timeout: want status 0, an error and the request cut at 100 ms, got %+v", r)
+		}
+	}
+}
+
+func TestLoadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"http://127.0.0.1:1/"},                // no -n
+		{"http://127.0.0.1:1/", "-n", "0"},     // too few
+		{"http://127.0.0.1:1/", "-n", "20001"}, // over the bound
+		{"http://127.0.0.1:1/", "-n", "5", "-c", "0"},
+		{"http://127.0.0.1:1/", "-n", "x"},
+		{"-n", "5"}, // no URL
+		{"http://127.0.0.1:1/", "-n", "5", "--bogus"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(append([]string{"load"}, args...), noEnv, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "usage: workload load") {
+			t.Errorf("load %v: want exit 2 with usage, got %d %q", args, code, errOut.String())
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"load", "--help"}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "x-meshwright-instance") {
+		t.Errorf("load --help: %d %q", code, out.String())
+	}
 }
