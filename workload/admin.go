@@ -86,8 +86,8 @@ func (st *StateStore) Apply(u stateUpdate) (State, error) {
 	return st.s, nil
 }
 
-// handleAdmin serves /admin/*. Admin requests bypass every fault so a test
-// can always repair an instance it broke.
+// handleAdmin serves the admin listener (ADMIN_ADDR). Admin requests bypass
+// every fault so a test can always repair an instance it broke.
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/admin/state":

@@ -254,16 +254,42 @@ func exitCodeFor(err error) int {
 	return exitOther
 }
 
+const ctlUsage = `usage: workload ctl [--admin-addr host:port] <METHOD> <path> [json]
+  A request to this instance's admin API (ADMIN_ADDR, default 127.0.0.1:19100; the probe
+  container shares the instance's network namespace, so it reaches it too), e.g.
+    workload ctl GET /admin/state
+    workload ctl PUT /admin/state '{"errorRate":0.5,"latencyMs":200}'
+    workload ctl POST /admin/reset
+    workload ctl POST /admin/crash
+  Output and exit codes as workload get.
+`
+
 // runCtl implements `workload ctl METHOD PATH [json]` against this
-// instance's own listener, for `docker exec` driven admin changes.
+// instance's admin listener, for `docker exec` driven admin changes.
 func runCtl(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	addr := envOr(getenv, "LISTEN_ADDR", "127.0.0.1:8080")
-	if len(args) >= 2 && (args[0] == "--listen-addr" || args[0] == "-listen-addr") {
-		addr, args = args[1], args[2:]
+	addr := envOr(getenv, "ADMIN_ADDR", defaultAdminAddr)
+	usageErr := func(msg string) int {
+		fmt.Fprintf(stderr, "workload ctl: %s\n%s", msg, ctlUsage)
+		return exitUsage
+	}
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			fmt.Fprint(stdout, ctlUsage)
+			return exitOK
+		case a == "--admin-addr" || a == "-admin-addr":
+			if len(args) < 2 {
+				return usageErr(a + " needs a value")
+			}
+			addr, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--admin-addr="):
+			addr, args = strings.TrimPrefix(a, "--admin-addr="), args[1:]
+		case strings.HasPrefix(a, "--listen-addr") || strings.HasPrefix(a, "-listen-addr"):
+			return usageErr("the admin API is no longer on LISTEN_ADDR; use --admin-addr (or ADMIN_ADDR)")
+		}
 	}
 	if len(args) < 2 || len(args) > 3 {
-		fmt.Fprintln(stderr, "usage: workload ctl [--listen-addr host:port] <METHOD> <path> [json]")
-		return exitUsage
+		return usageErr("want METHOD, path and an optional JSON body")
 	}
 	path := args[1]
 	if !strings.HasPrefix(path, "/") {

@@ -7,8 +7,12 @@ import (
 	"net"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
+
+// defaultAdminAddr is where /admin/* listens unless ADMIN_ADDR says otherwise.
+const defaultAdminAddr = "127.0.0.1:19100"
 
 // Config is the whole runtime configuration. It comes from env vars so one
 // image serves every service in a mesh; flags of the same meaning override
@@ -18,6 +22,7 @@ type Config struct {
 	InstanceID  string
 	Version     string
 	ListenAddr  string
+	AdminAddr   string            // loopback only: the admin API is never on the port the mesh serves
 	Upstreams   map[string]string // upstream name -> sidecar local listener host:port
 	MetricsPath string
 }
@@ -49,6 +54,7 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	instance := fs.String("instance-id", envOr(getenv, "INSTANCE_ID", defHost), "")
 	version := fs.String("version", envOr(getenv, "VERSION", "v1"), "")
 	listen := fs.String("listen-addr", envOr(getenv, "LISTEN_ADDR", "127.0.0.1:8080"), "")
+	admin := fs.String("admin-addr", envOr(getenv, "ADMIN_ADDR", defaultAdminAddr), "")
 	upstreams := fs.String("upstreams", getenv("UPSTREAMS"), "")
 	metricsPath := fs.String("metrics-path", envOr(getenv, "METRICS_PATH", "/metrics"), "")
 
@@ -63,6 +69,7 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 		InstanceID:  strings.TrimSpace(*instance),
 		Version:     strings.TrimSpace(*version),
 		ListenAddr:  strings.TrimSpace(*listen),
+		AdminAddr:   strings.TrimSpace(*admin),
 		MetricsPath: strings.TrimSpace(*metricsPath),
 	}
 	if cfg.ServiceName == "" {
@@ -71,8 +78,14 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	if _, _, err := net.SplitHostPort(cfg.ListenAddr); err != nil {
 		return Config{}, fmt.Errorf("LISTEN_ADDR %q: %v", cfg.ListenAddr, err)
 	}
+	if err := checkLoopback(cfg.AdminAddr); err != nil {
+		return Config{}, err
+	}
+	if sameListener(cfg.ListenAddr, cfg.AdminAddr) {
+		return Config{}, fmt.Errorf("ADMIN_ADDR %q must not be LISTEN_ADDR's port: the admin API stays off the port the mesh serves", cfg.AdminAddr)
+	}
 	if !strings.HasPrefix(cfg.MetricsPath, "/") || isReservedPath(cfg.MetricsPath) {
-		return Config{}, fmt.Errorf("METRICS_PATH %q must start with / and not clash with /health, /admin/ or /call/", cfg.MetricsPath)
+		return Config{}, fmt.Errorf("METRICS_PATH %q must start with / and not clash with /health or /call/", cfg.MetricsPath)
 	}
 	if cfg.Upstreams, err = parseUpstreams(*upstreams); err != nil {
 		return Config{}, err
@@ -112,9 +125,45 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
+// checkLoopback accepts only host:port on a loopback host (127.0.0.0/8, ::1 or
+// localhost), so the admin API, which can break or kill the instance, is only
+// reachable from inside the instance's own network namespace (the app and the
+// harness's probe container), never from the mesh network.
+func checkLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("ADMIN_ADDR %q: %v", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("ADMIN_ADDR %q: port %q is not a number 0..65535", addr, port)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	what := fmt.Sprintf("%q is not", host)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		what = fmt.Sprintf("%q means every interface, not", host)
+	}
+	return fmt.Errorf("ADMIN_ADDR %q must be a loopback address (127.0.0.1, ::1 or localhost) so only this instance's network namespace reaches the admin API: %s a loopback address", addr, what)
+}
+
+// sameListener reports whether the two addresses would claim the same port on
+// the same interface (the bind would fail with a less helpful error).
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wildcard(ha) || wildcard(hb)
+}
+
 // isReservedPath reports whether the path belongs to a built-in endpoint
-// rather than the echo catch-all.
+// rather than the echo catch-all. /admin/ is not one: on LISTEN_ADDR it echoes.
 func isReservedPath(p string) bool {
-	return p == "/health" || p == "/admin" || strings.HasPrefix(p, "/admin/") ||
-		p == "/call" || strings.HasPrefix(p, "/call/")
+	return p == "/health" || p == "/call" || strings.HasPrefix(p, "/call/")
 }

@@ -28,8 +28,8 @@ Usage:
                                            COUNT (<= 20000) requests, at most CONCURRENCY in flight,
                                            connections kept alive; prints {"results":[{status,
                                            instance, startMs, latencyMs, error}]} in request order
-  workload ctl [--listen-addr A] <METHOD> <path> [json]
-                                           send a request to this instance's LISTEN_ADDR,
+  workload ctl [--admin-addr A] <METHOD> <path> [json]
+                                           send a request to this instance's admin API (ADMIN_ADDR),
                                            e.g. workload ctl PUT /admin/state '{"healthy":false}'
   workload <subcommand> --help             details of one subcommand
   workload --help
@@ -39,10 +39,13 @@ Serve flags (each overrides the env var of the same meaning):
   --instance-id   INSTANCE_ID   default: hostname
   --version       VERSION       default: v1
   --listen-addr   LISTEN_ADDR   default: 127.0.0.1:8080 (loopback: only the sidecar reaches it)
+  --admin-addr    ADMIN_ADDR    default: 127.0.0.1:19100; must be loopback (127.0.0.0/8, ::1,
+                                localhost): the admin API, never on the port the mesh serves
   --upstreams     UPSTREAMS     name=host:port,name2=host:port (sidecar upstream listeners)
   --metrics-path  METRICS_PATH  default: /metrics
 
-Endpoints: /health, /metrics, /admin/state, /admin/reset, /call/<upstream>/..., anything else echoes.
+LISTEN_ADDR: /health, /metrics, /call/<upstream>/..., anything else echoes (/admin/... included).
+ADMIN_ADDR:  GET|PUT|POST /admin/state, POST /admin/reset, POST /admin/crash.
 Fault headers: x-fault-delay-ms, x-fault-status, x-fault-abort; x-upstream-* is forwarded as x-*.
 `
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -18,10 +20,20 @@ import (
 // newTestServer starts the workload on a loopback listener, as it runs behind a sidecar.
 func newTestServer(t *testing.T, upstreams map[string]string) *httptest.Server {
 	t.Helper()
-	cfg := Config{ServiceName: "payment-service", InstanceID: "payment-service-1", Version: "v1", Upstreams: upstreams, MetricsPath: "/metrics"}
-	srv := httptest.NewServer(NewServer(cfg, io.Discard))
-	t.Cleanup(srv.Close)
+	srv, _ := newTestServers(t, upstreams)
 	return srv
+}
+
+// newTestServers starts one workload's two listeners: what the mesh reaches
+// (LISTEN_ADDR) and its admin API (ADMIN_ADDR).
+func newTestServers(t *testing.T, upstreams map[string]string) (srv, admin *httptest.Server) {
+	t.Helper()
+	cfg := Config{ServiceName: "payment-service", InstanceID: "payment-service-1", Version: "v1", Upstreams: upstreams, MetricsPath: "/metrics"}
+	s := NewServer(cfg, io.Discard)
+	srv, admin = httptest.NewServer(s), httptest.NewServer(s.AdminHandler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(admin.Close)
+	return srv, admin
 }
 
 func do(t *testing.T, method, url string, headers map[string]string, body string) (int, map[string]any) {
@@ -129,8 +141,8 @@ func TestFaultAbortClosesTheConnectionWithoutAResponse(t *testing.T) {
 }
 
 func TestAdminStateDrivesErrorsLatencyAndHealth(t *testing.T) {
-	srv := newTestServer(t, nil)
-	if code, _ := do(t, "PUT", srv.URL+"/admin/state", nil, `{"errorRate":1,"errorStatus":502}`); code != 200 {
+	srv, admin := newTestServers(t, nil)
+	if code, _ := do(t, "PUT", admin.URL+"/admin/state", nil, `{"errorRate":1,"errorStatus":502}`); code != 200 {
 		t.Fatalf("set error rate: %d", code)
 	}
 	for i := 0; i < 20; i++ {
@@ -141,17 +153,17 @@ func TestAdminStateDrivesErrorsLatencyAndHealth(t *testing.T) {
 	if code, _ := do(t, "GET", srv.URL+"/health", nil, ""); code != 200 {
 		t.Errorf("error rate must not touch /health, got %d", code)
 	}
-	do(t, "PUT", srv.URL+"/admin/state", nil, `{"errorRate":0,"healthy":false}`)
+	do(t, "PUT", admin.URL+"/admin/state", nil, `{"errorRate":0,"healthy":false}`)
 	if code, _ := do(t, "GET", srv.URL+"/x", nil, ""); code != 200 {
 		t.Errorf("errorRate 0 must pass, got %d", code)
 	}
 	if code, _ := do(t, "GET", srv.URL+"/health", nil, ""); code != 503 {
 		t.Errorf("unhealthy instance must answer 503 on /health, got %d", code)
 	}
-	if code, body := do(t, "PUT", srv.URL+"/admin/state", nil, `{"errorRate":2}`); code != 400 || body["error"] == nil {
+	if code, body := do(t, "PUT", admin.URL+"/admin/state", nil, `{"errorRate":2}`); code != 400 || body["error"] == nil {
 		t.Errorf("errorRate 2 must be refused with a reason: %d %v", code, body)
 	}
-	do(t, "POST", srv.URL+"/admin/reset", nil, "")
+	do(t, "POST", admin.URL+"/admin/reset", nil, "")
 	if code, _ := do(t, "GET", srv.URL+"/health", nil, ""); code != 200 {
 		t.Errorf("reset must restore health, got %d", code)
 	}
@@ -456,5 +468,133 @@ func TestLoadUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"load", "--help"}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "x-meshwright-instance") {
 		t.Errorf("load --help: %d %q", code, out.String())
+	}
+}
+
+// startServe runs the real serve() (both listeners, as in a container) on free
+// loopback ports and returns the base URLs it logged for LISTEN_ADDR and ADMIN_ADDR.
+func startServe(t *testing.T, env map[string]string) (listenURL, adminURL string) {
+	t.Helper()
+	base := map[string]string{"SERVICE_NAME": "payment-service", "INSTANCE_ID": "payment-service-1", "LISTEN_ADDR": "127.0.0.1:0", "ADMIN_ADDR": "127.0.0.1:0"}
+	for k, v := range env {
+		base[k] = v
+	}
+	cfg, err := loadConfig(nil, func(k string) string { return base[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, pw); pw.Close() }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		var l struct{ Msg, Listen, Admin string }
+		if json.Unmarshal(lines.Bytes(), &l) == nil && l.Msg == "listening" {
+			go func() { _, _ = io.Copy(io.Discard, pr) }() // keep the logger unblocked
+			return "http://" + l.Listen, "http://" + l.Admin
+		}
+	}
+	t.Fatalf("serve never logged listening: %v", <-done)
+	return "", ""
+}
+
+func TestAdminIsOnItsOwnListenerAndOnlyEchoesOnListenAddr(t *testing.T) {
+	listen, admin := startServe(t, nil)
+	if listen == admin {
+		t.Fatalf("one listener for both: %s", listen)
+	}
+	// On LISTEN_ADDR, /admin/ paths are echo paths and change nothing, crash included.
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", "/admin/state", `{"healthy":false,"errorRate":1}`},
+		{"POST", "/admin/crash", ""},
+		{"POST", "/admin/load", `{"upstream":"x","count":1}`},
+	} {
+		code, body := do(t, c.method, listen+c.path, nil, c.body)
+		if code != 200 || body["path"] != c.path || body["method"] != c.method || body["instance"] != "payment-service-1" {
+			t.Errorf("%s %s on LISTEN_ADDR: want the echo, got %d %v", c.method, c.path, code, body)
+		}
+	}
+	if code, body := do(t, "GET", admin+"/admin/state", nil, ""); code != 200 || body["healthy"] != true || body["errorRate"] != 0.0 {
+		t.Fatalf("admin state changed through LISTEN_ADDR: %d %v", code, body)
+	}
+	if code, _ := do(t, "GET", listen+"/health", nil, ""); code != 200 {
+		t.Fatalf("/health: %d", code)
+	}
+	// On ADMIN_ADDR, the same request takes effect.
+	if code, body := do(t, "PUT", admin+"/admin/state", nil, `{"healthy":false}`); code != 200 || body["healthy"] != false {
+		t.Fatalf("PUT /admin/state on ADMIN_ADDR: %d %v", code, body)
+	}
+	if code, _ := do(t, "GET", listen+"/health", nil, ""); code != 503 {
+		t.Errorf("unhealthy via ADMIN_ADDR should show on LISTEN_ADDR's /health, got %d", code)
+	}
+	// The admin listener serves the admin API only; /admin/load is gone.
+	for _, path := range []string{"/admin/load", "/health", "/x"} {
+		if code, body := do(t, "POST", admin+path, nil, "{}"); code != 404 || body["endpoints"] == nil {
+			t.Errorf("POST %s on ADMIN_ADDR: want 404 naming the endpoints, got %d %v", path, code, body)
+		}
+	}
+}
+
+func TestAdminAddrDefaultsToLoopbackAndRefusesAnythingElse(t *testing.T) {
+	env := map[string]string{"SERVICE_NAME": "s"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := loadConfig(nil, getenv)
+	if err != nil || cfg.AdminAddr != "127.0.0.1:19100" {
+		t.Fatalf("default ADMIN_ADDR: %q %v", cfg.AdminAddr, err)
+	}
+	for _, ok := range []string{"127.0.0.1:19100", "127.0.0.2:1", "[::1]:19100", "localhost:19100"} {
+		env["ADMIN_ADDR"] = ok
+		if _, err := loadConfig(nil, getenv); err != nil {
+			t.Errorf("ADMIN_ADDR %s is loopback: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"0.0.0.0:19100", ":19100", "[::]:19100", "10.1.2.3:19100", "payment-service:19100", "127.0.0.1", "127.0.0.1:x"} {
+		env["ADMIN_ADDR"] = bad
+		if _, err := loadConfig(nil, getenv); err == nil || !strings.Contains(err.Error(), "ADMIN_ADDR") {
+			t.Errorf("ADMIN_ADDR %s must be refused naming ADMIN_ADDR, got %v", bad, err)
+		}
+	}
+	delete(env, "ADMIN_ADDR")
+	if _, err := loadConfig([]string{"--admin-addr", "0.0.0.0:19100"}, getenv); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("--admin-addr 0.0.0.0:19100 must be refused as not loopback, got %v", err)
+	}
+	if _, err := loadConfig([]string{"--listen-addr", "0.0.0.0:19100", "--admin-addr", "127.0.0.1:19100"}, getenv); err == nil {
+		t.Error("ADMIN_ADDR on LISTEN_ADDR's port must be refused")
+	}
+	// serve refuses before binding anything, with a clear message and a usage exit code.
+	var out, errOut bytes.Buffer
+	code := run([]string{"serve"}, func(k string) string { return map[string]string{"SERVICE_NAME": "s", "ADMIN_ADDR": "0.0.0.0:19100"}[k] }, &out, &errOut)
+	if code != 2 || !strings.Contains(errOut.String(), "loopback") {
+		t.Errorf("serve with a non-loopback ADMIN_ADDR: want exit 2 explaining loopback, got %d %q", code, errOut.String())
+	}
+}
+
+func TestCtlTalksToTheAdminAddr(t *testing.T) {
+	srv, admin := newTestServers(t, nil)
+	adminAddr := strings.TrimPrefix(admin.URL, "http://")
+	var out, errOut bytes.Buffer
+	env := func(k string) string {
+		return map[string]string{"ADMIN_ADDR": adminAddr, "LISTEN_ADDR": strings.TrimPrefix(srv.URL, "http://")}[k]
+	}
+	if code := run([]string{"ctl", "PUT", "/admin/state", `{"latencyMs":5}`}, env, &out, &errOut); code != 0 || !strings.Contains(out.String(), `"latencyMs":5`) || !strings.Contains(errOut.String(), "status: 200") {
+		t.Fatalf("ctl via ADMIN_ADDR: %d %q %q", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run([]string{"ctl", "--admin-addr", adminAddr, "POST", "admin/reset"}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), `"latencyMs":0`) {
+		t.Fatalf("ctl --admin-addr: %d %q", code, out.String())
+	}
+	if code := run([]string{"ctl", "--listen-addr", adminAddr, "GET", "/admin/state"}, noEnv, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "--admin-addr") {
+		t.Errorf("ctl --listen-addr should point at --admin-addr: %d %q", code, errOut.String())
+	}
+	out.Reset()
+	if code := run([]string{"ctl", "--help"}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "ADMIN_ADDR") {
+		t.Errorf("ctl --help: %d %q", code, out.String())
 	}
 }
