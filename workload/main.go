@@ -31,6 +31,8 @@ Usage:
   workload ctl [--admin-addr A] <METHOD> <path> [json]
                                            send a request to this instance's admin API (ADMIN_ADDR),
                                            e.g. workload ctl PUT /admin/state '{"healthy":false}'
+  workload probe                           idle until SIGTERM/SIGINT, then exit 0 (the probe
+                                           container's PID 1; opens no listener)
   workload <subcommand> --help             details of one subcommand
   workload --help
 
@@ -63,6 +65,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return runCtl(args[1:], getenv, stdout, stderr)
 		case "load":
 			return runLoad(args[1:], stdout, stderr)
+		case "probe":
+			return runProbe(args[1:], stdout, stderr)
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
 			return 0

@@ -5,14 +5,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -596,5 +601,79 @@ func TestCtlTalksToTheAdminAddr(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"ctl", "--help"}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "ADMIN_ADDR") {
 		t.Errorf("ctl --help: %d %q", code, out.String())
+	}
+}
+
+// TestMain lets a test run the real binary as a child process: with
+// WORKLOAD_TEST_RUN_MAIN=1 the test binary is `workload` with the given args.
+func TestMain(m *testing.M) {
+	if os.Getenv("WORKLOAD_TEST_RUN_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// startWorkloadProcess starts `workload args...` as a process and returns it
+// once it printed its first stdout line (that line is returned).
+func startWorkloadProcess(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "WORKLOAD_TEST_RUN_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("workload %v printed nothing: %v", args, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return cmd, line
+}
+
+func TestProbeIdlesWithoutAListenerAndExits0OnSIGTERMOrSIGINT(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs POSIX signals")
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, first := startWorkloadProcess(t, "probe")
+			if !strings.Contains(first, "probe idle") {
+				t.Fatalf("first line: %q", first)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				t.Fatalf("probe exited without a signal: %v", err)
+			case <-time.After(200 * time.Millisecond):
+			}
+			if fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)); err == nil {
+				for _, fd := range fds {
+					if target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", cmd.Process.Pid, fd.Name())); strings.HasPrefix(target, "socket:") {
+						t.Errorf("probe holds a socket (fd %s): it must open no listener", fd.Name())
+					}
+				}
+			}
+			start := time.Now()
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Fatalf("probe on %v: want exit 0, got %v", sig, err)
+				}
+				if d := time.Since(start); d > time.Second {
+					t.Errorf("probe took %v to exit", d)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("probe did not exit within 5 s of %v", sig)
+			}
+		})
 	}
 }
