@@ -31,6 +31,9 @@ Usage:
   workload ctl [--admin-addr A] <METHOD> <path> [json]
                                            send a request to this instance's admin API (ADMIN_ADDR),
                                            e.g. workload ctl PUT /admin/state '{"healthy":false}'
+  workload dial <host:port> [--timeout-ms N]
+                                           open a TCP connection (tcp health check): exit 0
+                                           connected, 7 refused, 28 timeout
   workload probe                           idle until SIGTERM/SIGINT, then exit 0 (the probe
                                            container's PID 1; opens no listener)
   workload <subcommand> --help             details of one subcommand
@@ -65,6 +68,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return runCtl(args[1:], getenv, stdout, stderr)
 		case "load":
 			return runLoad(args[1:], stdout, stderr)
+		case "dial":
+			return runDial(args[1:], stdout, stderr)
 		case "probe":
 			return runProbe(args[1:], stdout, stderr)
 		case "help", "-h", "-help", "--help":

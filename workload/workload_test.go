@@ -677,3 +677,28 @@ func TestProbeIdlesWithoutAListenerAndExits0OnSIGTERMOrSIGINT(t *testing.T) {
 		})
 	}
 }
+
+func TestDialExitCodes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out, errOut bytes.Buffer
+	if code := run([]string{"dial", ln.Addr().String()}, noEnv, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "connected: ") {
+		t.Errorf("an open port exits 0, got %d %q", code, errOut.String())
+	}
+	if code := run([]string{"dial", "--timeout-ms", "2000", closedAddr(t)}, noEnv, &out, &errOut); code != 7 {
+		t.Errorf("a refused connection exits 7, got %d", code)
+	}
+	for _, args := range [][]string{{}, {"127.0.0.1"}, {"http://127.0.0.1:80/"}, {"127.0.0.1:1", "--timeout-ms", "-1"}, {"127.0.0.1:1", "-x"}} {
+		errOut.Reset()
+		if code := run(append([]string{"dial"}, args...), noEnv, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "usage: workload dial") {
+			t.Errorf("dial %v: want exit 2 with usage, got %d %q", args, code, errOut.String())
+		}
+	}
+	out.Reset()
+	if code := run([]string{"dial", "--help"}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "28 timeout") {
+		t.Errorf("dial --help: %d %q", code, out.String())
+	}
+}
