@@ -14,6 +14,10 @@ import (
 // defaultAdminAddr is where /admin/* listens unless ADMIN_ADDR says otherwise.
 const defaultAdminAddr = "127.0.0.1:19100"
 
+// defaultTraceHeaders is what Envoy and Zipkin use: W3C trace context, Envoy's
+// request id, and B3 in its multi- and single-header forms.
+const defaultTraceHeaders = "traceparent,tracestate,x-request-id,x-b3-traceid,x-b3-spanid,x-b3-parentspanid,x-b3-sampled,x-b3-flags,b3"
+
 // Config is the whole runtime configuration. It comes from env vars so one
 // image serves every service in a mesh; flags of the same meaning override
 // them for local runs.
@@ -25,6 +29,9 @@ type Config struct {
 	AdminAddr   string            // loopback only: the admin API is never on the port the mesh serves
 	Upstreams   map[string]string // upstream name -> sidecar local listener host:port
 	MetricsPath string
+	// TraceHeaders are copied from each inbound request onto the /call/ it causes
+	// (lower-case names), so a trace continues across the hop.
+	TraceHeaders []string
 }
 
 // UpstreamNames returns the configured names sorted, so error messages and
@@ -57,6 +64,7 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	admin := fs.String("admin-addr", envOr(getenv, "ADMIN_ADDR", defaultAdminAddr), "")
 	upstreams := fs.String("upstreams", getenv("UPSTREAMS"), "")
 	metricsPath := fs.String("metrics-path", envOr(getenv, "METRICS_PATH", "/metrics"), "")
+	traceHeaders := fs.String("trace-headers", envOr(getenv, "TRACE_HEADERS", defaultTraceHeaders), "")
 
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -90,6 +98,9 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	if cfg.Upstreams, err = parseUpstreams(*upstreams); err != nil {
 		return Config{}, err
 	}
+	if cfg.TraceHeaders, err = parseTraceHeaders(*traceHeaders); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
 }
 
@@ -116,6 +127,38 @@ func parseUpstreams(s string) (map[string]string, error) {
 		out[name] = addr
 	}
 	return out, nil
+}
+
+// parseTraceHeaders parses "name,name2" case-insensitively. A name /call/
+// deliberately never forwards (hop-by-hop, or this hop's own fault and timeout
+// headers) is refused rather than forwarded behind that rule's back.
+func parseTraceHeaders(s string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, item := range strings.Split(s, ",") {
+		name := strings.ToLower(strings.TrimSpace(item))
+		switch {
+		case name == "" || seen[name]:
+			continue
+		case !isHeaderName(name):
+			return nil, fmt.Errorf("TRACE_HEADERS entry %q is not a header name", item)
+		case notForwarded(name):
+			return nil, fmt.Errorf("TRACE_HEADERS entry %q: /call/ never forwards that header (hop-by-hop, x-fault-* or x-call-timeout-ms)", item)
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// isHeaderName reports whether s is an RFC 9110 token.
+func isHeaderName(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -48,10 +48,15 @@ Serve flags (each overrides the env var of the same meaning):
                                 localhost): the admin API, never on the port the mesh serves
   --upstreams     UPSTREAMS     name=host:port,name2=host:port (sidecar upstream listeners)
   --metrics-path  METRICS_PATH  default: /metrics
+  --trace-headers TRACE_HEADERS comma-separated, case-insensitive: copied from each inbound request
+                                onto the /call/ it causes; default: traceparent,tracestate,
+                                x-request-id,x-b3-traceid,x-b3-spanid,x-b3-parentspanid,
+                                x-b3-sampled,x-b3-flags,b3
 
 LISTEN_ADDR: /health, /metrics, /call/<upstream>/..., anything else echoes (/admin/... included).
 ADMIN_ADDR:  GET|PUT|POST /admin/state, POST /admin/reset, POST /admin/crash.
-Fault headers: x-fault-delay-ms, x-fault-status, x-fault-abort; x-upstream-* is forwarded as x-*.
+Fault headers: x-fault-delay-ms, x-fault-status, x-fault-abort; x-upstream-* is forwarded as x-*;
+TRACE_HEADERS are always forwarded by /call/.
 `
 
 func main() {

@@ -702,3 +702,92 @@ func TestDialExitCodes(t *testing.T) {
 		t.Errorf("dial --help: %d %q", code, out.String())
 	}
 }
+
+func TestCallForwardsTraceHeadersFromTheInboundRequest(t *testing.T) {
+	got := make(chan http.Header, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer upstream.Close()
+	callWith := func(env map[string]string, headers map[string]string) http.Header {
+		t.Helper()
+		env["SERVICE_NAME"] = "web"
+		env["UPSTREAMS"] = "ledger=" + strings.TrimPrefix(upstream.URL, "http://")
+		cfg, err := loadConfig(nil, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(NewServer(cfg, io.Discard))
+		defer srv.Close()
+		if code, body := do(t, "GET", srv.URL+"/call/ledger/x", headers, ""); code != 200 {
+			t.Fatalf("call: %d %v", code, body)
+		}
+		return <-got
+	}
+
+	trace := map[string]string{
+		"traceparent":       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"tracestate":        "congo=t61rcWkgMzE",
+		"x-request-id":      "7d1a5c7e-2f0b-4b53-9d1e-3a1c2b4d5e6f",
+		"x-b3-traceid":      "80f198ee56343ba864fe8b2a57d3eff7",
+		"x-b3-spanid":       "e457b5a2e4d86bd1",
+		"x-b3-parentspanid": "05e3ac9a4f6e3b90",
+		"x-b3-sampled":      "1",
+		"x-b3-flags":        "1",
+		"b3":                "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90",
+	}
+	h := callWith(map[string]string{}, trace)
+	for k, v := range trace {
+		if h.Get(k) != v {
+			t.Errorf("default TRACE_HEADERS: %s arrived as %q, want %q", k, h.Get(k), v)
+		}
+	}
+	h = callWith(map[string]string{"TRACE_HEADERS": "X-Custom-Trace"}, map[string]string{"x-custom-trace": "abc"})
+	if h.Get("X-Custom-Trace") != "abc" {
+		t.Errorf("TRACE_HEADERS=X-Custom-Trace: header arrived as %q", h.Get("X-Custom-Trace"))
+	}
+}
+
+func TestTraceHeadersAreCopiedWhateverTheGeneralForwardingDoes(t *testing.T) {
+	in := http.Header{}
+	in.Add("Traceparent", "tp")
+	in.Add("B3", "one")
+	in.Add("B3", "two")
+	in.Set("X-Request-Id", "inbound")
+	in.Set("X-Other", "not trace")
+	out := http.Header{}
+	out.Set("X-Request-Id", "from x-upstream-x-request-id")
+	copyTraceHeaders(out, in, []string{"traceparent", "b3", "x-request-id"})
+	if out.Get("Traceparent") != "tp" || strings.Join(out.Values("B3"), ",") != "one,two" {
+		t.Errorf("trace headers not copied onto an empty request: %v", out)
+	}
+	if out.Get("X-Other") != "" {
+		t.Errorf("only the named headers are copied: %v", out)
+	}
+	if v := out.Values("X-Request-Id"); len(v) != 1 || v[0] != "from x-upstream-x-request-id" {
+		t.Errorf("a header the caller set for the callee is kept, not doubled: %v", v)
+	}
+}
+
+func TestTraceHeadersConfig(t *testing.T) {
+	env := map[string]string{"SERVICE_NAME": "s"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := loadConfig(nil, getenv)
+	if err != nil || strings.Join(cfg.TraceHeaders, ",") != "traceparent,tracestate,x-request-id,x-b3-traceid,x-b3-spanid,x-b3-parentspanid,x-b3-sampled,x-b3-flags,b3" {
+		t.Fatalf("default TRACE_HEADERS: %v %v", cfg.TraceHeaders, err)
+	}
+	env["TRACE_HEADERS"] = " TraceParent, X-B3-TraceId ,traceparent,"
+	if cfg, err = loadConfig(nil, getenv); err != nil || strings.Join(cfg.TraceHeaders, ",") != "traceparent,x-b3-traceid" {
+		t.Errorf("TRACE_HEADERS is comma-separated and case-insensitive: %v %v", cfg.TraceHeaders, err)
+	}
+	if cfg, err = loadConfig([]string{"--trace-headers", "x-cloud-trace-context"}, getenv); err != nil || strings.Join(cfg.TraceHeaders, ",") != "x-cloud-trace-context" {
+		t.Errorf("--trace-headers: %v %v", cfg.TraceHeaders, err)
+	}
+	for _, bad := range []string{"connection", "x-fault-status", "X-Call-Timeout-Ms", "trace parent", "host"} {
+		env["TRACE_HEADERS"] = bad
+		if _, err := loadConfig(nil, getenv); err == nil || !strings.Contains(err.Error(), "TRACE_HEADERS") {
+			t.Errorf("TRACE_HEADERS=%s must be refused naming TRACE_HEADERS, got %v", bad, err)
+		}
+	}
+}
