@@ -1,7 +1,8 @@
 // Command workload is meshwright's test service: an HTTP app that runs behind
 // an Envoy sidecar and lets tests steer it per request (fault headers) or per
-// instance (admin state), plus a tiny curl-like client because the mesh
-// images ship no curl.
+// instance (admin state, on a loopback-only listener). The same binary is the
+// harness's probe container (workload probe) and its tools there, because the
+// mesh images ship no curl: get, load, dial and ctl.
 package main
 
 import (

@@ -791,3 +791,21 @@ func TestTraceHeadersConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpDescribesEverySubcommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--help"}, noEnv, &out, &errOut); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for _, want := range []string{"workload get", "--headers", "workload load", "workload dial", "workload probe", "workload ctl", "ADMIN_ADDR", "TRACE_HEADERS", "LISTEN_ADDR"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help does not mention %q", want)
+		}
+	}
+	for _, sub := range []string{"get", "load", "dial", "ctl", "probe"} {
+		out.Reset()
+		if code := run([]string{sub, "--help"}, noEnv, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "usage: workload "+sub) {
+			t.Errorf("%s --help: exit %d, %q", sub, code, out.String())
+		}
+	}
+}
