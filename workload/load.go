@@ -22,10 +22,12 @@ const maxLoadCount = 20000
 const loadUsage = `usage: workload load <url> -n COUNT [-c CONCURRENCY] [-X METHOD] [-H 'k: v']... [-d body] [--timeout-ms N]
   Sends COUNT requests (1..20000) with at most CONCURRENCY (default 1) in flight, reusing
   connections (keep-alive), and prints one JSON document to stdout:
-    {"results":[{"status":N,"instance":"id","startMs":N,"latencyMs":N,"error":"..."}]}
+    {"results":[{"status":N,"instance":"id","endpoint":"ip:port","startMs":N,"latencyMs":N,"error":"..."}]}
   in request order. startMs: when the request started, in ms after the batch began.
   status 0 with error: no HTTP answer (refused, reset, timed out). instance: the response
   header x-meshwright-instance, else the "instance" field of a JSON body, else omitted.
+  endpoint: the x-meshwright-endpoint header meshwright's sidecars stamp (the answering
+  sidecar's address), else omitted.
   -H 'k: v'       request header (repeatable); a Host header sets the requests' Host
   -X METHOD       default GET, or POST with -d
   -d body         request body of every request, sent as application/json unless -H sets Content-Type
@@ -33,8 +35,12 @@ const loadUsage = `usage: workload load <url> -n COUNT [-c CONCURRENCY] [-X METH
 Exit codes: 0 the batch ran (whatever each request got), 2 bad usage, 1 other errors.
 `
 
-// hdrInstance names the instance that answered: Envoy sidecars add it, and the workload sets it itself.
+// hdrInstance names the instance that answered: the workload sets it itself.
 const hdrInstance = "X-Meshwright-Instance"
+
+// hdrEndpoint is the address (ip:port) of the sidecar that relayed the answer: every
+// meshwright sidecar stamps it on responses, whatever the app, and the app cannot forge it.
+const hdrEndpoint = "X-Meshwright-Endpoint"
 
 type loadRequest struct {
 	requestOptions
@@ -47,6 +53,7 @@ type loadRequest struct {
 type loadResult struct {
 	Status    int     `json:"status"`
 	Instance  string  `json:"instance,omitempty"`
+	Endpoint  string  `json:"endpoint,omitempty"`
 	StartMs   float64 `json:"startMs"`
 	LatencyMs float64 `json:"latencyMs"`
 	Error     string  `json:"error,omitempty"`
@@ -184,7 +191,7 @@ func loadOnce(client *http.Client, req loadRequest) loadResult {
 	// Read the body to the end so the connection goes back to the pool.
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
 	resp.Body.Close()
-	res := loadResult{Status: resp.StatusCode, LatencyMs: millis(time.Since(start)), Instance: answeringInstance(resp.Header, raw)}
+	res := loadResult{Status: resp.StatusCode, LatencyMs: millis(time.Since(start)), Instance: answeringInstance(resp.Header, raw), Endpoint: strings.TrimSpace(resp.Header.Get(hdrEndpoint))}
 	if err != nil {
 		res.Error = "reading body: " + shortError(err)
 	}

@@ -413,6 +413,23 @@ func TestLoadTakesTheInstanceFromTheHeaderThenTheJSONBody(t *testing.T) {
 	}
 }
 
+func TestLoadReportsTheSidecarsEndpointStamp(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-meshwright-endpoint", "172.18.0.5:21000")
+		_, _ = w.Write([]byte("plain text from some app"))
+	}))
+	defer upstream.Close()
+	code, results, stderr := runLoadCmd(t, upstream.URL, "-n", "2")
+	if code != 0 || len(results) != 2 {
+		t.Fatalf("load: exit %d, %v, %q", code, results, stderr)
+	}
+	for _, r := range results {
+		if r.Endpoint != "172.18.0.5:21000" || r.Instance != "" {
+			t.Errorf("want endpoint 172.18.0.5:21000 and no instance, got %v", r)
+		}
+	}
+}
+
 func TestLoadSendsMethodBodyHeadersAndHost(t *testing.T) {
 	type seen struct{ method, host, auth, ctype, body string }
 	got := make(chan seen, 3)
