@@ -7,9 +7,10 @@ import type { StepContext } from "../images/recipe";
 import { CLI, PROVIDER } from "./modules";
 import { cacheRoot, ENGINE_BINARIES, engineBin, engineRoot } from "./paths";
 import { ENGINE } from "./versions";
+import { packagePath } from "../package-root";
 
-/** Go source of the provider's main package, kept beside this file. */
-const PROVIDER_MAIN = join(__dirname, "docker-provider", "main.go");
+/** Go source of the provider's main package (shipped in the package, found from its root). */
+const PROVIDER_MAIN = packagePath("toolchain", "engine", "docker-provider", "main.go");
 
 /**
  * Builds whatever of the engine is missing or stale into `~/.cache/meshwright/pulumi/<version>/bin`:

@@ -1,9 +1,10 @@
 import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "../cache";
+import { packagePath } from "../package-root";
 
 /** Folder of the Dockerfiles for the offline source. */
-export const OFFLINE_DIR = join(__dirname, "offline");
+export const OFFLINE_DIR = packagePath("toolchain", "images", "offline");
 
 /** Contents of the offline Dockerfile for an image (part of its fingerprint). */
 export function dockerfileText(name: string, sourceDir = OFFLINE_DIR): string {

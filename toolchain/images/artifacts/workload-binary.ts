@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { cacheDir } from "../../cache";
 import { COMPONENTS } from "../components";
 import type { StepContext } from "../recipe";
 import { run } from "../../shell";
+import { packagePath } from "../../package-root";
 
 /** Source folder of the test workload (a Go program, standard library only). */
-export const WORKLOAD_SRC = resolve(__dirname, "..", "..", "..", "workload");
+export const WORKLOAD_SRC = packagePath("workload");
 
 /** Hash of the workload's Go sources: a changed source makes a new binary and image. */
 export function workloadSourceHash(): string {

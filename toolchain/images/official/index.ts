@@ -5,24 +5,28 @@ import { dockerfileText } from "../context-dir";
 import { FINGERPRINT_LABEL } from "../docker";
 import type { ImageRecipe } from "../recipe";
 import { run } from "../../shell";
+import { packagePath } from "../../package-root";
+
+/** Folder of the official source's Dockerfiles, one folder per image. */
+const OFFICIAL_DIR = packagePath("toolchain", "images", "official");
 
 /**
  * For machines that reach the vendors' registries: the same tags, built as multi-stage
  * images from the official ones. The offline source is the default and the one CI runs.
  */
-function officialRecipe(name: ImageName, buildArgs: Record<string, string>, context = __dirname): ImageRecipe {
+function officialRecipe(name: ImageName, buildArgs: Record<string, string>, context = OFFICIAL_DIR): ImageRecipe {
   return {
     name,
     tag: IMAGE_TAGS[name],
     version: `${name} (official images)`,
     needs: name === "base" || name === "keycloak" ? [] : ["base"],
     async fingerprintInputs() {
-      return ["official", JSON.stringify(buildArgs), dockerfileText(name, __dirname), ...(name === "workload" ? [workloadSourceHash()] : [])];
+      return ["official", JSON.stringify(buildArgs), dockerfileText(name, OFFICIAL_DIR), ...(name === "workload" ? [workloadSourceHash()] : [])];
     },
     async build(ctx, fingerprint) {
       const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
       await ctx.step(`docker build ${IMAGE_TAGS[name]} from official images`, () =>
-        run("docker", ["build", ...args, "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-f", join(__dirname, name, "Dockerfile"), "-t", IMAGE_TAGS[name], context], { log: ctx.log }),
+        run("docker", ["build", ...args, "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-f", join(OFFICIAL_DIR, name, "Dockerfile"), "-t", IMAGE_TAGS[name], context], { log: ctx.log }),
       );
     },
   };
