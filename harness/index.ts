@@ -2,6 +2,8 @@
  * meshwright/harness: start a mesh on real containers and probe it.
  * @packageDocumentation
  */
+import "./peers";
+
 export * from "./realize";
 export { eventually, type EventuallyOptions } from "./probes/eventually";
 export { requireImages, MissingImageError } from "./realize/images";

@@ -1,7 +1,18 @@
+import "../peers";
+import { requirePeers } from "../../toolchain/peers";
 import type { VerdictOptions } from "../stats/balance-verdict";
 import { balanceMatchers } from "./balance";
 
-expect.extend(balanceMatchers);
+/** jest's `expect`: the global one inside a jest test, else the one `@jest/globals` exports. */
+function jestExpect(): { extend(matchers: object): void } {
+  const global = (globalThis as { expect?: { extend(matchers: object): void } }).expect;
+  if (global) return global;
+  requirePeers("meshwright/harness/matchers");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("@jest/globals") as { expect: { extend(matchers: object): void } }).expect;
+}
+
+jestExpect().extend(balanceMatchers);
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
