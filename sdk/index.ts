@@ -29,7 +29,7 @@ export type { Duration } from "./model/duration";
 export { DEFAULT_IMAGES, type ImageSet } from "./model/images";
 export type { MeshSpec, ServiceSpec, UpstreamSpec, AccessSpec, IngressSpec } from "./model/spec";
 export { MeshValidationError, MeshInvariantError, type MeshIssue } from "./errors";
-export { validate, RULES } from "./validate";
+export { validate } from "./validate";
 export { compile, PLAN_VERSION } from "./compile";
 export { SECRET } from "./compile/secrets";
 export { TRACE_HEADERS, CONTRACT_ENV, upstreamEnvName } from "./compile/app";

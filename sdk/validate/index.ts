@@ -18,7 +18,10 @@ import { accessRulesDoNotConflict, callersExist, jwtRequirementsAreDefined, l7Ru
 import { grantsAreDefined, issuerMatchesKeycloak, scopesAndRolesAreWellFormed } from "./rules/identity";
 import { ingressRoutesAreValid } from "./rules/ingress";
 
-/** Every semantic rule, run in this order on the parts of the mesh whose shape is valid. */
+/**
+ * Every semantic rule, run in this order on the parts of the mesh whose shape is valid.
+ * @internal the rule table is how validate() is built, not API
+ */
 export const RULES: readonly Rule[] = [
   namesAreDnsSafe,
   namesAreUnique,
