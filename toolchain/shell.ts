@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
 import { ImageBuildError } from "./errors";
+import { command } from "./invocation";
 
 /** Options for one external command of a build step. */
 export interface RunOptions {
@@ -30,7 +31,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     child.stderr!.on("data", write);
     if (opts.input) opts.input.pipe(child.stdin!);
     child.on("error", (err) =>
-      reject(new ImageBuildError(`cannot run ${cmd}: ${err.message}`, `install ${cmd} (see README.md)`, opts.log, { cause: err })),
+      reject(new ImageBuildError(`cannot run ${cmd}: ${err.message}`, `${command("setup")} installs it where it can (see README.md)`, opts.log, { cause: err })),
     );
     child.on("close", (code) => {
       if (code === 0) return resolve();
@@ -39,7 +40,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
       reject(
         new ImageBuildError(
           known?.reason ?? `${cmd} exited with ${code}: ${tail.trim().split("\n").pop() ?? ""}`,
-          known?.fix ?? "read the log, fix the cause, then run `npm run images` again",
+          known?.fix ?? `read the log, fix the cause, then run ${command("images")} again`,
           opts.log,
         ),
       );
@@ -72,13 +73,13 @@ export function lastLines(path: string, n: number): string {
 /** Causes that look the same whichever tool hit them. */
 function explainCommon(tail: string): { reason: string; fix: string } | undefined {
   if (/no space left on device/i.test(tail))
-    return { reason: "the disk is full", fix: "free disk space (e.g. `docker system prune`), then run `npm run images` again" };
+    return { reason: "the disk is full", fix: `free disk space (e.g. \`docker system prune\`), then run ${command("images")} again` };
   if (/could not resolve|temporary failure in name resolution|network is unreachable|connection refused|timed? ?out|dial tcp/i.test(tail))
     return {
       reason: "a package registry could not be reached",
-      fix: "check this machine's network access to the package registries, then run `npm run images` again",
+      fix: `check this machine's network access to the package registries, then run ${command("images")} again`,
     };
   if (/Cannot connect to the Docker daemon|docker.sock/i.test(tail))
-    return { reason: "no Docker engine answers", fix: "npm run docker" };
+    return { reason: "no Docker engine answers", fix: command("setup") };
   return undefined;
 }

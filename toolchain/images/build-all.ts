@@ -7,6 +7,7 @@ import { imageFingerprint, imageSize, requireDocker } from "./docker";
 import { ImageBuildError } from "../errors";
 import { duration, printingContext } from "../progress";
 import type { ImageRecipe } from "./recipe";
+import { command } from "../invocation";
 
 /** One row of the summary table. */
 export interface ImageResult {
@@ -31,16 +32,7 @@ export async function buildAll(recipes: readonly ImageRecipe[], opts: { force?: 
   await requireDocker();
   const logs = join(cacheRoot(), "logs");
   mkdirSync(logs, { recursive: true });
-  const byName = new Map(recipes.map((r) => [r.name, r]));
-  const prints = new Map<ImageName, string>();
-  const fingerprint = async (r: ImageRecipe): Promise<string> => {
-    const known = prints.get(r.name);
-    if (known) return known;
-    const parents = await Promise.all(r.needs.map((n) => fingerprint(byName.get(n)!)));
-    const fp = createHash("sha256").update(JSON.stringify([r.tag, ...parents, ...(await r.fingerprintInputs())])).digest("hex").slice(0, 20);
-    prints.set(r.name, fp);
-    return fp;
-  };
+  const fingerprint = fingerprinter(recipes);
 
   const results: ImageResult[] = [];
   let checkedDisk = false;
@@ -64,12 +56,48 @@ export async function buildAll(recipes: readonly ImageRecipe[], opts: { force?: 
   return results;
 }
 
+/**
+ * A function giving each recipe's fingerprint (memoized). An image's fingerprint covers its
+ * parents', so a new base changes everything built on it.
+ */
+export function fingerprinter(recipes: readonly ImageRecipe[]): (r: ImageRecipe) => Promise<string> {
+  const byName = new Map(recipes.map((r) => [r.name, r]));
+  const prints = new Map<ImageName, Promise<string>>();
+  const fingerprint = (r: ImageRecipe): Promise<string> => {
+    const known = prints.get(r.name);
+    if (known) return known;
+    const fp = (async () => {
+      const parents = await Promise.all(r.needs.map((n) => fingerprint(byName.get(n)!)));
+      return createHash("sha256").update(JSON.stringify([r.tag, ...parents, ...(await r.fingerprintInputs())])).digest("hex").slice(0, 20);
+    })();
+    prints.set(r.name, fp);
+    return fp;
+  };
+  return fingerprint;
+}
+
+/** Whether each recipe's image is there and up to date (its fingerprint label matches), without building. */
+export async function imageStates(recipes: readonly ImageRecipe[]): Promise<{ recipe: ImageRecipe; state: "current" | "outdated" | "missing" | "unknown"; error?: string }[]> {
+  const fingerprint = fingerprinter(recipes);
+  return Promise.all(
+    recipes.map(async (recipe) => {
+      const label = await imageFingerprint(recipe.tag);
+      if (label === undefined) return { recipe, state: "missing" as const };
+      try {
+        return { recipe, state: label === (await fingerprint(recipe)) ? ("current" as const) : ("outdated" as const) };
+      } catch (error) {
+        return { recipe, state: "unknown" as const, error: error instanceof Error ? error.message.split("\n")[0]! : String(error) };
+      }
+    }),
+  );
+}
+
 function requireDisk(): void {
   const free = Math.min(freeBytes(cacheRoot()), freeBytes("/var/lib/docker").valueOf() || Infinity);
   if (free < MIN_FREE_BYTES)
     throw new ImageBuildError(
       `not enough disk: ${(free / 1024 ** 3).toFixed(1)} GiB free, a cold build needs ${MIN_FREE_BYTES / 1024 ** 3} GiB`,
-      "free disk space (e.g. `docker system prune` or remove ~/.cache/meshwright/contexts), then run `npm run images` again",
+      `free disk space (e.g. \`docker system prune\` or remove ~/.cache/meshwright/contexts), then run ${command("images")} again`,
     );
 }
 

@@ -1,5 +1,6 @@
 import { ImageBuildError } from "../errors";
 import { capture, run } from "../shell";
+import { command } from "../invocation";
 
 /** The label that records which recipe produced an image, so an unchanged recipe builds nothing. */
 export const FINGERPRINT_LABEL = "io.meshwright.fingerprint";
@@ -8,7 +9,7 @@ export const FINGERPRINT_LABEL = "io.meshwright.fingerprint";
 export async function requireDocker(): Promise<void> {
   const { code, stderr } = await capture("docker", ["version", "--format", "{{.Server.Version}}"]);
   if (code !== 0)
-    throw new ImageBuildError(`no Docker engine answers (${stderr.trim().split("\n")[0] ?? "docker failed"})`, "npm run docker");
+    throw new ImageBuildError(`no Docker engine answers (${stderr.trim().split("\n")[0] ?? "docker failed"})`, command("setup"));
 }
 
 /** The fingerprint label of a local image, or undefined when the tag does not exist. */

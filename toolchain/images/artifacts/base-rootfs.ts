@@ -5,6 +5,7 @@ import { COMPONENTS } from "../components";
 import { ImageBuildError } from "../../errors";
 import type { StepContext } from "../recipe";
 import { capture, run } from "../../shell";
+import { command } from "../../invocation";
 
 /**
  * A minimal Debian root file system made by debootstrap (cached by release). It has
@@ -15,7 +16,7 @@ export async function baseRootfs(ctx: StepContext): Promise<string> {
   const rootfs = join(dir, "rootfs-ready");
   if (existsSync(join(rootfs, "etc", "debian_version"))) return rootfs;
   if ((await capture("debootstrap", ["--version"])).code === 127)
-    throw new ImageBuildError("debootstrap is not installed", "apt-get install -y debootstrap");
+    throw new ImageBuildError("debootstrap is not installed", `${command("setup")} (or: apt-get install -y debootstrap)`);
   const tmp = join(dir, "rootfs-tmp");
   rmSync(tmp, { recursive: true, force: true });
   await ctx.step(`debootstrap --variant=minbase ${COMPONENTS.debian} (about a minute)`, () =>

@@ -4,6 +4,7 @@ import { cacheDir } from "../../cache";
 import { ImageBuildError } from "../../errors";
 import type { StepContext } from "../recipe";
 import { capture, run } from "../../shell";
+import { command } from "../../invocation";
 
 /** A Go program built from the Go module proxy through a wrapper module. */
 export interface GoModuleBuild {
@@ -37,7 +38,7 @@ export async function goModuleBinary(ctx: StepContext, b: GoModuleBuild): Promis
   const binary = join(dir, b.component);
   if (existsSync(binary)) return binary;
   if ((await capture("go", ["version"])).code !== 0)
-    throw new ImageBuildError("the Go toolchain is not installed", "install Go 1.23 or newer (see README.md)");
+    throw new ImageBuildError("the Go toolchain is not installed", `${command("setup")} installs it where it can; else install Go 1.21 or newer (it fetches the toolchain a build asks for)`);
   const src = join(dir, "src");
   mkdirSync(src, { recursive: true });
   writeFileSync(join(src, "go.mod"), b.goMod);
@@ -58,7 +59,7 @@ export async function downloadGoModule(ref: string): Promise<{ goMod: string; di
   if (code !== 0)
     throw new ImageBuildError(
       `the Go module proxy did not serve ${ref}: ${(stdout + stderr).trim().split("\n").pop()}`,
-      "check access to the Go module proxy, then run `npm run images` again",
+      `check access to the Go module proxy, then run ${command("images")} again`,
     );
   const info = JSON.parse(stdout) as { GoMod: string; Dir: string };
   return { goMod: info.GoMod, dir: info.Dir };
