@@ -39,7 +39,12 @@ export async function doctor(out: (line: string) => void = console.log): Promise
   rows.push({ what: "meshwright", ok: true, detail: `${packageVersion()}; cache ${cacheRoot()}` });
 
   const docker = await capture("docker", ["version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"]);
-  rows.push({ what: "docker engine", ok: docker.code === 0, detail: docker.code === 0 ? docker.stdout.trim() : (docker.stderr.trim().split("\n")[0] ?? "no answer"), fix: command("setup") });
+  rows.push({
+    what: "docker engine",
+    ok: docker.code === 0,
+    detail: docker.code === 0 ? docker.stdout.trim() : (docker.stderr.trim().split("\n")[0] ?? "no answer"),
+    fix: command("setup"),
+  });
 
   const states = docker.code === 0 ? await imageStates(OFFLINE_RECIPES) : [];
   for (const s of states)
@@ -53,7 +58,9 @@ export async function doctor(out: (line: string) => void = console.log): Promise
   rows.push({
     what: "pulumi engine",
     ok: missingEngine.length === 0,
-    detail: missingEngine.length ? `missing ${missingEngine.join(", ")} in ${engineBin()}` : `pulumi v${ENGINE.pulumi}, ${ENGINE_BINARIES.slice(1).join(", ")} in ${engineBin()}`,
+    detail: missingEngine.length
+      ? `missing ${missingEngine.join(", ")} in ${engineBin()}`
+      : `pulumi v${ENGINE.pulumi}, ${ENGINE_BINARIES.slice(1).join(", ")} in ${engineBin()}`,
     fix: command("engine"),
   });
 
@@ -67,7 +74,12 @@ export async function doctor(out: (line: string) => void = console.log): Promise
   });
   for (const tool of BUILD_TOOLS) {
     const f = await tool.check();
-    rows.push({ what: tool.name, ok: f.ok || !toBuild, detail: f.ok ? f.detail : `${f.detail}${toBuild ? "" : " (not needed now: everything is built)"}; for ${tool.neededFor}`, fix: command("setup") });
+    rows.push({
+      what: tool.name,
+      ok: f.ok || !toBuild,
+      detail: f.ok ? f.detail : `${f.detail}${toBuild ? "" : " (not needed now: everything is built)"}; for ${tool.neededFor}`,
+      fix: command("setup"),
+    });
   }
 
   const width = Math.max(...rows.map((r) => r.what.length));

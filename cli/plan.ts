@@ -15,7 +15,9 @@ export function summarizePlan(plan: MeshPlan): string {
         (s.upstreams.length ? `, calls ${s.upstreams.map((u) => u.service).join(", ")}` : ""),
     ),
     ...(plan.ingresses.length
-      ? [`ingress: ${plan.ingresses.map((i) => `${i.name} (${i.listeners.map((l) => `${l.port}/${l.protocol}${l.hosts.length ? ` ${l.hosts.join(" ")}` : ""}`).join(", ")})`).join("; ")}`]
+      ? [
+          `ingress: ${plan.ingresses.map((i) => `${i.name} (${i.listeners.map((l) => `${l.port}/${l.protocol}${l.hosts.length ? ` ${l.hosts.join(" ")}` : ""}`).join(", ")})`).join("; ")}`,
+        ]
       : []),
     `consul: ${count(plan.consul.configEntries.length, "config entry", "config entries")}${kinds.size ? ` (${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`,
     `keycloak: ${plan.keycloak ? `realm ${plan.keycloak.realmName}, ${count(plan.keycloak.clients.length, "client")}` : "none"}`,
@@ -67,7 +69,13 @@ export function formatDiff(changes: readonly PlanChange[]): string {
     const s = JSON.stringify(v);
     return s.length > 120 ? `${s.slice(0, 117)}...` : s;
   };
-  const lines = changes.map((c) => (c.change === "added" ? `+ ${c.path}: ${show(c.after)}` : c.change === "removed" ? `- ${c.path}: ${show(c.before)}` : `~ ${c.path}: ${show(c.before)} → ${show(c.after)}`));
+  const lines = changes.map((c) =>
+    c.change === "added"
+      ? `+ ${c.path}: ${show(c.after)}`
+      : c.change === "removed"
+        ? `- ${c.path}: ${show(c.before)}`
+        : `~ ${c.path}: ${show(c.before)} → ${show(c.after)}`,
+  );
   const n = (k: PlanChange["change"]) => changes.filter((c) => c.change === k).length;
   return `${lines.join("\n")}\n${n("added")} added, ${n("removed")} removed, ${n("changed")} changed`;
 }
@@ -81,7 +89,14 @@ function keyed(items: readonly unknown[]): Map<string, unknown> | undefined {
   const map = new Map<string, unknown>();
   for (const item of items) {
     if (!isRecord(item)) return undefined;
-    const key = typeof item.name === "string" ? item.name : typeof item.Kind === "string" && typeof item.Name === "string" ? `${item.Kind}/${item.Name}` : typeof item.id === "string" ? item.id : undefined;
+    const key =
+      typeof item.name === "string"
+        ? item.name
+        : typeof item.Kind === "string" && typeof item.Name === "string"
+          ? `${item.Kind}/${item.Name}`
+          : typeof item.id === "string"
+            ? item.id
+            : undefined;
     if (key === undefined || map.has(key)) return undefined;
     map.set(key, item);
   }

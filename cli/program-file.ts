@@ -91,7 +91,8 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") {
     const plan = value as { version?: unknown; containers?: unknown };
-    if ("containers" in plan && plan.version !== PLAN_VERSION) return `a plan of version ${String(plan.version)} (this meshwright reads version ${PLAN_VERSION}; compile it again)`;
+    if ("containers" in plan && plan.version !== PLAN_VERSION)
+      return `a plan of version ${String(plan.version)} (this meshwright reads version ${PLAN_VERSION}; compile it again)`;
     return value.constructor && value.constructor !== Object ? `a ${value.constructor.name}` : "an object";
   }
   if (typeof value === "function") return isClass(value) ? "a class" : "a function";

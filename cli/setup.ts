@@ -51,7 +51,8 @@ async function install(missing: { tool: Prerequisite; detail: string }[], out: (
 
 function apt(args: string[]): void {
   const r = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  if (r.status !== 0) throw new MeshwrightError(`apt-get ${args.join(" ")} failed (exit ${r.status ?? "signal"})`, { fix: `run apt-get ${args.join(" ")} by hand to see why` });
+  if (r.status !== 0)
+    throw new MeshwrightError(`apt-get ${args.join(" ")} failed (exit ${r.status ?? "signal"})`, { fix: `run apt-get ${args.join(" ")} by hand to see why` });
 }
 
 /** A Docker engine that answers: toolchain/ensure-docker.sh installs Debian's docker.io and starts dockerd where none does. */

@@ -23,7 +23,10 @@ export class MeshwrightError extends Error {
   readonly log: string | undefined;
 
   constructor(reason: string, details: ErrorDetails = {}) {
-    super(`${reason}${details.fix ? `\n  fix: ${details.fix}` : ""}${details.log ? `\n  log: ${details.log}` : ""}`, "cause" in details ? { cause: details.cause } : undefined);
+    super(
+      `${reason}${details.fix ? `\n  fix: ${details.fix}` : ""}${details.log ? `\n  log: ${details.log}` : ""}`,
+      "cause" in details ? { cause: details.cause } : undefined,
+    );
     this.reason = reason;
     this.fix = details.fix;
     this.log = details.log;
@@ -87,4 +90,11 @@ export function formatError(error: unknown): string {
 }
 
 /** Errors of other layers whose message is already written for the user. */
-const USER_FACING = new Set(["MeshValidationError", "StackUpdateError", "EngineMissingError", "MissingImageError", "BuildContextError", "SecretsNotSuppliedError"]);
+const USER_FACING = new Set([
+  "MeshValidationError",
+  "StackUpdateError",
+  "EngineMissingError",
+  "MissingImageError",
+  "BuildContextError",
+  "SecretsNotSuppliedError",
+]);

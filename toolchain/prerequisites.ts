@@ -52,7 +52,7 @@ export const BUILD_TOOLS: readonly Prerequisite[] = [
   {
     name: "mvn",
     neededFor: "Keycloak (from Maven Central)",
-    check: async () => found(await capture("mvn", ["-B", "-v"]), (out) => out.replace(/\x1b\[[0-9;]*m/g, "").split("\n")[0]!.trim()),
+    check: async () => found(await capture("mvn", ["-B", "-v"]), (out) => stripAnsi(out).split("\n")[0]!.trim()),
     apt: [["maven"]],
     manual: "install Apache Maven with your package manager",
   },
@@ -66,14 +66,25 @@ export const BUILD_TOOLS: readonly Prerequisite[] = [
   {
     name: `JDK ${MIN_JAVA}+`,
     neededFor: "the Keycloak image (Keycloak 26 runs on it; the image copies it)",
-    async check() {
+    check() {
       const jdk = findJdk();
-      return jdk ? { ok: true, detail: `Java ${jdk.major} at ${jdk.home}` } : { ok: false, detail: `no JDK ${MIN_JAVA}+ found (MESHWRIGHT_JDK_HOME, /usr/lib/jvm)` };
+      return Promise.resolve(
+        jdk ? { ok: true, detail: `Java ${jdk.major} at ${jdk.home}` } : { ok: false, detail: `no JDK ${MIN_JAVA}+ found (MESHWRIGHT_JDK_HOME, /usr/lib/jvm)` },
+      );
     },
     apt: [["openjdk-25-jdk-headless"], ["openjdk-21-jdk-headless"]],
     manual: `install a JDK ${MIN_JAVA} or newer and set MESHWRIGHT_JDK_HOME to its folder (Debian bookworm's apt has only Java 17)`,
   },
 ];
+
+/** Maven colours its version line even in batch mode. */
+function stripAnsi(text: string): string {
+  const esc = String.fromCharCode(27);
+  return text
+    .split(esc)
+    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, "")))
+    .join("");
+}
 
 function found(r: { code: number; stdout: string; stderr: string }, version: (out: string) => string): Finding {
   return r.code === 0 ? { ok: true, detail: version(r.stdout || r.stderr) || "installed" } : { ok: false, detail: "not installed" };
