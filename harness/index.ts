@@ -22,3 +22,8 @@ export { accessLog, type AccessLogEntry } from "./probes/access-log";
 export { formatAuthMatrix, mismatches, type AuthCell } from "./probes/auth-matrix";
 export * as forgedTokens from "./probes/forged-tokens";
 export * from "./stats";
+// Types the public signatures above name, so the API reference can show them.
+export type { ConsulApi } from "./realize/consul-acl";
+export type { Execs } from "./probes/probe-exec";
+export type { StartedPlanContainer } from "./realize/started-mesh";
+export type { AttachedContainer } from "./docker/attached-container";

@@ -4,7 +4,8 @@ import { roundRobinVerdict } from "../stats/round-robin-verdict";
 import { shunVerdict } from "../stats/shun-verdict";
 import { stickinessVerdict } from "../stats/stickiness-verdict";
 
-type Counts = Readonly<Record<string, number>>;
+/** Requests per instance, by instance id. */
+export type Counts = Readonly<Record<string, number>>;
 
 function countsOf(received: unknown): Counts {
   if (received instanceof TrafficSample) return received.byInstance();

@@ -1,7 +1,7 @@
 import "../peers";
 import { requirePeers } from "../../toolchain/peers";
 import type { VerdictOptions } from "../stats/balance-verdict";
-import { balanceMatchers } from "./balance";
+import { balanceMatchers, type Counts } from "./balance";
 
 /** jest's `expect`: the global one inside a jest test, else the one `@jest/globals` exports. */
 function jestExpect(): { extend(matchers: object): void } {
@@ -32,4 +32,4 @@ declare global {
   }
 }
 
-export { balanceMatchers };
+export { balanceMatchers, type Counts };
