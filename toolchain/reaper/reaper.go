@@ -33,6 +33,9 @@ type Reaper struct {
 type event struct {
 	addr   string
 	joined bool
+	// counted is closed once the main loop has counted (and logged) an
+	// arrival, so the client's filters are logged after it.
+	counted chan struct{}
 }
 
 func NewReaper(cfg Config, engine Engine, log *Logger) *Reaper {
@@ -61,6 +64,7 @@ func (r *Reaper) Serve(ctx context.Context, ln net.Listener) error {
 			everConnected = true
 			stopTimer(timer)
 			r.Log.Printf("client %s connected (%d connected)", e.addr, clients)
+			close(e.counted)
 			return
 		}
 		clients--
@@ -150,8 +154,10 @@ func (r *Reaper) accept(ln net.Listener) {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
+		counted := make(chan struct{})
 		select {
-		case r.events <- event{addr: conn.RemoteAddr().String(), joined: true}:
+		case r.events <- event{addr: conn.RemoteAddr().String(), joined: true, counted: counted}:
+			<-counted
 			r.track(conn, true)
 			go r.handle(conn)
 		case <-r.done:
