@@ -2,9 +2,13 @@
  * meshwright/harness: start a mesh on real containers and probe it.
  * @packageDocumentation
  */
+// First, before anything can start a container: testcontainers' reaper is meshwright's own
+// image (see modules/reaper.ts), so cleanup after a killed test process works here too.
+import "./modules/reaper";
 export * from "./realize";
 export { eventually, type EventuallyOptions } from "./probes/eventually";
 export { requireImages, MissingImageError } from "./modules/images";
+export { reaperImages, REAPER_IMAGE_VARIABLE } from "./modules/reaper";
 export { ConsulServerContainer, StartedConsulServerContainer } from "./modules/consul-server-container";
 export { KeycloakContainer, StartedKeycloakContainer } from "./modules/keycloak-container";
 export { PrometheusContainer, StartedPrometheusContainer } from "./modules/prometheus-container";

@@ -3,6 +3,7 @@ import { getContainerRuntimeClient, Network } from "testcontainers";
 import { compile, Mesh, type ContainerSpec, type MeshPlan } from "../../sdk";
 import { containerLogs } from "../docker/container-logs";
 import { requireImages } from "../modules/images";
+import "../modules/reaper"; // testcontainers' reaper image, set before the first container starts
 import { PlanContainer, dockerName, type RunContext } from "./plan-container";
 import { removeRunContainers } from "./remove-run";
 import { StartedMesh, type StartedPlanContainer } from "./started-mesh";
