@@ -51,6 +51,13 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &api) && api.Status == http.StatusNotFound
 }
 
+// IsRefused reports whether the engine rejected the request itself (400), such
+// as a filter key this kind of resource does not support.
+func IsRefused(err error) bool {
+	var api *APIError
+	return errors.As(err, &api) && api.Status == http.StatusBadRequest
+}
+
 // httpEngine speaks the Engine API over the unix socket (or TCP) with net/http.
 type httpEngine struct {
 	client  *http.Client

@@ -117,10 +117,14 @@ func (f *fakeEngine) list(w http.ResponseWriter, r *http.Request, path string) {
 		http.Error(w, `{"message":"expected all=1"}`, http.StatusBadRequest)
 		return
 	}
+	if _, ok := filters["name"]; ok && kind == "image" {
+		http.Error(w, `{"message":"invalid filter 'name'"}`, http.StatusBadRequest)
+		return
+	}
 	f.mu.Lock()
 	var matched []*fakeItem
 	for _, it := range f.items {
-		if it.Kind == kind && matches(it.Labels, filters) {
+		if it.Kind == kind && matches(it, filters) {
 			matched = append(matched, it)
 		}
 	}
@@ -161,15 +165,22 @@ func (f *fakeEngine) list(w http.ResponseWriter, r *http.Request, path string) {
 	json.NewEncoder(w).Encode(out)
 }
 
-func matches(labels map[string]string, filters map[string]map[string]bool) bool {
+// matches applies the two filter keys the tests use: label (k or k=v) and name.
+func matches(it *fakeItem, filters map[string]map[string]bool) bool {
 	for key, terms := range filters {
-		if key != "label" {
-			return false
-		}
 		for term := range terms {
-			k, v, hasValue := strings.Cut(term, "=")
-			got, ok := labels[k]
-			if !ok || (hasValue && got != v) {
+			switch key {
+			case "label":
+				k, v, hasValue := strings.Cut(term, "=")
+				got, ok := it.Labels[k]
+				if !ok || (hasValue && got != v) {
+					return false
+				}
+			case "name":
+				if it.Name != term {
+					return false
+				}
+			default:
 				return false
 			}
 		}

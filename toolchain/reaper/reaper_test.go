@@ -348,3 +348,22 @@ func TestASignalSweepsAtOnceWhenNoClientIsConnected(t *testing.T) {
 		t.Fatal("not swept")
 	}
 }
+
+// The engine refuses `name` as an image filter; the rest of that filter and
+// every other filter are still swept.
+func TestAFilterTheEngineRefusesForOneKindDoesNotStopTheSweep(t *testing.T) {
+	f := newFakeEngine(t)
+	sessionOnEngine(f)
+	f.add("container", "doomed", time.Now().Add(-time.Minute))
+	run := startReaper(t, f, 100*time.Millisecond)
+	run.client(t, "label="+session, "name=doomed").Close()
+	if err := run.waitDone(t, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if f.exists("container", "doomed") || f.exists("image", "sha256:built") {
+		t.Fatal("a refused image listing stopped the sweep")
+	}
+	if !strings.Contains(run.logs.String(), "skipping images for filter name=doomed") {
+		t.Fatalf("log does not say what was skipped:\n%s", run.logs)
+	}
+}

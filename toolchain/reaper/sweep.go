@@ -41,6 +41,12 @@ func (s *Sweeper) Find(filters []Filter, since time.Time) (Matches, error) {
 	for _, f := range filters {
 		for _, kind := range Kinds {
 			list, err := s.list(kind, f)
+			if IsRefused(err) {
+				// e.g. `name=` is a filter for containers but not for images: one
+				// odd filter must not stop the rest of the sweep.
+				s.Log.Printf("skipping %ss for filter %s: %v", kind, f, err)
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("listing %ss matching %s: %w", kind, f, err)
 			}
@@ -78,6 +84,9 @@ func (s *Sweeper) list(kind string, f Filter) ([]Resource, error) {
 		if err == nil {
 			s.Log.Debugf("%d %s(s) match %s", len(list), kind, f)
 			return list, nil
+		}
+		if IsRefused(err) {
+			return nil, err // asking again will not change the answer
 		}
 		s.Log.Printf("listing %ss failed (attempt %d of %d): %v", kind, attempt, s.Config.RemoveRetries, err)
 		time.Sleep(s.Pause)
