@@ -10,14 +10,14 @@ afterEach(() => {
   }
 });
 
-function load(env: Record<string, string | undefined>): typeof import("../../../harness/modules/reaper") {
+function load(env: Record<string, string | undefined>): typeof import("../../../harness/realize/reaper") {
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  let mod!: typeof import("../../../harness/modules/reaper");
+  let mod!: typeof import("../../../harness/realize/reaper");
   jest.isolateModules(() => {
-    mod = require("../../../harness/modules/reaper");
+    mod = require("../../../harness/realize/reaper");
   });
   return mod;
 }
@@ -54,7 +54,7 @@ describe("testcontainers' reaper image", () => {
       const { GenericContainer } = require("testcontainers") as typeof import("testcontainers");
       const { getReaperImage } = require("testcontainers/build/reaper/reaper") as { getReaperImage(): string };
       expect(getReaperImage()).toBe("testcontainers/ryuk:0.14.0");
-      require("../../../harness/modules/reaper");
+      require("../../../harness/realize/reaper");
       expect(getReaperImage()).toBe(IMAGE_TAGS.reaper);
       // testcontainers treats a container of this image as its reaper (auto-removed, no session label).
       const reaper = new GenericContainer(IMAGE_TAGS.reaper) as unknown as { hostConfig: { AutoRemove?: boolean } };
