@@ -41,13 +41,18 @@ for image in "$WORKLOAD" "$KEYCLOAK" "$STOREFRONT" "$CATALOG"; do
   }
 done
 
+[ -x ../../node_modules/.bin/tsx ] || {
+  echo "tsx missing: run npm install at the repository's root (it renders nginxConf for the storefront)" >&2
+  exit 1
+}
+
 pass() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 # check DESCRIPTION COMMAND...: passes when COMMAND exits 0
 check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 # A namespace owner: the workload image, idle; probes run in it with `docker exec`.
-node() { docker run -d --name "$RUN-$1" --label "$LABEL" --network "$RUN" --network-alias "$1" --entrypoint sleep "$WORKLOAD" infinity >/dev/null; }
+start_node() { docker run -d --name "$RUN-$1" --label "$LABEL" --network "$RUN" --network-alias "$1" --entrypoint sleep "$WORKLOAD" infinity >/dev/null; }
 # get NODE URL [workload get flags...]: the body on stdout, the status in $TMP/status
 get() {
   local node="$1" url="$2"; shift 2
@@ -94,7 +99,7 @@ wait_for() { # wait_for SECONDS COMMAND...
 docker network create --label "$LABEL" "$RUN" >/dev/null
 
 echo "== storefront (nginx)"
-node storefront-1
+start_node storefront-1
 docker run -d --name "$RUN-storefront-1-app" --label "$LABEL" --network "container:$RUN-storefront-1" \
   -e SERVICE_NAME=storefront -e INSTANCE_ID=storefront-1 -e VERSION=v1 -e LISTEN_ADDR=127.0.0.1:8080 -e PORT=8080 \
   "$STOREFRONT" >/dev/null
@@ -110,9 +115,9 @@ check "storefront's nginx processes run as uid 10001 ($users)" test "$users" = 1
 docker logs "$RUN-storefront-1-app" 2>/dev/null >"$TMP/storefront.log"; tail -1 "$TMP/storefront.log" | sed 's/^/     access log: /'
 
 echo "== storefront with the mesh's nginx.conf (nginxConf(\"127.0.0.1:9080\"), read-only)"
-( cd ../.. && npx --no-install tsx -e 'import { nginxConf } from "./examples/bookstore/storefront/nginx-conf"; process.stdout.write(nginxConf("127.0.0.1:9080"))' ) >"$TMP/nginx.conf"
+( cd ../.. && node_modules/.bin/tsx -e 'import { nginxConf } from "./examples/bookstore/storefront/nginx-conf"; process.stdout.write(nginxConf("127.0.0.1:9080"))' ) >"$TMP/nginx.conf"
 chmod 644 "$TMP/nginx.conf"
-node storefront-2
+start_node storefront-2
 docker run -d --name "$RUN-storefront-2-app" --label "$LABEL" --network "container:$RUN-storefront-2" \
   -e LISTEN_ADDR=127.0.0.1:9080 -v "$TMP/nginx.conf:/etc/nginx/nginx.conf:ro" "$STOREFRONT" >/dev/null
 wait_for 20 answers storefront-2 http://127.0.0.1:9080/health || true
@@ -157,7 +162,7 @@ docker run -d --name "$RUN-keycloak" --label "$LABEL" --network "$RUN" --network
 # Standalone, inventory listens on the network; in the mesh it is 127.0.0.1 behind its sidecar.
 docker run -d --name "$RUN-inventory" --label "$LABEL" --network "$RUN" --network-alias inventory \
   -e SERVICE_NAME=inventory -e INSTANCE_ID=inventory-1 -e LISTEN_ADDR=0.0.0.0:8080 "$WORKLOAD" serve >/dev/null
-node catalog-1
+start_node catalog-1
 catalog_env=(
   -e SERVICE_NAME=catalog -e INSTANCE_ID=catalog-1 -e VERSION=v1
   -e LISTEN_ADDR=127.0.0.1:8080 -e PORT=8080
