@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+import time
+from typing import Any, Callable, Mapping
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
@@ -16,6 +17,13 @@ log = logging.getLogger("catalog.tokens")
 # A token counts as expired this many seconds before its `expires_in` runs out, so a call
 # never leaves with a token that dies on the way (Keycloak's default lifespan is 300 s).
 LEEWAY_SECONDS = 30
+
+
+def _expires_soon(token: Mapping[str, Any]) -> bool:
+    """True within ``LEEWAY_SECONDS`` of the token's expiry (Authlib stores ``expires_at``);
+    computed here because Debian's Authlib 1.2 has no leeway on ``is_expired``."""
+    expires_at = token.get("expires_at")
+    return expires_at is not None and float(expires_at) - LEEWAY_SECONDS <= time.time()
 
 
 class TokenError(Exception):
@@ -34,14 +42,14 @@ class TokenSource:
         self._lock = threading.Lock()
         self._session = session_factory(
             client.client_id, client.client_secret,
-            token_endpoint=client.token_url, grant_type="client_credentials", leeway=LEEWAY_SECONDS)
+            token_endpoint=client.token_url, grant_type="client_credentials")
         # Only the contract configures the app: no proxy or CA bundle from the environment.
         self._session.trust_env = False
 
     def access_token(self) -> str:
         with self._lock:
             token = self._session.token
-            if not token or token.is_expired(leeway=LEEWAY_SECONDS):
+            if not token or _expires_soon(token):
                 token = self._fetch()
             return token["access_token"]
 

@@ -79,7 +79,9 @@ class BooksTest(unittest.TestCase):
         self.http.get.side_effect = upstream or (lambda *a, **k: answer(200, '{"authorization":"present"}'))
         contract = load(BASE | {"UPSTREAM_INVENTORY_URL": "http://127.0.0.1:9001",
                                 "TRACE_HEADERS": "x-request-id,traceparent"} | (env or {}), upstreams=("inventory",))
-        return create_app(contract, tokens=tokens or FakeTokens(), http=self.http).test_client()
+        # Keep the app: Flask 2.2's responses reach it through a weak reference.
+        self.app = create_app(contract, tokens=tokens or FakeTokens(), http=self.http)
+        return self.app.test_client()
 
     def test_books_call_stock_with_token_and_trace_headers(self):
         r = self.client().get("/books", headers={"X-Request-Id": "r1", "X-Other": "no"})
