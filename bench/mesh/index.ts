@@ -17,8 +17,6 @@ import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { Mesh, type Resilience } from "../../sdk";
 
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
-
 const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "8" }, help: { type: "boolean", short: "h" } } });
 if (values.help) {
   console.log("Usage: npx tsx bench/mesh/index.ts [--requests 2000] [--concurrency 8]\nNeeds Docker and `npm run images`.");

@@ -1,6 +1,6 @@
-// Ryuk (testcontainers' reaper) is an image from a registry these machines cannot reach;
-// every e2e test removes what it starts in afterAll instead.
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+// testcontainers' reaper is meshwright's own image (harness/modules/reaper.ts sets it when the
+// harness loads); loaded here too so a test file that drives testcontainers directly gets it.
+import "../../harness/modules/reaper";
 
 // Real containers take seconds to minutes; each wait inside a test has its own, tighter deadline.
 jest.setTimeout(300_000);
