@@ -2,7 +2,7 @@ import { shop } from "../examples/shop";
 import { compile, type MeshPlan } from "../sdk";
 import { MeshwrightError } from "../toolchain/errors";
 import { diffPlans, formatDiff, summarizePlan } from "./plan";
-import { loadProgram } from "./program-file";
+import { loadProgram, type ModuleLoader } from "./program-file";
 
 /** `meshwright plan [file] [--json] [--diff other]`. */
 export function planCommand(file: string | undefined, opts: { json?: boolean; diff?: string; export?: string }): void {
@@ -15,9 +15,9 @@ export function planCommand(file: string | undefined, opts: { json?: boolean; di
 }
 
 /** The plan a file gives (compiled when it exports a Mesh); the example's without a file. */
-export function planOf(file: string | undefined, exportName?: string): MeshPlan {
+export function planOf(file: string | undefined, exportName?: string, load?: ModuleLoader): MeshPlan {
   if (file === undefined) return compile(shop);
-  const found = loadProgram(file, exportName);
+  const found = loadProgram(file, exportName, load);
   switch (found.kind) {
     case "mesh":
       return compile(found.spec);

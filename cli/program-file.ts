@@ -24,18 +24,18 @@ export const CONTRACT = "a Mesh, a MeshPlan, or a function that builds a MeshSta
  * export that is, or the one `exportName` names. Anything else is a one-line error saying what
  * was expected and what was found.
  */
-export function loadProgram(file: string, exportName?: string): ProgramExport {
+export function loadProgram(file: string, exportName?: string, load: ModuleLoader = tsxLoad): ProgramExport {
   const path = resolve(file);
   if (!existsSync(path)) throw new MeshwrightError(`${file}: no such file`, { fix: "give the path of a program file (.ts, .js) or a plan (.json)" });
-  const exports = path.endsWith(".json") ? { default: JSON.parse(readFileSync(path, "utf8")) as unknown } : loadModule(path, file);
-  const entries = Object.entries(exports).filter(([name]) => name !== "__esModule");
+  const loaded = path.endsWith(".json") ? { default: JSON.parse(readFileSync(path, "utf8")) as unknown } : loadModule(path, file, load);
+  const entries = Object.entries(loaded).filter(([name]) => name !== "__esModule").sort(([a], [b]) => a.localeCompare(b));
   if (exportName !== undefined) {
     if (!entries.some(([name]) => name === exportName)) throw new MeshwrightError(`${file} has no export named ${exportName}; it exports ${found(entries)}`);
-    const picked = classify(exportName, exports[exportName]);
-    if (!picked) throw new MeshwrightError(`${file}: export ${exportName} is ${describe(exports[exportName])}; expected ${CONTRACT}`);
+    const picked = classify(exportName, loaded[exportName]);
+    if (!picked) throw new MeshwrightError(`${file}: export ${exportName} is ${describe(loaded[exportName])}; expected ${CONTRACT}`);
     return picked;
   }
-  const byDefault = classify("default", exports.default);
+  const byDefault = classify("default", loaded.default);
   if (byDefault) return byDefault;
   const candidates = entries.map(([name, value]) => classify(name, value)).filter((c): c is ProgramExport => c !== undefined);
   if (candidates.length === 1) return candidates[0]!;
@@ -46,13 +46,21 @@ export function loadProgram(file: string, exportName?: string): ProgramExport {
   throw new MeshwrightError(`${file} exports no mesh program: expected ${CONTRACT}; found ${found(entries)}`);
 }
 
-/** The module's exports: the CommonJS view (`module.exports`), through tsx so TypeScript loads too. */
-function loadModule(path: string, file: string): Record<string, unknown> {
+/** Loads a module by absolute path and returns its `module.exports`. */
+export type ModuleLoader = (path: string) => unknown;
+
+/** tsx's require: TypeScript and JavaScript, CommonJS and ESM, with the user's tsconfig. */
+const tsxLoad: ModuleLoader = (path) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { require: tsxRequire } = require("tsx/cjs/api") as typeof import("tsx/cjs/api");
+  return tsxRequire(path, __filename);
+};
+
+/** The module's exports: the CommonJS view (`module.exports`). */
+function loadModule(path: string, file: string, load: ModuleLoader): Record<string, unknown> {
   let loaded: unknown;
   try {
-    loaded = tsxRequire(path, __filename);
+    loaded = load(path);
   } catch (error) {
     if (/Program run without the Pulumi engine available|Pulumi CLI/i.test(String((error as Error).message)))
       throw new MeshwrightError(`${file} creates Pulumi resources as it loads; meshwright runs it as a program only when it exports one`, {

@@ -1,15 +1,26 @@
 import "../peers";
+import { MeshwrightError } from "../../toolchain/errors";
 import { requirePeers } from "../../toolchain/peers";
 import type { VerdictOptions } from "../stats/balance-verdict";
 import { balanceMatchers, type Counts } from "./balance";
 
-/** jest's `expect`: the global one inside a jest test, else the one `@jest/globals` exports. */
+/**
+ * jest's `expect`: the global one inside a jest test, else the one `@jest/globals` exports
+ * (jest with `injectGlobals: false`). Outside jest there is nothing to extend: say so.
+ */
 function jestExpect(): { extend(matchers: object): void } {
   const global = (globalThis as { expect?: { extend(matchers: object): void } }).expect;
   if (global) return global;
   requirePeers("meshwright/harness/matchers");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require("@jest/globals") as { expect: { extend(matchers: object): void } }).expect;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("@jest/globals") as { expect: { extend(matchers: object): void } }).expect;
+  } catch (error) {
+    throw new MeshwrightError("meshwright/harness/matchers adds matchers to jest's expect, and this is not a jest test", {
+      fix: "import it in a jest test file, or list it in jest's setupFilesAfterEnv",
+      cause: error,
+    });
+  }
 }
 
 jestExpect().extend(balanceMatchers);
