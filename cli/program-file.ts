@@ -28,7 +28,9 @@ export function loadProgram(file: string, exportName?: string, load: ModuleLoade
   const path = resolve(file);
   if (!existsSync(path)) throw new MeshwrightError(`${file}: no such file`, { fix: "give the path of a program file (.ts, .js) or a plan (.json)" });
   const loaded = path.endsWith(".json") ? { default: JSON.parse(readFileSync(path, "utf8")) as unknown } : loadModule(path, file, load);
-  const entries = Object.entries(loaded).filter(([name]) => name !== "__esModule").sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(loaded)
+    .filter(([name]) => name !== "__esModule")
+    .sort(([a], [b]) => a.localeCompare(b));
   if (exportName !== undefined) {
     if (!entries.some(([name]) => name === exportName)) throw new MeshwrightError(`${file} has no export named ${exportName}; it exports ${found(entries)}`);
     const picked = classify(exportName, loaded[exportName]);
