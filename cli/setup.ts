@@ -27,7 +27,7 @@ async function install(missing: { tool: Prerequisite; detail: string }[], out: (
   if (cannot) {
     const sudo = cannot === "installing needs root";
     throw new MeshwrightError(`missing ${missing.map((m) => m.tool.name).join(", ")}, and ${cannot}`, {
-      fix: missing.map((m) => `\n    ${m.tool.name} (${m.detail}): ${sudo ? `sudo apt-get install -y ${m.tool.apt[0]!.join(" ")}` : m.tool.manual}`).join(""),
+      fix: `install each, then run setup again:${missing.map((m) => `\n    ${m.tool.name} (${m.detail}): ${sudo ? `sudo apt-get install -y ${m.tool.apt[0]!.join(" ")}` : m.tool.manual}`).join("")}`,
     });
   }
   out(`setup: missing ${missing.map((m) => m.tool.name).join(", ")}; installing with apt-get …`);
@@ -45,7 +45,7 @@ async function install(missing: { tool: Prerequisite; detail: string }[], out: (
   const still = [...new Set([...unavailable, ...(await missingTools())].map((m) => m.tool))];
   if (still.length)
     throw new MeshwrightError(`apt cannot provide ${still.map((t) => t.name).join(", ")} here`, {
-      fix: still.map((t) => `\n    ${t.name}: ${t.manual}`).join(""),
+      fix: `install each, then run setup again:${still.map((t) => `\n    ${t.name}: ${t.manual}`).join("")}`,
     });
 }
 
