@@ -18,6 +18,13 @@ import { CONTRACT } from "./program-file";
 import { planCommand } from "./plan-command";
 import { setup } from "./setup";
 
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 22))
+  console.warn(
+    `warning: meshwright needs Node.js 22.22 or newer (the harness's testcontainers does), and this is ${process.version}\n` +
+      "  fix: npm install --save-dev node@24 (npx and npm scripts then run it), or install a newer Node.js",
+  );
+
 const program = new Command("meshwright")
   .description("Declare a service mesh in TypeScript, provision it with Pulumi on local Docker, and prove it behaves.")
   .version(packageVersion())
