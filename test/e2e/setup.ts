@@ -1,6 +1,6 @@
-// testcontainers' reaper is meshwright's own image (harness/modules/reaper.ts sets it when the
+// testcontainers' reaper is meshwright's own image (harness/realize/reaper.ts sets it when the
 // harness loads); loaded here too so a test file that drives testcontainers directly gets it.
-import "../../harness/modules/reaper";
+import "../../harness/realize/reaper";
 
 // Real containers take seconds to minutes; each wait inside a test has its own, tighter deadline.
 jest.setTimeout(300_000);
