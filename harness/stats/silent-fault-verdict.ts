@@ -9,7 +9,7 @@ export interface SilentFaultSettings {
   readonly requestTimeoutMs: number;
   /** Consecutive failures (timeouts count as 5xx) after which outlier detection ejects the instance. */
   readonly consecutive5xx: number;
-  /** How long the first ejection lasts; Envoy multiplies it for repeated ejections. */
+  /** How long the first ejection lasts; Envoy multiplies it by the ejections in a row. */
   readonly baseEjectionTimeMs: number;
 }
 
@@ -31,26 +31,28 @@ export interface SilentFaultVerdict {
  * requests to it get no answer at all) may cost over `windowMs` of steady load after it
  * begins, and whether `failed` stays within it.
  *
- * Nothing answers, so each request on the instance fails only at the request timeout T. With
- * c requests in flight, every caller soon waits on the instance: c failures arrive about T
- * after the fault, and the first `consecutive5xx` of them eject it. Callers freed by the
- * failures before the ejection may pick it once more each: up to c + consecutive5xx − 1
- * failures per admission. The ejection lasts at least the base ejection time B, after which
- * Envoy puts the instance back (nothing told it the instance is still dead) and the next wave
- * costs as much again. Admission j begins no earlier than (j − 1)(T + B) after the fault, so
- * a window of W allows 1 + ⌊W / (T + B)⌋ admissions. (Consul marking the instance critical
- * only ever shortens this.) The count of failures therefore grows with how long the load runs
- * after the fault — on a busy machine, longer — and a fixed bound is wrong either way: too
- * tight when the load runs slowly, too loose when it runs fast.
+ * Nothing answers, so a request on the instance fails only at the request timeout T, and
+ * with c requests in flight every caller soon waits on it. Outlier detection ejects it at the
+ * k-th failure (k = consecutive5xx). Until the ejection reaches the balancer, the requests on
+ * the instance are at most those k, the c − 1 others still waiting on it then, and one more
+ * for each caller freed before the balancer hears of the ejection (c; it hears within far
+ * less than T, so none of them gets a second): k + 2c − 1 per admission. The ejection lasts
+ * the base ejection time B times the ejections in a row (Envoy's outlier detection), after
+ * which Envoy puts the instance back — nothing told it the instance is still dead — and the
+ * next wave costs as much again. Admission j + 1 so begins no earlier than
+ * Σ_{i≤j} (T + i·B) after the fault. (Consul marking the instance critical only ever ends
+ * this sooner.) The failures therefore grow with how long the load runs after the fault —
+ * on a busy machine, longer — and a fixed bound is wrong either way.
  */
 export function silentFaultVerdict(failed: number, windowMs: number, s: SilentFaultSettings): SilentFaultVerdict {
-  const admissions = 1 + Math.floor(Math.max(0, windowMs) / (s.requestTimeoutMs + s.baseEjectionTimeMs));
-  const perAdmission = s.concurrency + s.consecutive5xx - 1;
+  let admissions = 1;
+  for (let next = s.requestTimeoutMs + s.baseEjectionTimeMs; next <= windowMs; next += s.requestTimeoutMs + admissions * s.baseEjectionTimeMs) admissions++;
+  const perAdmission = s.consecutive5xx + 2 * s.concurrency - 1;
   const maxFailed = admissions * perAdmission;
   const pass = failed <= maxFailed;
   const summary =
     `${failed} failed in ${(windowMs / 1000).toFixed(1)} s of load after the fault; the settings allow ${maxFailed}: ` +
-    `${admissions} admission${admissions === 1 ? "" : "s"} (one per ${s.requestTimeoutMs + s.baseEjectionTimeMs} ms of timeout plus ejection) ` +
-    `× ${perAdmission} (${s.concurrency} in flight + ${s.consecutive5xx - 1} before the ejection)`;
+    `${admissions} admission${admissions === 1 ? "" : "s"} of the dead instance in that time × ${perAdmission} ` +
+    `(${s.consecutive5xx} to eject it + ${s.concurrency - 1} still waiting on it + ${s.concurrency} freed before the balancer hears)`;
   return { pass, failed, maxFailed, admissions, perAdmission, summary };
 }
