@@ -7,11 +7,10 @@
  * slowed instance; a source-IP hash keeps each client address on one instance through the
  * ingress. Each verdict is also checked against the wrong declaration, so the test shows it can fail.
  */
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
-import { IMAGE_TAGS } from "../../toolchain/images/components";
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import "../../harness/matchers";
 import { degrade, restore } from "../../harness/probes/chaos";
-import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
+import { attribute, sendTraffic, TrafficSample } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { balanceSampleSize } from "../../harness/stats";
 import { Mesh } from "../../sdk";
@@ -100,21 +99,24 @@ describe(`load balancing, ${n} requests per verdict at ${(1 - CONFIDENCE.alpha) 
     expect(Object.keys(inMesh.byInstance())).toHaveLength(1);
 
     const clients: StartedTestContainer[] = await Promise.all(
-      Array.from({ length: 9 }, (_, i) =>
-        new GenericContainer(IMAGE_TAGS.workload)
+      Array.from({ length: 9 }, () =>
+        new GenericContainer(running!.plan.images.workload)
           .withNetworkMode(running!.networkName)
-          .withEnvironment({ SERVICE_NAME: "outside", INSTANCE_ID: `outside-${i}`, UPSTREAMS: "edge=edge:8080" })
-          .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+          .withCommand(["probe"]) // idle; each batch is a `workload load` exec'd into it
+          .withLabels({ "io.meshwright.run": running!.runId }) // removed with the mesh, whatever happens
           .start(),
       ),
     );
     try {
+      const gateway = running!.plan.ingresses.find((g) => g.name === "edge")!;
       const viaIngress = async (host: string) =>
         Object.fromEntries(
           await Promise.all(
             clients.map(async (c, i) => {
-              const r = await c.exec(["workload", "ctl", "POST", "/admin/load", JSON.stringify({ upstream: "edge", count: 10, concurrency: 2, headers: { host } })]);
-              return [`client-${i}`, new TrafficSample(`outside-${i}`, host, (JSON.parse(r.stdout) as { results: TrafficSample["results"] }).results)] as const;
+              const r = await c.exec(["workload", "load", `http://${gateway.name}:${gateway.listeners[0]!.port}/`, "-n", "10", "-c", "2", "-H", `Host: ${host}`, "--timeout-ms", "10000"]);
+              if (r.exitCode !== 0) throw new Error(`outside-${i}: workload load exited ${r.exitCode}: ${r.stderr}`);
+              // Who answered: the answering sidecar's x-meshwright-endpoint stamp, as for in-mesh traffic.
+              return [`client-${i}`, new TrafficSample(`outside-${i}`, host, await attribute(running!, (JSON.parse(r.stdout) as { results: Parameters<typeof attribute>[1] }).results))] as const;
             }),
           ),
         );
