@@ -3,8 +3,8 @@
  * stop, restart, pause, a network disconnect, 5xx and hangs on command — hits one of three
  * pay instances while the caller sends a steady stream. For each the test measures the
  * failed requests and when the last of them ended after the fault (traffic is clean from
- * then on), then heals the instance and waits for it to rejoin the rotation. Prints the table; fails when a fault leaks more
- * failures than the resilience settings allow.
+ * then on), then heals the instance and waits for it to rejoin the rotation. Prints the
+ * table; fails when a fault leaks more failures than the resilience settings allow.
  *
  * What the settings allow differs by kind of fault. A loud one (a refused connection, a 5xx)
  * is retried on another instance at once: a few at most. A silent one (a hang, a pause, a
@@ -20,6 +20,7 @@ import { sendTraffic } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { silentFaultVerdict, type SilentFaultSettings } from "../../harness/stats";
 import { Mesh } from "../../sdk";
+import { durationMs } from "../../sdk/model/duration";
 
 const CONCURRENCY = 4;
 const LOAD = 3000;
@@ -42,9 +43,9 @@ const INSTANCES = ["pay-1", "pay-2", "pay-3"];
 /** What decides the cost of a silent fault, read from the same settings the mesh declares. */
 const SILENT: SilentFaultSettings = {
   concurrency: CONCURRENCY,
-  requestTimeoutMs: 1000, // resilience.requestTimeout
+  requestTimeoutMs: durationMs(resilience.requestTimeout),
   consecutive5xx: resilience.outlierDetection.consecutive5xx,
-  baseEjectionTimeMs: 3000, // resilience.outlierDetection.baseEjectionTime
+  baseEjectionTimeMs: durationMs(resilience.outlierDetection.baseEjectionTime),
 };
 
 interface Fault {
