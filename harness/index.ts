@@ -12,7 +12,7 @@ export { eventually, type EventuallyOptions } from "./probes/eventually";
 export { requireImages, MissingImageError } from "./realize/images";
 export { ConsulServer } from "./roles/consul-server";
 export { KeycloakServer, type TokenOptions } from "./roles/keycloak";
-export { PrometheusServer, type PromSeries } from "./roles/prometheus";
+export { PrometheusServer, type PromSeries, type ScrapeTarget } from "./roles/prometheus";
 export { Instance } from "./roles/instance";
 export { IngressGateway, type IngressRequest, type IngressResponse } from "./roles/ingress";
 export { execHttp, type ExecHttpOptions, type ExecHttpResult } from "./probes/probe-exec";

@@ -25,7 +25,8 @@ def settings(contract: Contract) -> dict[str, Any]:
         "worker_tmp_dir": "/dev/shm",
         # finish in-flight requests within Docker's 10 s stop timeout
         "graceful_timeout": 8,
-        # no runtime control socket: it would want $HOME or $XDG_RUNTIME_DIR, and nobody uses it
+        # newer gunicorns' runtime control socket would want $HOME or $XDG_RUNTIME_DIR; off
+        # where the setting exists (Debian's 20.1 has neither)
         "control_socket_disable": True,
         "accesslog": None,
         "logconfig_dict": logs.config(),
@@ -43,7 +44,9 @@ class Server(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self._options.items():
-            self.cfg.set(key, value)
+            # a setting this gunicorn does not know is one it does not have to turn off
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self):
         # Called in each worker after the fork: every worker has its own token cache and pool.
