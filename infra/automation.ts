@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack, type UpResult } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { describeFailing, failingContainers } from "./diagnose";
 import { engineEnv } from "../toolchain/engine/environment";
 import { engineRoot } from "../toolchain/engine/paths";
@@ -52,15 +52,42 @@ export class StackUpdateError extends Error {
   override readonly name = "StackUpdateError";
 }
 
+/** A Consul object that `pulumi up` found changed or deleted outside Pulumi and put back. */
+export interface RestoredObject {
+  /** `service-intentions/payment-service`, `acl-policy/<name>`, `acl-token/<secret name>`. */
+  readonly subject: string;
+  readonly drift: "changed" | "deleted";
+}
+
+/** What {@link upExplained} returns: Pulumi's result, and the drift it put back. */
+export interface UpExplained extends UpResult {
+  readonly restored: readonly RestoredObject[];
+}
+
+/** Options of {@link upExplained}. */
+export interface UpOptions {
+  /** Print Pulumi's output as it comes. */
+  readonly onOutput?: (out: string) => void;
+  /** Refresh the state from Docker and Consul first (`pulumi up --refresh`). @default false */
+  readonly refresh?: boolean;
+}
+
 /**
  * `pulumi up`, and on failure an error that names each container of the MeshStack
  * `meshStack` (its component name) that is unhealthy or down, with its last log lines, plus
  * Pulumi's own error lines. What was created stays in the stack's state, so the next
- * `pulumi up` replaces only what failed.
+ * `pulumi up` replaces only what failed. On success, also says which Consul objects it found
+ * changed or deleted outside Pulumi and wrote back.
  */
-export async function upExplained(stack: Stack, meshStack: string, onOutput?: (out: string) => void): Promise<UpResult> {
+export async function upExplained(stack: Stack, meshStack: string, { onOutput, refresh }: UpOptions = {}): Promise<UpExplained> {
+  const restored: RestoredObject[] = [];
+  const onEvent = (event: EngineEvent) => {
+    const found = restoredBy(event);
+    if (found) restored.push(found);
+  };
   try {
-    return await stack.up({ ...(onOutput ? { onOutput } : {}) });
+    const result = await stack.up({ ...(onOutput ? { onOutput } : {}), ...(refresh ? { refresh: true } : {}), onEvent });
+    return { ...result, restored };
   } catch (error) {
     const failing = await failingContainers(meshStack).catch(() => []);
     const pulumiErrors = [...new Set(String((error as Error).message).split("\n").map((l) => l.trim()).filter((l) => /^error: (?!update failed|1 error occurred)/.test(l)))];
@@ -69,4 +96,13 @@ export async function upExplained(stack: Stack, meshStack: string, onOutput?: (o
       { cause: error },
     );
   }
+}
+
+/** The Consul object an engine event reports as put back, if it does. */
+export function restoredBy(event: EngineEvent): RestoredObject | undefined {
+  const m = event.resOutputsEvent?.metadata;
+  if (!m || m.op !== "update" || !m.type.startsWith("pulumi-nodejs:dynamic/consul:")) return undefined;
+  const outputs = m.new?.outputs as { subject?: unknown; drift?: unknown } | undefined;
+  if ((outputs?.drift !== "changed" && outputs?.drift !== "deleted") || typeof outputs.subject !== "string") return undefined;
+  return { subject: outputs.subject, drift: outputs.drift };
 }
