@@ -4,11 +4,15 @@
  */
 export * from "./realize";
 export { eventually, type EventuallyOptions } from "./probes/eventually";
-export { requireImages, MissingImageError } from "./modules/images";
-export { ConsulServerContainer, StartedConsulServerContainer } from "./modules/consul-server-container";
-export { KeycloakContainer, StartedKeycloakContainer } from "./modules/keycloak-container";
-export { PrometheusContainer, StartedPrometheusContainer } from "./modules/prometheus-container";
+export { requireImages, MissingImageError } from "./realize/images";
+export { ConsulServer } from "./roles/consul-server";
+export { KeycloakServer, type TokenOptions } from "./roles/keycloak";
+export { PrometheusServer, type PromSeries } from "./roles/prometheus";
+export { Instance } from "./roles/instance";
+export { IngressGateway, type IngressRequest, type IngressResponse } from "./roles/ingress";
+export { execHttp, type ExecHttpOptions, type ExecHttpResult } from "./probes/probe-exec";
 export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } from "./probes/traffic";
+export { requestCounts, type RequestCounts } from "./probes/requests";
 export { degrade, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";
 export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
 export { catalogHealth, consulClient, sidecarEndpoints, type CatalogInstance } from "./probes/discovery";

@@ -21,6 +21,7 @@ export {
 export type * from "./model/load-balancing";
 export type { Resilience, Retries, RetryCondition, OutlierDetection, ConnectionLimits } from "./model/resilience";
 export type { AccessRule, AccessAction, HeaderMatch, HttpMethod } from "./model/access";
+export type { AppProps, ImageApp, BuildApp, AppBuild, AppSettings, SecretEnvRef, AppFile, AppResources } from "./model/app";
 export type { IdentityProps, ScopeProps, RoleProps, UserProps, ServiceIdentityProps } from "./model/identity";
 export type { IngressProps, ListenerProps, RouteProps } from "./model/ingress";
 export type { TelemetryProps, TracingProps } from "./model/telemetry";
@@ -30,7 +31,13 @@ export type { MeshSpec, ServiceSpec, UpstreamSpec, AccessSpec, IngressSpec } fro
 export { MeshValidationError, MeshInvariantError, type MeshIssue } from "./errors";
 export { validate, RULES } from "./validate";
 export { compile, PLAN_VERSION } from "./compile";
-export { deriveSecret } from "./compile/secrets";
+export { SECRET } from "./compile/secrets";
+export { TRACE_HEADERS, CONTRACT_ENV, upstreamEnvName } from "./compile/app";
+export { ENDPOINT_HEADER } from "./compile/consul/proxy-defaults";
+export { UNTRUSTED_REQUEST_HEADERS } from "./compile/consul/router";
+export { AMBIGUOUS_PATH } from "./compile/consul/intentions";
+export { warnings } from "./validate/warnings";
 export { percentages } from "./compile/consul/splitter";
 export { JWT_PROVIDER_NAME, TEST_CLIENT_ID, SCOPE_CLAIM_PREFIX, ROLE_CLAIM_PREFIX } from "./compile/keycloak/claims";
 export type * from "./plan";
+export { secretRef, secretRefsIn, resolveSecretRefs, SECRET_REF_PATTERN, SECRET_NAME } from "./plan";

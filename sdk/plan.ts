@@ -24,6 +24,16 @@ export interface MeshPlan {
   readonly containers: readonly ContainerSpec[];
   /** Every secret the plan references; realizers create (or are given) the values. */
   readonly secrets: readonly PlanSecret[];
+  /** Valid but probably unintended: realizers print these (e.g. an upstream no rule allows). */
+  readonly warnings: readonly PlanWarning[];
+}
+
+/** Something the mesh allows but its author probably did not mean. */
+export interface PlanWarning {
+  /** Where in the mesh, as in validation issues. */
+  readonly path: string;
+  readonly message: string;
+  readonly hint: string;
 }
 
 /** Full image references of the platform containers. */
@@ -143,10 +153,8 @@ export interface ConsulAclPlan {
   readonly tokens: readonly ConsulAclToken[];
 }
 
-/** An ACL policy (`PUT /v1/acl/policy`). */
+/** An ACL policy (`PUT /v1/acl/policy`); realizers find an existing one by its name. */
 export interface ConsulAclPolicy {
-  /** Deterministic UUID, so a write is an idempotent update (`PUT /v1/acl/policy/<id>`). */
-  readonly id: string;
   readonly name: string;
   readonly description: string;
   /** Rules in HCL. */
@@ -197,8 +205,11 @@ export interface PlannedService {
   readonly upstreams: readonly { readonly service: string; readonly localPort: number }[];
   /** Distinct subset names of the instances, sorted. */
   readonly subsets: readonly string[];
-  /** Subset that takes traffic while it has healthy instances (the resolver's default subset). */
-  readonly primarySubset: string;
+  /**
+   * Ids of the instances that take traffic while any of them is healthy: those of the
+   * default subset, or every instance outside the failover subset (all, without subsets).
+   */
+  readonly primaryInstances: readonly string[];
   /** Keycloak client id of the service, when the mesh has identity. */
   readonly clientId?: string;
   /** What the app is and what it is promised; see {@link AppContract}. */

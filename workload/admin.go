@@ -86,8 +86,8 @@ func (st *StateStore) Apply(u stateUpdate) (State, error) {
 	return st.s, nil
 }
 
-// handleAdmin serves /admin/*. Admin requests bypass every fault so a test
-// can always repair an instance it broke.
+// handleAdmin serves the admin listener (ADMIN_ADDR). Admin requests bypass
+// every fault so a test can always repair an instance it broke.
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/admin/state":
@@ -117,8 +117,6 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 				os.Exit(crashExitCode)
 			}()
 		}
-	case "/admin/load":
-		s.handleLoad(w, r)
 	case "/admin/reset":
 		if allowMethods(w, r, http.MethodPost, http.MethodPut) {
 			writeJSON(w, http.StatusOK, s.state.Reset())
@@ -126,7 +124,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{
 			"error":     fmt.Sprintf("no admin endpoint %s", r.URL.Path),
-			"endpoints": []string{"GET /admin/state", "PUT|POST /admin/state", "POST /admin/reset", "POST /admin/load", "POST /admin/crash"},
+			"endpoints": []string{"GET /admin/state", "PUT|POST /admin/state", "POST /admin/reset", "POST /admin/crash"},
 		})
 	}
 }

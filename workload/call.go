@@ -101,7 +101,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out.ContentLength = r.ContentLength
-	out.Header = forwardHeaders(r.Header)
+	out.Header = forwardHeaders(r.Header, s.cfg.TraceHeaders)
 
 	res := callResult{Service: s.cfg.ServiceName, Instance: s.cfg.InstanceID, Upstream: name}
 	start := time.Now()
@@ -137,13 +137,14 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 
 // forwardHeaders copies end-to-end headers (Authorization included, so auth
 // tests can pass tokens through), drops this hop's fault and timeout headers,
-// and promotes x-upstream-* to x-* for the callee.
-func forwardHeaders(in http.Header) http.Header {
+// promotes x-upstream-* to x-* for the callee, and makes sure the trace
+// headers are there.
+func forwardHeaders(in http.Header, trace []string) http.Header {
 	out := http.Header{}
 	for k, vs := range in {
 		lk := strings.ToLower(k)
 		switch {
-		case hopHeaders[lk], strings.HasPrefix(lk, "x-fault-"), lk == strings.ToLower(hdrCallTimeout):
+		case notForwarded(lk):
 			continue
 		case strings.HasPrefix(lk, upstreamPrefix):
 			k = "x-" + lk[len(upstreamPrefix):]
@@ -152,7 +153,27 @@ func forwardHeaders(in http.Header) http.Header {
 			out.Add(k, v)
 		}
 	}
+	copyTraceHeaders(out, in, trace)
 	return out
+}
+
+// copyTraceHeaders copies each named header from in onto out unless out
+// already has it (e.g. set from x-upstream-*). It does not rely on the general
+// copy above, so a trace continues across the hop whatever that copy forwards.
+func copyTraceHeaders(out, in http.Header, names []string) {
+	for _, name := range names {
+		if vs := in.Values(name); len(vs) > 0 && len(out.Values(name)) == 0 {
+			for _, v := range vs {
+				out.Add(name, v)
+			}
+		}
+	}
+}
+
+// notForwarded reports whether /call/ drops the (lower-case) header: it is
+// connection-level, or it steers this hop only.
+func notForwarded(lk string) bool {
+	return hopHeaders[lk] || strings.HasPrefix(lk, "x-fault-") || lk == strings.ToLower(hdrCallTimeout)
 }
 
 // parseBody returns JSON bodies as JSON so callers can assert on nested

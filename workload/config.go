@@ -7,8 +7,16 @@ import (
 	"net"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
+
+// defaultAdminAddr is where /admin/* listens unless ADMIN_ADDR says otherwise.
+const defaultAdminAddr = "127.0.0.1:19100"
+
+// defaultTraceHeaders is what Envoy and Zipkin use: W3C trace context, Envoy's
+// request id, and B3 in its multi- and single-header forms.
+const defaultTraceHeaders = "traceparent,tracestate,x-request-id,x-b3-traceid,x-b3-spanid,x-b3-parentspanid,x-b3-sampled,x-b3-flags,b3"
 
 // Config is the whole runtime configuration. It comes from env vars so one
 // image serves every service in a mesh; flags of the same meaning override
@@ -18,8 +26,12 @@ type Config struct {
 	InstanceID  string
 	Version     string
 	ListenAddr  string
+	AdminAddr   string            // loopback only: the admin API is never on the port the mesh serves
 	Upstreams   map[string]string // upstream name -> sidecar local listener host:port
 	MetricsPath string
+	// TraceHeaders are copied from each inbound request onto the /call/ it causes
+	// (lower-case names), so a trace continues across the hop.
+	TraceHeaders []string
 }
 
 // UpstreamNames returns the configured names sorted, so error messages and
@@ -49,8 +61,10 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	instance := fs.String("instance-id", envOr(getenv, "INSTANCE_ID", defHost), "")
 	version := fs.String("version", envOr(getenv, "VERSION", "v1"), "")
 	listen := fs.String("listen-addr", envOr(getenv, "LISTEN_ADDR", "127.0.0.1:8080"), "")
+	admin := fs.String("admin-addr", envOr(getenv, "ADMIN_ADDR", defaultAdminAddr), "")
 	upstreams := fs.String("upstreams", getenv("UPSTREAMS"), "")
 	metricsPath := fs.String("metrics-path", envOr(getenv, "METRICS_PATH", "/metrics"), "")
+	traceHeaders := fs.String("trace-headers", envOr(getenv, "TRACE_HEADERS", defaultTraceHeaders), "")
 
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -63,6 +77,7 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 		InstanceID:  strings.TrimSpace(*instance),
 		Version:     strings.TrimSpace(*version),
 		ListenAddr:  strings.TrimSpace(*listen),
+		AdminAddr:   strings.TrimSpace(*admin),
 		MetricsPath: strings.TrimSpace(*metricsPath),
 	}
 	if cfg.ServiceName == "" {
@@ -71,10 +86,19 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	if _, _, err := net.SplitHostPort(cfg.ListenAddr); err != nil {
 		return Config{}, fmt.Errorf("LISTEN_ADDR %q: %v", cfg.ListenAddr, err)
 	}
+	if err := checkLoopback(cfg.AdminAddr); err != nil {
+		return Config{}, err
+	}
+	if sameListener(cfg.ListenAddr, cfg.AdminAddr) {
+		return Config{}, fmt.Errorf("ADMIN_ADDR %q must not be LISTEN_ADDR's port: the admin API stays off the port the mesh serves", cfg.AdminAddr)
+	}
 	if !strings.HasPrefix(cfg.MetricsPath, "/") || isReservedPath(cfg.MetricsPath) {
-		return Config{}, fmt.Errorf("METRICS_PATH %q must start with / and not clash with /health, /admin/ or /call/", cfg.MetricsPath)
+		return Config{}, fmt.Errorf("METRICS_PATH %q must start with / and not clash with /health or /call/", cfg.MetricsPath)
 	}
 	if cfg.Upstreams, err = parseUpstreams(*upstreams); err != nil {
+		return Config{}, err
+	}
+	if cfg.TraceHeaders, err = parseTraceHeaders(*traceHeaders); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
@@ -105,6 +129,38 @@ func parseUpstreams(s string) (map[string]string, error) {
 	return out, nil
 }
 
+// parseTraceHeaders parses "name,name2" case-insensitively. A name /call/
+// deliberately never forwards (hop-by-hop, or this hop's own fault and timeout
+// headers) is refused rather than forwarded behind that rule's back.
+func parseTraceHeaders(s string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, item := range strings.Split(s, ",") {
+		name := strings.ToLower(strings.TrimSpace(item))
+		switch {
+		case name == "" || seen[name]:
+			continue
+		case !isHeaderName(name):
+			return nil, fmt.Errorf("TRACE_HEADERS entry %q is not a header name", item)
+		case notForwarded(name):
+			return nil, fmt.Errorf("TRACE_HEADERS entry %q: /call/ never forwards that header (hop-by-hop, x-fault-* or x-call-timeout-ms)", item)
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// isHeaderName reports whether s is an RFC 9110 token.
+func isHeaderName(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func envOr(getenv func(string) string, key, def string) string {
 	if v := strings.TrimSpace(getenv(key)); v != "" {
 		return v
@@ -112,9 +168,45 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
+// checkLoopback accepts only host:port on a loopback host (127.0.0.0/8, ::1 or
+// localhost), so the admin API, which can break or kill the instance, is only
+// reachable from inside the instance's own network namespace (the app and the
+// harness's probe container), never from the mesh network.
+func checkLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("ADMIN_ADDR %q: %v", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("ADMIN_ADDR %q: port %q is not a number 0..65535", addr, port)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	what := fmt.Sprintf("%q is not", host)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		what = fmt.Sprintf("%q means every interface, not", host)
+	}
+	return fmt.Errorf("ADMIN_ADDR %q must be a loopback address (127.0.0.1, ::1 or localhost) so only this instance's network namespace reaches the admin API: %s a loopback address", addr, what)
+}
+
+// sameListener reports whether the two addresses would claim the same port on
+// the same interface (the bind would fail with a less helpful error).
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wildcard(ha) || wildcard(hb)
+}
+
 // isReservedPath reports whether the path belongs to a built-in endpoint
-// rather than the echo catch-all.
+// rather than the echo catch-all. /admin/ is not one: on LISTEN_ADDR it echoes.
 func isReservedPath(p string) bool {
-	return p == "/health" || p == "/admin" || strings.HasPrefix(p, "/admin/") ||
-		p == "/call" || strings.HasPrefix(p, "/call/")
+	return p == "/health" || p == "/call" || strings.HasPrefix(p, "/call/")
 }

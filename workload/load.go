@@ -1,123 +1,221 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// maxLoadCount bounds one batch, so a typo cannot make an instance send millions of calls.
+// maxLoadCount bounds one batch, so a typo cannot make a probe send millions of requests.
 const maxLoadCount = 20000
 
-// loadRequest asks this instance to call one upstream many times through its sidecar.
-// Probes use it because one `docker exec` per request costs tens of milliseconds.
+const loadUsage = `usage: workload load <url> -n COUNT [-c CONCURRENCY] [-X METHOD] [-H 'k: v']... [-d body] [--timeout-ms N]
+  Sends COUNT requests (1..20000) with at most CONCURRENCY (default 1) in flight, reusing
+  connections (keep-alive), and prints one JSON document to stdout:
+    {"results":[{"status":N,"instance":"id","endpoint":"ip:port","startMs":N,"latencyMs":N,"error":"..."}]}
+  in request order. startMs: when the request started, in ms after the batch began.
+  status 0 with error: no HTTP answer (refused, reset, timed out). instance: the response
+  header x-meshwright-instance, else the "instance" field of a JSON body, else omitted.
+  endpoint: the x-meshwright-endpoint header meshwright's sidecars stamp (the answering
+  sidecar's address), else omitted.
+  -H 'k: v'       request header (repeatable); a Host header sets the requests' Host
+  -X METHOD       default GET, or POST with -d
+  -d body         request body of every request, sent as application/json unless -H sets Content-Type
+  --timeout-ms N  per-request timeout, default 10000 (0 = none)
+Exit codes: 0 the batch ran (whatever each request got), 2 bad usage, 1 other errors.
+`
+
+// hdrInstance names the instance that answered: the workload sets it itself.
+const hdrInstance = "X-Meshwright-Instance"
+
+// hdrEndpoint is the address (ip:port) of the sidecar that relayed the answer: every
+// meshwright sidecar stamps it on responses, whatever the app, and the app cannot forge it.
+const hdrEndpoint = "X-Meshwright-Endpoint"
+
 type loadRequest struct {
-	Upstream    string            `json:"upstream"`
-	Path        string            `json:"path"`
-	Method      string            `json:"method"`
-	Count       int               `json:"count"`
-	Concurrency int               `json:"concurrency"`
-	Headers     map[string]string `json:"headers"`
-	TimeoutMs   int               `json:"timeoutMs"`
+	requestOptions
+	count       int
+	concurrency int
 }
 
-// loadResult is one call's outcome: who answered, with what, how fast, and when it started
-// (ms after the batch began), so a probe can place a fault in the stream.
+// loadResult is one request's outcome: who answered, with what, how fast, and when it
+// started (ms after the batch began), so a probe can place a fault in the stream.
 type loadResult struct {
 	Status    int     `json:"status"`
 	Instance  string  `json:"instance,omitempty"`
+	Endpoint  string  `json:"endpoint,omitempty"`
 	StartMs   float64 `json:"startMs"`
 	LatencyMs float64 `json:"latencyMs"`
 	Error     string  `json:"error,omitempty"`
 }
 
-func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodPost) {
-		return
+// runLoad implements `workload load`: many requests in one process, because
+// one `docker exec` per request costs tens of milliseconds.
+func runLoad(args []string, stdout, stderr io.Writer) int {
+	req, err := parseLoadArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, loadUsage)
+		return exitOK
 	}
-	var req loadRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, s.errorBody("load: body is not JSON: "+err.Error()))
-		return
+	if err != nil {
+		fmt.Fprintf(stderr, "workload load: %v\n%s", err, loadUsage)
+		return exitUsage
 	}
-	addr, ok := s.cfg.Upstreams[req.Upstream]
+	// Build one request up front, so a bad URL fails once instead of COUNT times.
+	if _, err := req.newRequest(context.Background()); err != nil {
+		fmt.Fprintf(stderr, "workload load: %v\n", err)
+		return exitOther
+	}
+	client := newLoadClient(req.concurrency, time.Duration(req.timeoutMs)*time.Millisecond)
+	defer client.CloseIdleConnections()
+	results := runBatch(req.count, req.concurrency, func(int) loadResult { return loadOnce(client, req) })
+
+	w := bufio.NewWriter(stdout)
+	if err := json.NewEncoder(w).Encode(struct {
+		Results []loadResult `json:"results"`
+	}{results}); err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "workload load: writing results: %v\n", err)
+		return exitOther
+	}
+	return exitOK
+}
+
+func parseLoadArgs(args []string) (loadRequest, error) {
+	req := loadRequest{concurrency: 1}
+	countSet := false
+	opts, err := parseRequestArgs(args, func(opt string, value func() (string, error)) (bool, error) {
+		var dst *int
+		switch opt {
+		case "-n", "--count":
+			dst, countSet = &req.count, true
+		case "-c", "--concurrency":
+			dst = &req.concurrency
+		default:
+			return false, nil
+		}
+		v, err := value()
+		if err != nil {
+			return true, err
+		}
+		if *dst, err = strconv.Atoi(v); err != nil {
+			return true, fmt.Errorf("%s %q: want an integer", opt, v)
+		}
+		return true, nil
+	})
+	req.requestOptions = opts
 	switch {
-	case !ok:
-		writeJSON(w, http.StatusBadRequest, s.errorBody(fmt.Sprintf("load: unknown upstream %q; known upstreams: %s", req.Upstream, strings.Join(s.cfg.UpstreamNames(), ", "))))
-		return
-	case req.Count < 1 || req.Count > maxLoadCount:
-		writeJSON(w, http.StatusBadRequest, s.errorBody(fmt.Sprintf("load: count must be 1..%d, got %d", maxLoadCount, req.Count)))
-		return
+	case err != nil:
+		return req, err
+	case !countSet:
+		return req, errors.New("-n COUNT is required")
+	case req.count < 1 || req.count > maxLoadCount:
+		return req, fmt.Errorf("-n must be 1..%d, got %d", maxLoadCount, req.count)
+	case req.concurrency < 1:
+		return req, fmt.Errorf("-c must be at least 1, got %d", req.concurrency)
 	}
-	if req.Concurrency < 1 {
-		req.Concurrency = 1
+	if req.concurrency > req.count {
+		req.concurrency = req.count
 	}
-	if req.Method == "" {
-		req.Method = http.MethodGet
+	return req, nil
+}
+
+// newLoadClient keeps connections alive and keeps as many idle as can be in
+// flight, so a batch reuses its connections and Envoy balances per request,
+// which is what probes sample. (The default keeps only 2 idle per host, which
+// would churn connections at higher concurrency.)
+func newLoadClient(concurrency int, timeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:               nil, // the sidecar is the proxy; ignore HTTP_PROXY in containers
+			MaxIdleConns:        concurrency,
+			MaxIdleConnsPerHost: concurrency,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		Timeout: timeout, // per request, body included; 0 = none
+		// Report each answer itself, not wherever it redirects.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	timeout := 10 * time.Second
-	if req.TimeoutMs > 0 {
-		timeout = time.Duration(req.TimeoutMs) * time.Millisecond
-	}
-	url := "http://" + addr + "/" + strings.TrimPrefix(req.Path, "/")
-	results := make([]loadResult, req.Count)
+}
+
+// runBatch runs do(0..count-1) with at most concurrency calls in flight and
+// returns the results in index order, each stamped with when its call started.
+func runBatch(count, concurrency int, do func(i int) loadResult) []loadResult {
+	results := make([]loadResult, count)
 	began := time.Now()
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range req.Concurrency {
+	for range min(concurrency, count) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				startMs := millis(time.Since(began))
-				results[i] = s.callOnce(r, req, url, timeout)
+				results[i] = do(i)
 				results[i].StartMs = startMs
 			}
 		}()
 	}
-	for i := range req.Count {
+	for i := range count {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	writeJSON(w, http.StatusOK, map[string]any{"service": s.cfg.ServiceName, "instance": s.cfg.InstanceID, "upstream": req.Upstream, "results": results})
+	return results
 }
 
-// callOnce makes one call through the sidecar and reads the answering instance from
-// the upstream workload's JSON (Envoy's own errors have none).
-func (s *Server) callOnce(r *http.Request, req loadRequest, url string, timeout time.Duration) loadResult {
-	out, err := http.NewRequestWithContext(r.Context(), req.Method, url, http.NoBody)
+// loadOnce sends one request and reads who answered: the x-meshwright-instance
+// header, else the workload echo's JSON "instance" (Envoy's own errors have neither).
+func loadOnce(client *http.Client, req loadRequest) loadResult {
+	out, err := req.newRequest(context.Background())
 	if err != nil {
 		return loadResult{Error: err.Error()}
 	}
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, "Host") {
-			out.Host = v // Go sends req.Host, never a Host header; ingress routes by it
-			continue
-		}
-		out.Header.Set(k, v)
-	}
-	client := *s.client
-	client.Timeout = timeout
 	start := time.Now()
 	resp, err := client.Do(out)
 	if err != nil {
-		s.metrics.ObserveUpstream(req.Upstream, "error")
-		return loadResult{LatencyMs: millis(time.Since(start)), Error: err.Error()}
+		return loadResult{LatencyMs: millis(time.Since(start)), Error: shortError(err)}
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	// Read the body to the end so the connection goes back to the pool.
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
 	resp.Body.Close()
-	res := loadResult{Status: resp.StatusCode, LatencyMs: millis(time.Since(start))}
+	res := loadResult{Status: resp.StatusCode, LatencyMs: millis(time.Since(start)), Instance: answeringInstance(resp.Header, raw), Endpoint: strings.TrimSpace(resp.Header.Get(hdrEndpoint))}
+	if err != nil {
+		res.Error = "reading body: " + shortError(err)
+	}
+	return res
+}
+
+func answeringInstance(h http.Header, body []byte) string {
+	if v := strings.TrimSpace(h.Get(hdrInstance)); v != "" {
+		return v
+	}
 	var who struct {
 		Instance string `json:"instance"`
 	}
-	if json.Unmarshal(raw, &who) == nil {
-		res.Instance = who.Instance
+	if json.Unmarshal(body, &who) == nil {
+		return who.Instance
 	}
-	s.metrics.ObserveUpstream(req.Upstream, fmt.Sprint(resp.StatusCode))
-	return res
+	return ""
+}
+
+// shortError drops the `Get "url": ` prefix every request of a batch would repeat.
+func shortError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }

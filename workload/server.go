@@ -23,7 +23,8 @@ const drainTimeout = 5 * time.Second
 // (nginx's convention), so such requests are visible in logs and metrics.
 const statusClientClosed = 499
 
-// Server is the whole app behind one listener.
+// Server is the whole app: ServeHTTP is what the mesh reaches on LISTEN_ADDR,
+// AdminHandler the admin API on the loopback-only ADMIN_ADDR.
 type Server struct {
 	cfg     Config
 	state   *StateStore
@@ -59,14 +60,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.request(r.Method, r.URL.RequestURI(), sw.status(), sw.aborted, elapsed)
 }
 
-// route sends admin requests straight through (so a test can always repair an
-// instance) and everything else through the fault pipeline first.
+// AdminHandler serves /admin/* for ADMIN_ADDR. Admin requests skip every fault
+// and the request metrics (they are not traffic the mesh served), but are logged.
+func (s *Server) AdminHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w.Header().Set("X-Meshwright-Instance", s.cfg.InstanceID)
+		sw := &statusWriter{ResponseWriter: w}
+		s.handleAdmin(sw, r)
+		s.log.admin(r.Method, r.URL.RequestURI(), sw.status(), time.Since(start))
+	})
+}
+
+// route sends every request through the fault pipeline first. /admin/ paths
+// are not special here: the admin API is on its own listener.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if p == "/admin" || strings.HasPrefix(p, "/admin/") {
-		s.handleAdmin(w, r)
-		return
-	}
 	faults, err := parseFaults(r.Header)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, s.errorBody(err.Error()))
@@ -197,6 +206,17 @@ func (l *lineLogger) request(method, path string, status int, aborted bool, d ti
 	}{nowRFC3339(), method, path, status, millis(d), aborted})
 }
 
+func (l *lineLogger) admin(method, path string, status int, d time.Duration) {
+	l.line(struct {
+		Time   string  `json:"time"`
+		Admin  bool    `json:"admin"`
+		Method string  `json:"method"`
+		Path   string  `json:"path"`
+		Status int     `json:"status"`
+		Ms     float64 `json:"ms"`
+	}{nowRFC3339(), true, method, path, status, millis(d)})
+}
+
 func (l *lineLogger) event(msg string) {
 	l.line(struct {
 		Time string `json:"time"`
@@ -209,20 +229,42 @@ func nowRFC3339() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 // millis rounds to microseconds: enough precision, short log lines.
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// serve listens on cfg.ListenAddr until ctx is cancelled (SIGTERM/SIGINT).
+// serve listens on cfg.ListenAddr and cfg.AdminAddr until ctx is cancelled (SIGTERM/SIGINT).
 func serve(ctx context.Context, cfg Config, logOut io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR: %w", err)
+	}
+	adminLn, err := listenLoopback(cfg.AdminAddr)
+	if err != nil {
+		ln.Close()
 		return err
 	}
-	return serveListener(ctx, ln, NewServer(cfg, logOut))
+	return serveListeners(ctx, ln, adminLn, NewServer(cfg, logOut))
 }
 
-// serveListener serves s on ln, then drains in-flight requests for up to
-// drainTimeout once ctx is done, so a rolling restart or failover test sees
-// in-flight calls finish instead of resets.
-func serveListener(ctx context.Context, ln net.Listener, s *Server) error {
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+// listenLoopback listens on addr and checks the address it got, too: a
+// "localhost" that resolves to something else must not expose the admin API.
+func listenLoopback(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("ADMIN_ADDR: %w", err)
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("ADMIN_ADDR %q listened on %s, which is not a loopback address", addr, ln.Addr())
+	}
+	return ln, nil
+}
+
+// serveListeners serves s on ln and its admin API on adminLn, then drains
+// in-flight requests for up to drainTimeout once ctx is done, so a rolling
+// restart or failover test sees in-flight calls finish instead of resets.
+func serveListeners(ctx context.Context, ln, adminLn net.Listener, s *Server) error {
+	servers := []*http.Server{
+		{Handler: s, ReadHeaderTimeout: 10 * time.Second},
+		{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second},
+	}
 	s.log.line(struct {
 		Time      string            `json:"time"`
 		Msg       string            `json:"msg"`
@@ -230,24 +272,42 @@ func serveListener(ctx context.Context, ln net.Listener, s *Server) error {
 		Instance  string            `json:"instance"`
 		Version   string            `json:"version"`
 		Listen    string            `json:"listen"`
+		Admin     string            `json:"admin"`
 		Upstreams map[string]string `json:"upstreams"`
-	}{nowRFC3339(), "listening", s.cfg.ServiceName, s.cfg.InstanceID, s.cfg.Version, ln.Addr().String(), s.cfg.Upstreams})
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	}{nowRFC3339(), "listening", s.cfg.ServiceName, s.cfg.InstanceID, s.cfg.Version, ln.Addr().String(), adminLn.Addr().String(), s.cfg.Upstreams})
+	errc := make(chan error, len(servers))
+	for i, l := range []net.Listener{ln, adminLn} {
+		go func() { errc <- servers[i].Serve(l) }()
 	}
-	s.log.event("shutting down; draining in-flight requests")
+	var failed error
+	running := len(servers)
+	select {
+	case failed = <-errc: // a listener broke: stop the other one too
+		running--
+	case <-ctx.Done():
+		s.log.event("shutting down; draining in-flight requests")
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		_ = srv.Close()
-		s.log.event("drain timed out; closed remaining connections")
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(sctx); err != nil {
+				_ = srv.Close()
+				s.log.event("drain timed out; closed remaining connections")
+			}
+		}()
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	wg.Wait()
+	for ; running > 0; running-- {
+		if err := <-errc; failed == nil && !errors.Is(err, http.ErrServerClosed) {
+			failed = err
+		}
+	}
+	if failed != nil {
+		return failed
 	}
 	s.log.event("stopped")
 	return nil

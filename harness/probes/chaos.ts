@@ -1,14 +1,16 @@
 import { getContainerRuntimeClient } from "testcontainers";
+import type { PlannedInstance } from "../../sdk";
 import type { StartedMesh } from "../realize/started-mesh";
+import { plannedInstance } from "../roles/instance";
 
 /** Faults a probe can inflict on one container of a running mesh, by its plan name. */
 export type ContainerFault = "stop" | "start" | "kill" | "crash" | "pause" | "unpause" | "restart" | "disconnect" | "reconnect";
 
 /**
- * Inflicts a fault on a container without removing it (testcontainers' `stop()` removes).
- * `kill` (SIGKILL) and `stop` come from Docker, which counts them as an operator's act: the
- * restart policy leaves the container down. `crash` makes a workload exit on its own
- * (`/admin/crash`), which is what the restart policy is for. `disconnect` takes a container
+ * Inflicts a fault on a container without removing it (testcontainers' `stop()` removes); works
+ * for every app but `crash`. `kill` (SIGKILL) and `stop` come from Docker, which counts them as
+ * an operator's act: the restart policy leaves the container down. `crash` makes a workload
+ * app exit on its own (`/admin/crash`), which is what the restart policy is for. `disconnect` takes a container
  * that owns a network namespace (an instance's node container, e.g. `pay-1`) off the mesh
  * network; `reconnect` puts it back with its plan aliases (Docker hands the freed address
  * back, so its Consul agent's advertised address holds again).
@@ -29,8 +31,9 @@ export async function inflict(mesh: StartedMesh, planName: string, fault: Contai
     case "start":
       return void (await c.start());
     case "crash": {
-      const r = await mesh.container(planName).exec(["workload", "ctl", "POST", "/admin/crash"]);
-      if (r.exitCode !== 0) throw new Error(`crash ${planName}: ${r.output}`);
+      const { instance } = workloadInstance(mesh, planName.replace(/-app$/, ""), "crash");
+      const r = await mesh.instance(instance.id).http(`http://127.0.0.1:${instance.ports.workloadAdmin}/admin/crash`, { method: "POST", timeoutMs: 3000 });
+      if (r.exitCode !== 0 && r.exitCode !== 52 && r.exitCode !== 56) throw new Error(`crash ${planName}: exit ${r.exitCode} ${r.body}`);
       return;
     }
     case "kill":
@@ -72,9 +75,19 @@ export interface WorkloadFaults {
  * reached inside its namespace, so no mesh rule is involved.
  */
 export async function degrade(mesh: StartedMesh, instance: string, faults: WorkloadFaults = {}): Promise<void> {
+  const { instance: planned } = workloadInstance(mesh, instance, "degrade");
   const reset = Object.keys(faults).length === 0;
-  const r = await mesh.httpFrom(instance, `http://127.0.0.1:8080/admin/${reset ? "reset" : "state"}`, reset ? { method: "POST" } : { method: "PUT", body: JSON.stringify(faults) });
+  const url = `http://127.0.0.1:${planned.ports.workloadAdmin}/admin/${reset ? "reset" : "state"}`;
+  const r = await mesh.instance(instance).http(url, reset ? { method: "POST" } : { method: "PUT", body: JSON.stringify(faults) });
   if (r.status !== 200) throw new Error(`degrade ${instance}: the workload answered ${r.status ?? `nothing (exit ${r.exitCode})`}: ${r.body.trim()}`);
+}
+
+/** The instance, if its app is the workload: faults on command need the workload's admin API. */
+function workloadInstance(mesh: StartedMesh, id: string, what: string): { instance: PlannedInstance } {
+  const { service, instance } = plannedInstance(mesh.plan, id);
+  if (service.app.kind !== "workload" || instance.ports.workloadAdmin === undefined)
+    throw new Error(`${what} ${id}: faults on command need meshwright's workload app, and ${service.name} runs ${service.app.image}; container faults (inflict kill, stop, pause, disconnect, ...) work for every app`);
+  return { instance };
 }
 
 /** Undoes {@link degrade}: no errors, no added latency, healthy. */

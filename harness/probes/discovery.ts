@@ -1,4 +1,4 @@
-import Consul from "consul";
+import type Consul from "consul";
 import type { StartedMesh } from "../realize/started-mesh";
 
 /** One registered instance of a service, as Consul's health API reports it. */
@@ -20,10 +20,9 @@ interface HealthEntry {
 
 const RANK = { passing: 0, warning: 1, critical: 2 } as const;
 
-/** A client of the mesh's Consul server, from the test process. */
+/** The mesh's client of its Consul server (one per mesh, with the management token). */
 export function consulClient(mesh: StartedMesh): Consul {
-  const url = new URL(mesh.consulUrl());
-  return new Consul({ host: url.hostname, port: Number(url.port) });
+  return mesh.consul.client();
 }
 
 /**
@@ -47,12 +46,15 @@ interface EnvoyClusters {
 
 /**
  * How many healthy endpoints of an upstream an instance's sidecar sees: the most of any of
- * its clusters for that upstream (with failover, the primary target's cluster).
+ * its clusters for that upstream (with failover, the primary target's cluster). Consul names
+ * a cluster `<subset>.<service>.default.<dc>.internal…`, and a failover chain's
+ * `failover-target~<n>~<subset>.<service>.…`, so the name's dot-separated parts (after any
+ * `~`) are matched.
  */
 export async function sidecarEndpoints(mesh: StartedMesh, instance: string, upstream: string): Promise<number> {
   const clusters = JSON.parse(await mesh.envoyAdmin(instance, "/clusters?format=json")) as EnvoyClusters;
   const healthy = (clusters.cluster_statuses ?? [])
-    .filter((c) => c.name.split(".").includes(upstream))
+    .filter((c) => c.name.split(/[.~]/).includes(upstream))
     .map((c) => (c.host_statuses ?? []).filter((h) => h.health_status.eds_health_status === "HEALTHY").length);
   return Math.max(0, ...healthy);
 }

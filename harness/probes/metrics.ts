@@ -1,17 +1,12 @@
 import type { StartedMesh } from "../realize/started-mesh";
 
-/** One series of an instant PromQL result. */
-export interface PromSeries {
-  readonly metric: Readonly<Record<string, string>>;
-  readonly value: number;
-}
+import type { PromSeries } from "../roles/prometheus";
+
+export type { PromSeries };
 
 /** An instant PromQL query against the mesh's Prometheus. */
-export async function promQuery(mesh: StartedMesh, promql: string): Promise<PromSeries[]> {
-  const res = await fetch(`${mesh.prometheusUrl()}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-  if (body.status !== "success") throw new Error(`PromQL ${promql}: ${body.error}`);
-  return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+export function promQuery(mesh: StartedMesh, promql: string): Promise<PromSeries[]> {
+  return mesh.prometheus.query(promql);
 }
 
 /** The value of each series keyed by one label (e.g. `instance`). */

@@ -56,22 +56,37 @@ export class TrafficSample {
   }
 }
 
+/** One result line of `workload load`. */
+interface LoadResult extends Omit<TrafficResult, "instance"> {
+  readonly instance?: string;
+  /** `x-meshwright-endpoint`: the answering sidecar's address, stamped by Envoy. */
+  readonly endpoint?: string;
+}
+
 /**
  * Sends `count` requests from an instance to one of its upstreams through its sidecar, in one
- * `docker exec`: the instance's workload runs the batch (`POST /admin/load`) and reports who
- * answered each request.
+ * `docker exec` of the instance's probe (`workload load` against the upstream's local
+ * listener, keep-alive on). Who answered each request comes from the `x-meshwright-endpoint`
+ * header the answering sidecar stamps (mapped to its instance), so it works for any app; the
+ * workload's own answer names it too.
  */
 export async function sendTraffic(mesh: StartedMesh, fromInstance: string, upstream: string, options: TrafficOptions): Promise<TrafficSample> {
-  const body = JSON.stringify({
-    upstream,
-    path: options.path ?? "/",
-    method: options.method ?? "GET",
-    count: options.count,
-    concurrency: options.concurrency ?? 8,
-    headers: options.headers ?? {},
-    timeoutMs: options.timeoutMs ?? 10_000,
-  });
-  const r = await mesh.httpFrom(fromInstance, "http://127.0.0.1:8080/admin/load", { method: "POST", body, headers: { "content-type": "application/json" }, timeoutMs: 600_000 });
-  if (r.status !== 200) throw new Error(`traffic from ${fromInstance} to ${upstream}: workload answered ${r.status ?? `exit ${r.exitCode}`}: ${r.body.slice(0, 300)}`);
-  return new TrafficSample(fromInstance, upstream, (JSON.parse(r.body) as { results: TrafficResult[] }).results);
+  const from = mesh.instance(fromInstance);
+  const url = `${from.upstreamUrl(upstream)}${(options.path ?? "/").startsWith("/") ? (options.path ?? "/") : `/${options.path}`}`;
+  const args = ["workload", "load", url, "-n", String(options.count), "-c", String(options.concurrency ?? 8), "-X", options.method ?? "GET", "--timeout-ms", String(options.timeoutMs ?? 10_000)];
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  const r = await from.exec(args);
+  if (r.exitCode !== 0) throw new Error(`traffic from ${fromInstance} to ${upstream}: workload load exited ${r.exitCode}: ${r.stderr.slice(0, 300)}`);
+  return new TrafficSample(fromInstance, upstream, await attribute(mesh, (JSON.parse(r.stdout) as { results: LoadResult[] }).results));
+}
+
+/** Each result with the instance that answered, preferring the sidecar's stamp to the app's word. */
+export async function attribute(mesh: StartedMesh, results: readonly LoadResult[]): Promise<TrafficResult[]> {
+  const out: TrafficResult[] = [];
+  for (const { endpoint, instance, ...rest } of results) {
+    const byEndpoint = endpoint ? await mesh.instanceAt(endpoint) : undefined;
+    const who = byEndpoint ?? instance;
+    out.push({ ...rest, ...(who ? { instance: who } : {}) });
+  }
+  return out;
 }

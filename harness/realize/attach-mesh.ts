@@ -10,6 +10,11 @@ export interface AttachMeshOptions {
    * @default each plan name prefixed with `${plan.mesh.name}-` (MeshStack's default)
    */
   readonly dockerNames?: Readonly<Record<string, string>>;
+  /**
+   * Values of the plan's secrets, as the realizer that started the mesh made them (MeshStack's
+   * `secretValues` output). Needed for anything that talks to Consul or Keycloak.
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -35,5 +40,5 @@ export async function attachMesh(plan: MeshPlan, options: AttachMeshOptions = {}
 
   const started = new Map<string, StartedPlanContainer>(found.map(({ spec, info }) => [spec.name, { spec, container: new AttachedContainer(dockerode, info!) }]));
   const networks = Object.keys(found.find(({ spec }) => !spec.networkMode)?.info?.NetworkSettings.Networks ?? {});
-  return new StartedMesh(plan, `attached:${plan.mesh.name}`, networks[0] ?? "", started, async () => undefined);
+  return new StartedMesh(plan, `attached:${plan.mesh.name}`, networks[0] ?? "", started, async () => undefined, options.secrets ?? {});
 }

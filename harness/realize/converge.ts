@@ -1,4 +1,5 @@
 import type { MeshPlan } from "../../sdk";
+import { entryDrift } from "../../sdk/compile/consul/drift";
 import { catalogHealth, sidecarEndpoints } from "../probes/discovery";
 import type { StartedMesh } from "./started-mesh";
 
@@ -18,8 +19,8 @@ export interface ConvergeOptions {
 }
 
 /**
- * Every healthy endpoint count each instance's Envoy should see per upstream: the
- * instances of the upstream in its default subset (all of them when it has no subsets).
+ * Every healthy endpoint count each instance's Envoy should see per upstream: the upstream's
+ * primary instances (`primaryInstances`: its default subset, or all outside a backup subset).
  */
 export function expectedEndpoints(plan: MeshPlan): { instance: string; upstream: string; endpoints: number }[] {
   const byName = new Map(plan.services.map((s) => [s.name, s]));
@@ -27,8 +28,7 @@ export function expectedEndpoints(plan: MeshPlan): { instance: string; upstream:
     s.instances.flatMap((i) =>
       s.upstreams.map((u) => {
         const target = byName.get(u.service)!;
-        const primary = target.instances.filter((t) => t.subset === target.instances[0]!.subset);
-        return { instance: i.id, upstream: u.service, endpoints: primary.length };
+        return { instance: i.id, upstream: u.service, endpoints: target.primaryInstances.length };
       }),
     ),
   );
@@ -49,7 +49,7 @@ export function expectedAuthorization(plan: MeshPlan): { instance: string; sourc
 
 /** What differs between the running mesh and its plan right now (empty when converged). */
 export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
-  const out: Divergence[] = [];
+  const out: Divergence[] = await entryDivergences(mesh);
   for (const service of mesh.plan.services) {
     const passing = (await catalogHealth(mesh, service.name)).filter((i) => i.status === "passing").map((i) => i.id);
     const want = service.instances.map((i) => i.id).sort();
@@ -66,6 +66,16 @@ export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
     if (seen < e.endpoints) out.push({ where: e.instance, what: `sees ${seen} healthy ${e.upstream} endpoints, plan has ${e.endpoints}` });
   }
   for (const a of expectedAuthorization(mesh.plan)) out.push(...(await authorizationDivergences(mesh, a)));
+  return out;
+}
+
+/** Config entries that Consul holds differently from the plan (changed or deleted behind its back). */
+export async function entryDivergences(mesh: StartedMesh): Promise<Divergence[]> {
+  const out: Divergence[] = [];
+  for (const entry of mesh.plan.consul.configEntries) {
+    const live = await mesh.consul.configEntry(entry.Kind, entry.Name);
+    out.push(...entryDrift(entry, live).map((what) => ({ where: "consul", what: `config entry ${what}` })));
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { Wait, type StartedNetwork } from "testcontainers";
 import type { ContainerSpec } from "../../sdk";
-import { SingleNetworkContainer } from "../modules/single-network-container";
+import { SingleNetworkContainer } from "./single-network-container";
 
 /** Labels every container and network of one run carries, so leftovers can be found. */
 export const RUN_LABEL = "io.meshwright.run";
@@ -33,7 +33,12 @@ export class PlanContainer extends SingleNetworkContainer {
       .withEnvironment(spec.env)
       .withStartupTimeout(run.startupTimeoutMs);
     if (spec.entrypoint) this.withEntrypoint(spec.entrypoint);
-    if (spec.files.length) this.withCopyContentToContainer(spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })));
+    if (spec.files.length) this.withCopyContentToContainer(spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode ?? 0o644 })));
+    if (spec.user !== undefined) this.withUser(spec.user);
+    if (spec.security) {
+      if (spec.security.capDrop.length) this.withDroppedCapabilities(...spec.security.capDrop);
+      if (spec.security.noNewPrivileges) this.withSecurityOpt("no-new-privileges:true");
+    }
     if (spec.networkMode) {
       this.withNetworkMode(`container:${dockerName(run, spec.networkMode.container)}`);
     } else {
@@ -50,5 +55,8 @@ export class PlanContainer extends SingleNetworkContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     await super.beforeContainerCreated();
     this.hostConfig.RestartPolicy = { Name: this.spec.restartPolicy };
+    const r = this.spec.resources;
+    if (r?.nanoCpus !== undefined) this.hostConfig.NanoCpus = r.nanoCpus;
+    if (r?.memoryBytes !== undefined) this.hostConfig.Memory = r.memoryBytes;
   }
 }

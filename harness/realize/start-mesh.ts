@@ -2,9 +2,13 @@ import { randomBytes } from "node:crypto";
 import { getContainerRuntimeClient, Network } from "testcontainers";
 import { compile, Mesh, type ContainerSpec, type MeshPlan } from "../../sdk";
 import { containerLogs } from "../docker/container-logs";
-import { requireImages } from "../modules/images";
+import { useOwnReaper } from "../reaper";
+import { buildApps } from "./build-apps";
+import { applyAcl } from "./consul-acl";
+import { requireImages } from "./images";
 import { PlanContainer, dockerName, type RunContext } from "./plan-container";
 import { removeRunContainers } from "./remove-run";
+import { runSecrets, withSecrets } from "./secrets";
 import { StartedMesh, type StartedPlanContainer } from "./started-mesh";
 
 /** Options for {@link startMesh}. */
@@ -18,6 +22,18 @@ export interface StartMeshOptions {
    * @default true when MESHWRIGHT_KEEP_FAILED=1, else false
    */
   readonly keepOnFailure?: boolean;
+  /**
+   * Values of secrets by name: required for the plan's `supplied` secrets, optional for the
+   * rest, which are otherwise random for this run.
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** Where relative app build contexts start. @default process.cwd() */
+  readonly buildCwd?: string;
+  /**
+   * Start only these plan containers (and what they depend on), e.g. `["consul", "keycloak"]`
+   * to check the control plane alone. @default every container
+   */
+  readonly only?: readonly string[];
 }
 
 /** A mesh could not be started; everything that had started has been removed. */
@@ -26,15 +42,23 @@ export class MeshStartError extends Error {
 }
 
 /**
- * Starts a mesh (or an already compiled plan) on real containers: one network, then every
- * plan container as soon as the ones it depends on are healthy, independent ones in
- * parallel. If anything fails to start, everything of the run is removed before the error
- * (naming the container and its last log lines) is thrown.
+ * Starts a mesh (or an already compiled plan) on real containers: builds app images that are
+ * missing (cached by content), makes this run's secrets, creates one network, then starts
+ * every plan container as soon as the ones it depends on are healthy, independent ones in
+ * parallel; right after the Consul server is healthy it creates the plan's ACL policies and
+ * tokens. If anything fails, everything of the run is removed before the error (naming the
+ * container and its last log lines) is thrown. Works from any test runner: containers are
+ * labelled for meshwright's own reaper, which removes them if the process dies.
  */
 export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshOptions = {}): Promise<StartedMesh> {
+  useOwnReaper();
   const plan = meshOrPlan instanceof Mesh ? compile(meshOrPlan) : meshOrPlan;
-  await requireImages([...new Set(plan.containers.map((c) => c.image))]);
   const log = options.log ?? (() => undefined);
+  for (const w of plan.warnings) log(`warning: ${w.path}: ${w.message} (${w.hint})`);
+  const specs = selected(plan, options.only);
+  await requireImages([...new Set(specs.filter((c) => !c.build).map((c) => c.image))]);
+  const built = await buildApps(plan, { ...(options.buildCwd ? { cwd: options.buildCwd } : {}), log });
+  const secrets = runSecrets(plan, options.secrets);
   const network = await new Network().start();
   const run: RunContext = { runId: `mw${randomBytes(3).toString("hex")}`, network, startupTimeoutMs: options.startupTimeoutMs ?? 180_000 };
   const started = new Map<string, StartedPlanContainer>();
@@ -47,23 +71,48 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
   const starting = new Map<string, Promise<void>>();
   const startOne = async (spec: ContainerSpec): Promise<void> => {
     await Promise.all(spec.dependsOn.map((d) => starting.get(d) ?? Promise.reject(new MeshStartError(`${spec.name} depends on unknown container ${d}`))));
-    const container = await new PlanContainer(spec, run).start();
+    const image = spec.build ? built[spec.build] : spec.image;
+    const container = await new PlanContainer({ ...withSecrets(spec, secrets), image: image ?? spec.image }, run).start();
     started.set(spec.name, { spec, container });
+    if (spec.role === "consul-server") {
+      await applyAcl(plan, { url: `http://${container.getHost()}:${container.getMappedPort(plan.consul.server.httpPort)}`, token: secrets[plan.consul.acl.managementToken]! }, secrets);
+      log(`  ${spec.name}: ACL policies and tokens created`);
+    }
     log(`  ${spec.name} (${spec.role}) healthy at ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   };
   // Plan order puts dependencies first, so every dependency's promise exists when needed.
-  for (const spec of plan.containers) starting.set(spec.name, startOne(spec));
+  for (const spec of specs) starting.set(spec.name, startOne(spec));
 
   const results = await Promise.allSettled(starting.values());
   const failedAt = [...starting.keys()].find((_, i) => results[i]!.status === "rejected");
   if (failedAt !== undefined) {
     const reason = (results[[...starting.keys()].indexOf(failedAt)] as PromiseRejectedResult).reason as Error;
-    const tail = await lastLogLines(run, failedAt);
+    const spec = specs.find((s) => s.name === failedAt);
+    // A probe's health is its app's: name the app and show its logs.
+    const culprit = spec?.healthOf ?? failedAt;
+    const tail = await lastLogLines(run, culprit);
     if (!(options.keepOnFailure ?? process.env.MESHWRIGHT_KEEP_FAILED === "1")) await stopAll();
-    throw new MeshStartError(`mesh ${plan.mesh.name}: ${failedAt} did not start: ${reason.message}${tail ? `\n  last log lines of ${failedAt}:\n${tail}` : ""}`, { cause: reason });
+    const what = culprit === failedAt ? `${failedAt} did not start` : `${culprit} never answered its health check (checked by ${failedAt})`;
+    throw new MeshStartError(`mesh ${plan.mesh.name}: ${what}: ${reason.message}${tail ? `\n  last log lines of ${culprit}:\n${tail}` : ""}`, { cause: reason });
   }
   log(`mesh ${plan.mesh.name} up: ${started.size} containers in ${((Date.now() - t0) / 1000).toFixed(1)}s (run ${run.runId})`);
-  return new StartedMesh(plan, run.runId, network.getName(), started, stopAll);
+  return new StartedMesh(plan, run.runId, network.getName(), started, stopAll, secrets);
+}
+
+/** The plan's containers, or only the named ones and what they depend on, in plan order. */
+function selected(plan: MeshPlan, only: readonly string[] | undefined): ContainerSpec[] {
+  if (!only) return [...plan.containers];
+  const byName = new Map(plan.containers.map((c) => [c.name, c]));
+  const unknown = only.filter((n) => !byName.has(n));
+  if (unknown.length) throw new MeshStartError(`mesh ${plan.mesh.name} has no container ${unknown.join(", ")}; known: ${[...byName.keys()].join(", ")}`);
+  const need = new Set<string>();
+  const visit = (n: string) => {
+    if (need.has(n)) return;
+    need.add(n);
+    byName.get(n)?.dependsOn.forEach(visit);
+  };
+  only.forEach(visit);
+  return plan.containers.filter((c) => need.has(c.name));
 }
 
 async function lastLogLines(run: RunContext, planName: string): Promise<string> {

@@ -1,5 +1,11 @@
+import { getContainerRuntimeClient } from "testcontainers";
 import type { ContainerSpec, MeshPlan } from "../../sdk";
-import { workloadGet, type HttpFromInside as ExecHttpResult, type HttpFromInsideOptions as ExecHttpOptions } from "../modules/workload-container";
+import { ConsulServer } from "../roles/consul-server";
+import { IngressGateway } from "../roles/ingress";
+import { Instance, plannedInstance } from "../roles/instance";
+import { KeycloakServer, type TokenOptions } from "../roles/keycloak";
+import { PrometheusServer } from "../roles/prometheus";
+import type { ExecHttpOptions, ExecHttpResult } from "../probes/probe-exec";
 import type { MeshContainer } from "./mesh-container";
 
 export type { ExecHttpOptions, ExecHttpResult };
@@ -10,8 +16,16 @@ export interface StartedPlanContainer {
   readonly container: MeshContainer;
 }
 
-/** A mesh running on real containers; `stop()` (or `await using`) removes all of it. */
+/**
+ * A mesh running on real containers; `stop()` (or `await using`) removes all of it. Its parts
+ * come as role types: {@link consul}, {@link keycloak}, {@link prometheus}, {@link instance}
+ * and {@link ingress}, each reached on the ports the plan names.
+ */
 export class StartedMesh implements AsyncDisposable {
+  private readonly instances = new Map<string, Instance>();
+  private endpoints?: Map<string, string>;
+  private consulRole?: ConsulServer;
+
   constructor(
     readonly plan: MeshPlan,
     /** What this run is called: the harness run id (labels and name prefixes), or `attached:<mesh>`. */
@@ -20,6 +34,8 @@ export class StartedMesh implements AsyncDisposable {
     readonly networkName: string,
     private readonly started: ReadonlyMap<string, StartedPlanContainer>,
     private readonly stopAll: () => Promise<void>,
+    /** Values of the plan's secrets for this mesh (fresh for each harness run). */
+    private readonly secrets: Readonly<Record<string, string>>,
   ) {}
 
   /** A running container by its plan name (e.g. `payment-service-2-app`). */
@@ -29,51 +45,110 @@ export class StartedMesh implements AsyncDisposable {
     return c.container;
   }
 
-  /** Base URL of Consul's HTTP API from the test process. */
+  /** The value of one of the plan's secrets (e.g. `keycloak/admin-password`). */
+  secret(name: string): string {
+    const value = this.secrets[name];
+    if (value === undefined) throw new Error(`mesh ${this.plan.mesh.name} has no secret ${name}; known: ${Object.keys(this.secrets).join(", ")}`);
+    return value;
+  }
+
+  /** The Consul server (management token, API, npm client, config entries). */
+  get consul(): ConsulServer {
+    this.consulRole ??= new ConsulServer(this.plan, this.container(this.plan.consul.server.container), this.secret(this.plan.consul.acl.managementToken));
+    return this.consulRole;
+  }
+
+  /** Keycloak (tokens for services and users); throws when the mesh has no identity. */
+  get keycloak(): KeycloakServer {
+    const kc = this.plan.containers.find((c) => c.role === "keycloak");
+    if (!kc) throw new Error(`mesh ${this.plan.mesh.name} has no Keycloak (no identity)`);
+    return new KeycloakServer(this.plan, this.container(kc.name), (name) => this.secret(name));
+  }
+
+  /** Prometheus; throws when metrics are off. */
+  get prometheus(): PrometheusServer {
+    const p = this.plan.containers.find((c) => c.role === "prometheus");
+    if (!p) throw new Error(`mesh ${this.plan.mesh.name} has no Prometheus (telemetry.metrics is off)`);
+    return new PrometheusServer(this.plan, this.container(p.name));
+  }
+
+  /** An instance, reached through its probe container. */
+  instance(id: string): Instance {
+    let found = this.instances.get(id);
+    if (!found) {
+      const { service, instance } = plannedInstance(this.plan, id);
+      found = new Instance(service, instance, this.container(instance.probe));
+      this.instances.set(id, found);
+    }
+    return found;
+  }
+
+  /** An ingress gateway by name (the first one when omitted). */
+  ingress(name?: string): IngressGateway {
+    const spec = name === undefined ? this.plan.ingresses[0] : this.plan.ingresses.find((g) => g.name === name);
+    if (!spec) throw new Error(`mesh ${this.plan.mesh.name} has no ingress${name ? ` "${name}"` : ""}; known: ${this.plan.ingresses.map((g) => g.name).join(", ") || "none"}`);
+    return new IngressGateway(spec, this.container(spec.container));
+  }
+
+  /**
+   * The instance whose sidecar listens at `endpoint` (`ip:port`, as the `x-meshwright-endpoint`
+   * response header names it), read from the node containers' addresses on the mesh network.
+   */
+  async instanceAt(endpoint: string): Promise<string | undefined> {
+    const ip = endpoint.replace(/:\d+$/, "");
+    if (!this.endpoints?.has(ip)) this.endpoints = await this.readEndpoints();
+    return this.endpoints.get(ip);
+  }
+
+  private async readEndpoints(): Promise<Map<string, string>> {
+    const docker = (await getContainerRuntimeClient()).container.dockerode;
+    const out = new Map<string, string>();
+    for (const service of this.plan.services)
+      for (const i of service.instances) {
+        const info = await docker.getContainer(this.container(i.node).getId()).inspect().catch(() => undefined);
+        for (const net of Object.values(info?.NetworkSettings.Networks ?? {})) if (net.IPAddress) out.set(net.IPAddress, i.id);
+      }
+    return out;
+  }
+
+  /** Base URL of Consul's HTTP API from the test process (calls need {@link ConsulServer.token}). */
   consulUrl(): string {
-    return this.hostUrl(this.plan.consul.server.container, this.plan.consul.server.httpPort);
+    return this.consul.url();
   }
 
   /** Base URL of Keycloak from the test process (tokens still carry the in-mesh issuer). */
   keycloakUrl(): string {
-    const kc = this.plan.containers.find((c) => c.role === "keycloak");
-    if (!kc) throw new Error(`mesh ${this.plan.mesh.name} has no Keycloak`);
-    return this.hostUrl(kc.name, 8080);
+    return this.keycloak.url();
   }
 
   /** Base URL of Prometheus from the test process. */
   prometheusUrl(): string {
-    const p = this.plan.containers.find((c) => c.role === "prometheus");
-    if (!p) throw new Error(`mesh ${this.plan.mesh.name} has no Prometheus`);
-    return this.hostUrl(p.name, 9090);
+    return this.prometheus.url();
   }
 
-  /** An HTTP request made from inside an instance's network namespace, by its workload. */
+  /** An HTTP request made from inside an instance's network namespace (by its probe). */
   httpFrom(instanceId: string, url: string, opts: ExecHttpOptions = {}): Promise<ExecHttpResult> {
-    return workloadGet(this.container(`${instanceId}-app`), url, opts);
+    return this.instance(instanceId).http(url, opts);
   }
 
-  /** Calls `upstream` through the instance's sidecar (`/call/<upstream><path>` on its workload). */
+  /** Calls `upstream` through the instance's sidecar, from its probe. */
   call(instanceId: string, upstream: string, path = "/", opts: ExecHttpOptions = {}): Promise<ExecHttpResult> {
-    return this.httpFrom(instanceId, `http://127.0.0.1:8080/call/${upstream}${path.startsWith("/") ? path : `/${path}`}`, opts);
+    return this.instance(instanceId).call(upstream, path, opts);
   }
 
   /** GET a path of an instance's Envoy admin API (loopback inside the instance). */
-  async envoyAdmin(instanceId: string, path: string): Promise<string> {
-    const r = await this.httpFrom(instanceId, `http://127.0.0.1:19000${path}`);
-    if (r.exitCode !== 0) throw new Error(`Envoy admin ${path} on ${instanceId}: exit ${r.exitCode}`);
-    return r.body;
+  envoyAdmin(instanceId: string, path: string): Promise<string> {
+    return this.instance(instanceId).envoyAdmin(path);
   }
 
-  /** Mints a client-credentials token for a service's Keycloak client. */
-  async tokenFor(service: string): Promise<string> {
-    const kc = this.plan.keycloak;
-    const client = kc?.clients.find((c) => c.service === service && c.secret);
-    if (!kc || !client) throw new Error(`service ${service} has no Keycloak client in mesh ${this.plan.mesh.name}`);
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: client.clientId, client_secret: client.secret! });
-    const res = await fetch(`${this.keycloakUrl()}/realms/${kc.realmName}/protocol/openid-connect/token`, { method: "POST", body: form });
-    if (!res.ok) throw new Error(`token for ${service}: HTTP ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { access_token: string }).access_token;
+  /** A client-credentials token for a service's Keycloak client. */
+  tokenFor(service: string, options: TokenOptions = {}): Promise<string> {
+    return this.keycloak.tokenFor(service, options);
+  }
+
+  /** An end user's token (needs `identity.unsafePasswordGrantClient`; tests only). */
+  userToken(username: string, options: TokenOptions = {}): Promise<string> {
+    return this.keycloak.userToken(username, options);
   }
 
   /** Removes every container and the network of this run (nothing, for an attached mesh). */
@@ -83,10 +158,5 @@ export class StartedMesh implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
-  }
-
-  private hostUrl(name: string, port: number): string {
-    const c = this.container(name);
-    return `http://${c.getHost()}:${c.getMappedPort(port)}`;
   }
 }

@@ -1,19 +1,33 @@
-import type { ContainerSpec } from "../plan";
+import { secretRef, type ContainerSpec } from "../plan";
+import { appEnv, buildRepository } from "./app";
+import { consulCaFile } from "./consul/agent-defaults";
 import { ENVOY_METRICS_PORT, ZIPKIN_PORT } from "./consul/proxy-defaults";
-import { clientAgentConfig, EXPOSE_HEALTH_PORT, EXPOSE_METRICS_PORT, SIDECAR_PORT } from "./consul/registration";
+import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, clientAgentConfig, ENVOY_ADMIN_PORT, EXPOSE_HEALTH_PORT, EXPOSE_METRICS_PORT, SIDECAR_PORT } from "./consul/registration";
+import { CONSUL_PORTS, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./consul/server";
+import { PROMETHEUS_CONSUL_CA_FILE } from "./prometheus";
 import type { ResolvedInstance, ResolvedMesh, ResolvedService } from "./resolve";
+import { SECRET } from "./secrets";
 
 /** Everything containers need that other compilers produce. */
 export interface ContainerInputs {
   readonly serverConfig: Record<string, unknown>;
   readonly realm?: { readonly json: Record<string, unknown>; readonly fileName: string };
-  readonly clientSecrets: ReadonlyMap<string, string>;
-  readonly adminPassword?: string;
   readonly prometheus?: Record<string, unknown>;
 }
 
-const ADMIN_PORT = 19000;
 const SECOND = 1000;
+
+/**
+ * Hardening of the containers meshwright's own images run (Consul, Envoy, Keycloak,
+ * Prometheus, Zipkin, the probe): no Linux capabilities at all (none of them binds a low port
+ * or changes users) and no privilege gain through setuid binaries.
+ */
+const PLATFORM_SECURITY = { capDrop: ["ALL"], noNewPrivileges: true } as const;
+/**
+ * Hardening of user apps, whose needs meshwright does not know: no raw sockets (so an app
+ * cannot spoof or sniff its neighbours' traffic on the bridge) and no privilege gain.
+ */
+const APP_SECURITY = { capDrop: ["NET_RAW"], noNewPrivileges: true } as const;
 
 /** Docker health check: every check polls quickly, since tests wait on them. */
 function health(test: string[], retries = 60, startPeriodMs = 1 * SECOND): NonNullable<ContainerSpec["healthCheck"]> {
@@ -28,22 +42,29 @@ function httpProbe(port: number, path: string, expect: string): string[] {
   return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '${expect}' <&3`];
 }
 
+/**
+ * A Consul check that its token is accepted and its agent reaches a server: `acl token read
+ * -self` goes through the agent to the leader, and prints Consul's reason (e.g. "ACL not
+ * found") in the health log when it fails.
+ */
+const CONSUL_TOKEN_CHECK = ["CMD", "consul", "acl", "token", "read", "-self"];
+
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /**
  * Containers in start order: Consul server, Keycloak, Zipkin, then per instance its node
- * (Consul client agent, owner of the network namespace), app and sidecar, then gateways and
- * Prometheus last.
+ * (Consul client agent, owner of the network namespace), app, sidecar and probe, then gateways
+ * and Prometheus last.
  */
 export function containers(mesh: ResolvedMesh, inputs: ContainerInputs): ContainerSpec[] {
   const list: ContainerSpec[] = [consulServer(mesh, inputs)];
-  if (mesh.identity && inputs.realm && inputs.adminPassword) list.push(keycloak(mesh, inputs.realm, inputs.adminPassword));
+  if (mesh.identity && inputs.realm) list.push(keycloak(mesh, inputs.realm));
   if (mesh.telemetry.samplePercent !== undefined) list.push(zipkin(mesh));
   for (const service of mesh.services) {
     for (const instance of service.instances) {
-      list.push(node(mesh, service, instance), app(mesh, service, instance, inputs.clientSecrets.get(service.name)), sidecar(mesh, service, instance));
+      list.push(node(mesh, service, instance), app(mesh, service, instance), sidecar(mesh, service, instance), probe(mesh, service, instance));
     }
   }
   for (const gateway of mesh.ingresses) list.push(ingress(mesh, gateway.name, gateway.listeners.map((l) => l.port)));
@@ -57,21 +78,28 @@ function consulServer(mesh: ResolvedMesh, inputs: ContainerInputs): ContainerSpe
     role: "consul-server",
     image: mesh.images.consul,
     command: ["agent", "-config-file=/consul/config/server.json"],
-    env: {},
-    files: [{ path: "/consul/config/server.json", content: json(inputs.serverConfig) }],
+    // The health check's token; the server is trusted with the management token anyway.
+    env: { CONSUL_HTTP_TOKEN: secretRef(SECRET.consulManagement) },
+    files: [
+      { path: "/consul/config/server.json", content: json(inputs.serverConfig), mode: 0o600 },
+      consulCaFile(),
+      { path: SERVER_CERT_FILE, content: secretRef(SECRET.consulServerTls, "cert"), mode: 0o644 },
+      { path: SERVER_KEY_FILE, content: secretRef(SECRET.consulServerTls, "key"), mode: 0o600 },
+    ],
     ports: [
-      { container: 8500, protocol: "tcp", purpose: "Consul HTTP API and UI" },
-      { container: 8502, protocol: "tcp", purpose: "Consul gRPC (xDS)" },
+      { container: CONSUL_PORTS.http, protocol: "tcp", purpose: "Consul HTTP API and UI (ACL token required)" },
+      { container: CONSUL_PORTS.https, protocol: "tcp", purpose: "Consul HTTPS API (ACL token required)" },
     ],
     networkAliases: ["consul"],
-    // catalog reads need an elected leader, so this passes only once config entries can be written
-    healthCheck: health(["CMD", "consul", "catalog", "services"]),
+    security: PLATFORM_SECURITY,
+    // passes once a leader is elected and the ACL system is bootstrapped with the management token
+    healthCheck: health(CONSUL_TOKEN_CHECK),
     restartPolicy: "unless-stopped",
     dependsOn: [],
   };
 }
 
-function keycloak(mesh: ResolvedMesh, realm: NonNullable<ContainerInputs["realm"]>, adminPassword: string): ContainerSpec {
+function keycloak(mesh: ResolvedMesh, realm: NonNullable<ContainerInputs["realm"]>): ContainerSpec {
   const identity = mesh.identity;
   const url = new URL(identity?.url ?? "http://keycloak:8080");
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
@@ -86,14 +114,15 @@ function keycloak(mesh: ResolvedMesh, realm: NonNullable<ContainerInputs["realm"
       KC_HTTP_ENABLED: "true",
       KC_HTTP_PORT: String(port),
       KC_BOOTSTRAP_ADMIN_USERNAME: "admin",
-      KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
+      KC_BOOTSTRAP_ADMIN_PASSWORD: secretRef(SECRET.keycloakAdmin),
     },
-    files: [{ path: `/opt/keycloak/data/import/${realm.fileName}`, content: json(realm.json) }],
+    files: [{ path: `/opt/keycloak/data/import/${realm.fileName}`, content: json(realm.json), mode: 0o600 }],
     ports: [
       { container: port, protocol: "tcp", purpose: "Keycloak HTTP (tokens, JWKS, admin console)" },
       { container: 9000, protocol: "tcp", purpose: "Keycloak management (health, metrics)" },
     ],
     networkAliases: ["keycloak"],
+    security: PLATFORM_SECURITY,
     healthCheck: health(httpProbe(9000, "/health/ready", "HTTP/1.[01] 200"), 90, 10 * SECOND),
     restartPolicy: "unless-stopped",
     dependsOn: [],
@@ -110,6 +139,7 @@ function zipkin(mesh: ResolvedMesh): ContainerSpec {
     files: [],
     ports: [{ container: ZIPKIN_PORT, protocol: "tcp", purpose: "Zipkin API and UI" }],
     networkAliases: ["zipkin"],
+    security: PLATFORM_SECURITY,
     restartPolicy: "unless-stopped",
     dependsOn: [],
   };
@@ -123,8 +153,9 @@ function node(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedIn
     instance: instance.id,
     image: mesh.images.consul,
     command: ["agent", "-config-file=/consul/config/agent.json"],
-    env: {},
-    files: [{ path: "/consul/config/agent.json", content: json(clientAgentConfig(mesh, service, instance)) }],
+    // for the health check; CONSUL_HTTP_ADDR is the agent's loopback API
+    env: { CONSUL_HTTP_TOKEN: secretRef(SECRET.nodeToken(instance.id)) },
+    files: [{ path: "/consul/config/agent.json", content: json(clientAgentConfig(mesh, service, instance)), mode: 0o600 }, consulCaFile()],
     ports: [
       { container: SIDECAR_PORT, protocol: "tcp", purpose: "sidecar public listener (mTLS, mesh only)" },
       { container: ENVOY_METRICS_PORT, protocol: "tcp", purpose: "Envoy Prometheus metrics" },
@@ -132,44 +163,47 @@ function node(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedIn
       { container: EXPOSE_METRICS_PORT, protocol: "tcp", purpose: "exposed app /metrics" },
     ],
     networkAliases: [instance.id],
-    // passes once the agent has joined the server (catalog reads are forwarded to it)
-    healthCheck: health(["CMD", "consul", "catalog", "services"]),
+    security: PLATFORM_SECURITY,
+    // passes once the agent has joined the server over TLS and its token is accepted
+    healthCheck: health(CONSUL_TOKEN_CHECK),
     restartPolicy: "unless-stopped",
     dependsOn: ["consul"],
   };
 }
 
-function app(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance, clientSecret: string | undefined): ContainerSpec {
-  const identity = mesh.identity;
-  return {
+function app(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): ContainerSpec {
+  const a = service.app;
+  const common = {
     name: `${instance.id}-app`,
-    role: "app",
+    role: "app" as const,
     service: service.name,
     instance: instance.id,
-    image: mesh.images.workload,
-    command: ["serve"],
-    env: {
-      SERVICE_NAME: service.name,
-      INSTANCE_ID: instance.id,
-      VERSION: instance.version,
-      LISTEN_ADDR: `127.0.0.1:${service.port}`,
-      UPSTREAMS: service.upstreams.map((u) => `${u.service}=127.0.0.1:${u.localPort}`).join(","),
-      ...(identity && clientSecret
-        ? {
-            OAUTH_CLIENT_ID: service.name,
-            OAUTH_CLIENT_SECRET: clientSecret,
-            OAUTH_TOKEN_URL: `${identity.issuer}/protocol/openid-connect/token`,
-          }
-        : {}),
-    },
-    files: [],
+    env: appEnv(mesh, service, instance),
     ports: [],
     networkAliases: [],
     networkMode: { container: instance.id },
-    // `workload get` exits 0 on any HTTP response: the app is up, healthy or not
-    healthCheck: health(["CMD", "workload", "get", `http://127.0.0.1:${service.port}/health`]),
-    restartPolicy: "on-failure",
+    // No health check here: the app's image may have no tools. Its probe checks it.
+    restartPolicy: "on-failure" as const,
     dependsOn: [instance.id],
+  };
+  if (!a) return { ...common, image: mesh.images.workload, command: ["serve"], files: [], security: PLATFORM_SECURITY };
+  return {
+    ...common,
+    image: a.build ? buildRepository(mesh, service) : a.image,
+    ...(a.build ? { build: service.name } : {}),
+    ...(a.command ? { entrypoint: [...a.command] } : {}),
+    command: [...(a.args ?? [])],
+    files: (a.files ?? []).map((f) => ({ path: f.path, content: f.content, mode: f.mode ?? 0o444 })),
+    ...(a.user !== undefined ? { user: a.user } : {}),
+    ...(a.resources
+      ? {
+          resources: {
+            ...(a.resources.cpus !== undefined ? { nanoCpus: Math.round(a.resources.cpus * 1e9) } : {}),
+            ...(a.resources.memoryMiB !== undefined ? { memoryBytes: a.resources.memoryMiB * 1024 * 1024 } : {}),
+          },
+        }
+      : {}),
+    security: APP_SECURITY,
   };
 }
 
@@ -180,33 +214,80 @@ function sidecar(mesh: ResolvedMesh, service: ResolvedService, instance: Resolve
     service: service.name,
     instance: instance.id,
     image: mesh.images.sidecar,
-    command: ["-sidecar-for", instance.id, "-admin-bind", `127.0.0.1:${ADMIN_PORT}`, "-ignore-envoy-compatibility"],
-    env: { CONSUL_HTTP_ADDR: "127.0.0.1:8500", CONSUL_GRPC_ADDR: "127.0.0.1:8502" },
+    command: ["-sidecar-for", instance.id, "-admin-bind", `127.0.0.1:${ENVOY_ADMIN_PORT}`, "-ignore-envoy-compatibility"],
+    env: {
+      CONSUL_HTTP_ADDR: `127.0.0.1:${AGENT_HTTP_PORT}`,
+      CONSUL_GRPC_ADDR: `127.0.0.1:${AGENT_GRPC_PORT}`,
+      // the instance's service token: its sidecar's identity towards the agent and xDS
+      CONSUL_HTTP_TOKEN: secretRef(SECRET.serviceToken(instance.id)),
+    },
     files: [],
     ports: [],
     networkAliases: [],
     networkMode: { container: instance.id },
-    healthCheck: health(httpProbe(ADMIN_PORT, "/ready", "LIVE")),
+    security: PLATFORM_SECURITY,
+    healthCheck: health(httpProbe(ENVOY_ADMIN_PORT, "/ready", "LIVE")),
     // exits when the agent has not yet registered the service; a restart retries
     restartPolicy: "on-failure",
     dependsOn: [instance.id],
   };
 }
 
+/**
+ * The harness's probe: meshwright's workload binary, idle, in the instance's network
+ * namespace (like a debug container in a pod). Probes exec into it, so they work whatever the
+ * app's image is. Its health check is the app's: an HTTP GET of the health path (any answer
+ * counts: Consul's check judges health) or a TCP connect.
+ */
+function probe(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): ContainerSpec {
+  const hc = service.healthCheck;
+  const test =
+    hc.kind === "http"
+      ? ["CMD", "workload", "get", `http://127.0.0.1:${service.port}${hc.path}`, "--timeout-ms", "2000"]
+      : ["CMD", "workload", "dial", `127.0.0.1:${service.port}`, "--timeout-ms", "2000"];
+  return {
+    name: `${instance.id}-probe`,
+    role: "probe",
+    service: service.name,
+    instance: instance.id,
+    image: mesh.images.workload,
+    command: ["probe"],
+    env: {},
+    files: [],
+    ports: [],
+    networkAliases: [],
+    networkMode: { container: instance.id },
+    security: PLATFORM_SECURITY,
+    healthCheck: health(test, 90),
+    healthOf: `${instance.id}-app`,
+    restartPolicy: "on-failure",
+    dependsOn: [`${instance.id}-app`],
+  };
+}
+
 function ingress(mesh: ResolvedMesh, name: string, listenerPorts: number[]): ContainerSpec {
+  const ca = consulCaFile();
   return {
     name,
     role: "ingress",
     image: mesh.images.sidecar,
-    command: ["-gateway=ingress", "-register", "-service", name, "-address", `{{ GetInterfaceIP "eth0" }}:${SIDECAR_PORT}`, "-admin-bind", `127.0.0.1:${ADMIN_PORT}`, "-ignore-envoy-compatibility"],
-    env: { CONSUL_HTTP_ADDR: "consul:8500", CONSUL_GRPC_ADDR: "consul:8502" },
-    files: [],
+    command: ["-gateway=ingress", "-register", "-service", name, "-address", `{{ GetInterfaceIP "eth0" }}:${SIDECAR_PORT}`, "-admin-bind", `127.0.0.1:${ENVOY_ADMIN_PORT}`, "-ignore-envoy-compatibility"],
+    // The gateway has no local agent: it reaches the server over the network, so over TLS.
+    env: {
+      CONSUL_HTTP_ADDR: `https://consul:${CONSUL_PORTS.https}`,
+      CONSUL_CACERT: ca.path,
+      CONSUL_GRPC_ADDR: `https://consul:${CONSUL_PORTS.grpcTls}`,
+      CONSUL_GRPC_CACERT: ca.path,
+      CONSUL_HTTP_TOKEN: secretRef(SECRET.gatewayToken(name)),
+    },
+    files: [ca],
     ports: [
       ...listenerPorts.map((p) => ({ container: p, protocol: "tcp" as const, purpose: "ingress listener" })),
       { container: ENVOY_METRICS_PORT, protocol: "tcp", purpose: "Envoy Prometheus metrics" },
     ],
     networkAliases: [name],
-    healthCheck: health(httpProbe(ADMIN_PORT, "/ready", "LIVE")),
+    security: PLATFORM_SECURITY,
+    healthCheck: health(httpProbe(ENVOY_ADMIN_PORT, "/ready", "LIVE")),
     restartPolicy: "on-failure",
     dependsOn: ["consul"],
   };
@@ -217,12 +298,17 @@ function prometheus(mesh: ResolvedMesh, config: Record<string, unknown>): Contai
     name: "prometheus",
     role: "prometheus",
     image: mesh.images.prometheus,
-    command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/tmp/prometheus", "--web.enable-lifecycle"],
+    // No --web.enable-lifecycle: /-/reload and /-/quit stay off for anyone on the network.
+    command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/tmp/prometheus"],
     env: {},
-    // JSON is YAML, so the config object is written as JSON
-    files: [{ path: "/etc/prometheus/prometheus.yml", content: json(config) }],
+    // JSON is YAML, so the config object is written as JSON; secret, as it holds a token
+    files: [
+      { path: "/etc/prometheus/prometheus.yml", content: json(config), mode: 0o600 },
+      { path: PROMETHEUS_CONSUL_CA_FILE, content: secretRef(SECRET.consulCa, "cert"), mode: 0o644 },
+    ],
     ports: [{ container: 9090, protocol: "tcp", purpose: "Prometheus API and UI" }],
     networkAliases: ["prometheus"],
+    security: PLATFORM_SECURITY,
     healthCheck: health(httpProbe(9090, "/-/ready", "HTTP/1.[01] 200")),
     restartPolicy: "unless-stopped",
     dependsOn: ["consul"],

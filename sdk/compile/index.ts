@@ -1,25 +1,29 @@
 import { MeshInvariantError, MeshValidationError } from "../errors";
 import { Mesh } from "../model/mesh";
 import type { MeshSpec } from "../model/spec";
-import type { MeshPlan, PlannedService } from "../plan";
+import { secretRefsIn, type MeshPlan, type PlannedBuild, type PlannedService } from "../plan";
 import { validate } from "../validate";
+import { warnings } from "../validate/warnings";
+import { buildRepository, plannedApp, WORKLOAD_ADMIN_PORT } from "./app";
 import { configEntries } from "./consul";
+import { aclPlan } from "./consul/acl";
 import { ingressGateway } from "./consul/ingress-gateway";
-import { registration } from "./consul/registration";
-import { serverConfig } from "./consul/server";
+import { ZIPKIN_PORT } from "./consul/proxy-defaults";
+import { AGENT_HTTP_PORT, ENVOY_ADMIN_PORT, registration, SIDECAR_PORT } from "./consul/registration";
+import { CONSUL_PORTS, serverConfig } from "./consul/server";
 import { containers } from "./containers";
 import { ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "./keycloak/claims";
 import { realmImport } from "./keycloak/realm";
 import { prometheusConfig } from "./prometheus";
-import { resolve } from "./resolve";
-import { ZIPKIN_PORT } from "./consul/proxy-defaults";
+import { resolve, type ResolvedMesh } from "./resolve";
+import { meshSecrets, SECRET } from "./secrets";
 
 /** The `MeshPlan` format this compiler writes. */
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 /**
  * Validate the mesh and compile it into a {@link MeshPlan}. Pure and deterministic: the same
- * mesh gives byte-identical `JSON.stringify` output.
+ * mesh gives byte-identical `JSON.stringify` output. The plan holds no secret value.
  *
  * @throws MeshValidationError listing every problem, when the mesh is invalid
  */
@@ -27,51 +31,32 @@ export function compile(input: Mesh | MeshSpec): MeshPlan {
   const spec = input instanceof Mesh ? input.toSpec() : input;
   const issues = validate(spec);
   if (issues.length) throw new MeshValidationError(issues);
+  let plan: MeshPlan;
   try {
-    return assemble(spec);
+    plan = assemble(spec);
   } catch (error) {
     if (error instanceof MeshInvariantError) throw error;
     throw new MeshInvariantError(`compiling a valid mesh failed: ${String(error)}`, { cause: error });
   }
+  assertSecretsDeclared(plan);
+  return plan;
 }
 
 function assemble(spec: MeshSpec): MeshPlan {
   const mesh = resolve(spec);
   const identity = mesh.identity;
   const realm = identity ? realmImport(mesh, identity) : undefined;
-  const clientSecrets = new Map((realm?.clients ?? []).flatMap((c) => (c.service && c.secret ? [[c.service, c.secret] as const] : [])));
   const entries = configEntries(mesh);
   // Consul's own declarative mechanism: the server writes these when it first gains
-  // leadership, before any agent or sidecar can ask for them, so realizers need no API calls
-  // and some settings Envoy reads only at bootstrap are there in time.
+  // leadership, before any agent or sidecar can ask for them, so settings Envoy reads only at
+  // bootstrap exist in time. Realizers that reconcile write them again through the API.
   const server = { ...serverConfig(mesh), config_entries: { bootstrap: entries } };
   const prometheus = mesh.telemetry.metrics ? prometheusConfig(mesh) : undefined;
   const containerList = containers(mesh, {
     serverConfig: server,
-    ...(realm && identity ? { realm: { json: realm.realm, fileName: `${identity.realm}-realm.json` }, adminPassword: identity.adminPassword } : {}),
-    clientSecrets,
+    ...(realm && identity ? { realm: { json: realm.realm, fileName: `${identity.realm}-realm.json` } } : {}),
     ...(prometheus ? { prometheus } : {}),
   });
-  const services: PlannedService[] = mesh.services.map((s) => ({
-    name: s.name,
-    port: s.port,
-    protocol: s.protocol,
-    instances: s.instances.map((i) => ({
-      id: i.id,
-      node: i.id,
-      app: `${i.id}-app`,
-      sidecar: `${i.id}-sidecar`,
-      weight: i.weight,
-      tags: i.tags,
-      subset: i.subset,
-      version: i.version,
-      meta: i.meta,
-      registration: registration(mesh, s, i),
-    })),
-    upstreams: s.upstreams.map((u) => ({ service: u.service, localPort: u.localPort })),
-    subsets: s.subsets,
-    ...(identity ? { clientId: s.name } : {}),
-  }));
   const plan: MeshPlan = {
     version: PLAN_VERSION,
     mesh: { name: mesh.name, datacenter: mesh.datacenter },
@@ -85,53 +70,89 @@ function assemble(spec: MeshSpec): MeshPlan {
     },
     network: { name: mesh.network },
     consul: {
-      server: { container: "consul", httpPort: 8500, grpcPort: 8502 },
+      server: { container: "consul", httpPort: CONSUL_PORTS.http, grpcPort: CONSUL_PORTS.grpcTls },
       serverConfig: server,
-      url: "http://consul:8500",
+      url: `http://consul:${CONSUL_PORTS.http}`,
+      httpsUrl: `https://consul:${CONSUL_PORTS.https}`,
       configEntries: entries,
+      acl: aclPlan(mesh),
     },
-    services,
-    ingresses: mesh.ingresses.map((g) => ({ name: g.name, container: g.name, listeners: ingressGateway(g).hosts })),
+    services: plannedServices(mesh),
+    ingresses: mesh.ingresses.map((g) => ({ name: g.name, container: g.name, listeners: ingressGateway(g).hosts, adminPort: ENVOY_ADMIN_PORT })),
     ...(identity && realm
       ? {
           keycloak: {
             realm: realm.realm,
             realmName: identity.realm,
             url: identity.url,
+            port: portOf(identity.url),
             issuer: identity.issuer,
             tokenUrl: `${identity.issuer}/protocol/openid-connect/token`,
             jwksUrl: `${identity.issuer}/protocol/openid-connect/certs`,
-            admin: { username: "admin", password: identity.adminPassword },
+            admin: { username: "admin", passwordSecret: SECRET.keycloakAdmin },
             clients: realm.clients,
-            users: identity.users.map((u) => ({ username: u.username, password: u.password })),
+            users: identity.users.map((u) => ({ username: u.username, passwordSecret: SECRET.userPassword(u.username) })),
             claims: { scopePrefix: [...SCOPE_CLAIM_PREFIX], rolePrefix: [...ROLE_CLAIM_PREFIX] },
           },
         }
       : {}),
     ...(prometheus ? { prometheus: { config: prometheus, url: "http://prometheus:9090" } } : {}),
     ...(mesh.telemetry.samplePercent !== undefined ? { zipkin: { url: `http://zipkin:${ZIPKIN_PORT}`, sampleRate: mesh.telemetry.samplePercent / 100 } } : {}),
+    builds: plannedBuilds(mesh),
     containers: containerList,
-    secrets: [],
+    secrets: meshSecrets(mesh),
+    warnings: warnings(spec),
   };
-  const plain = JSON.parse(JSON.stringify(plan)) as MeshPlan;
-  return { ...plain, secrets: secretPointers(plain) };
+  return JSON.parse(JSON.stringify(plan)) as MeshPlan;
 }
 
-/** JSON Pointers of every secret value; see `MeshPlan.secrets`. */
-function secretPointers(plan: MeshPlan): string[] {
-  const pointers: string[] = [];
-  const kc = plan.keycloak;
-  if (kc) {
-    pointers.push("/keycloak/admin/password");
-    kc.clients.forEach((c, i) => c.secret && pointers.push(`/keycloak/clients/${i}/secret`));
-    kc.users.forEach((_, i) => pointers.push(`/keycloak/users/${i}/password`));
-    const realm = kc.realm as { clients?: { secret?: string }[]; users?: { credentials?: unknown[] }[] };
-    (realm.clients ?? []).forEach((c, i) => c.secret && pointers.push(`/keycloak/realm/clients/${i}/secret`));
-    (realm.users ?? []).forEach((u, i) => u.credentials && pointers.push(`/keycloak/realm/users/${i}/credentials/0/value`));
-  }
-  plan.containers.forEach((c, i) => {
-    for (const key of ["KC_BOOTSTRAP_ADMIN_PASSWORD", "OAUTH_CLIENT_SECRET"]) if (key in c.env) pointers.push(`/containers/${i}/env/${key}`);
-    if (c.role === "keycloak") c.files.forEach((_, j) => pointers.push(`/containers/${i}/files/${j}/content`));
+function plannedServices(mesh: ResolvedMesh): PlannedService[] {
+  return mesh.services.map((s) => ({
+    name: s.name,
+    port: s.port,
+    protocol: s.protocol,
+    instances: s.instances.map((i) => ({
+      id: i.id,
+      node: i.id,
+      app: `${i.id}-app`,
+      sidecar: `${i.id}-sidecar`,
+      probe: `${i.id}-probe`,
+      weight: i.weight,
+      tags: i.tags,
+      subset: i.subset,
+      version: i.version,
+      meta: i.meta,
+      registration: registration(mesh, s, i),
+      ports: { app: s.port, envoyAdmin: ENVOY_ADMIN_PORT, sidecarPublic: SIDECAR_PORT, agentHttp: AGENT_HTTP_PORT, ...(s.app ? {} : { workloadAdmin: WORKLOAD_ADMIN_PORT }) },
+    })),
+    upstreams: s.upstreams.map((u) => ({ service: u.service, localPort: u.localPort })),
+    subsets: s.subsets,
+    primaryInstances: s.primaryInstances,
+    ...(mesh.identity ? { clientId: s.name } : {}),
+    app: plannedApp(mesh, s),
+  }));
+}
+
+function plannedBuilds(mesh: ResolvedMesh): PlannedBuild[] {
+  return mesh.services.flatMap((s) => {
+    const b = s.app?.build;
+    if (!b) return [];
+    return [{ name: s.name, context: b.context, dockerfile: b.dockerfile ?? "Dockerfile", args: { ...b.args }, ...(b.target !== undefined ? { target: b.target } : {}), repository: buildRepository(mesh, s) }];
   });
-  return pointers;
+}
+
+function portOf(url: string): number {
+  const u = new URL(url);
+  return Number(u.port || (u.protocol === "https:" ? 443 : 80));
+}
+
+/** Every secret reference in the plan names a declared secret (a compiler bug otherwise). */
+function assertSecretsDeclared(plan: MeshPlan): void {
+  const declared = new Set(plan.secrets.map((s) => s.name));
+  const tls = new Set(plan.secrets.filter((s) => s.generate.kind === "tls-ca" || s.generate.kind === "tls-cert").map((s) => s.name));
+  for (const key of secretRefsIn(JSON.stringify(plan))) {
+    const [name, part] = key.split("#") as [string, string | undefined];
+    if (!declared.has(name) || (part !== undefined) !== tls.has(name))
+      throw new MeshInvariantError(`the plan references secret ${key}, which it does not declare as such`);
+  }
 }

@@ -5,9 +5,10 @@ import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from ".
 import type { ImageSet } from "../model/images";
 import { DEFAULT_IMAGES } from "../model/images";
 import type { RoleProps, ScopeProps } from "../model/identity";
+import type { AppProps } from "../model/app";
+import type { SubsetSplit } from "../model/load-balancing";
 import { RESERVED_INSTANCE_PORTS } from "../validate/rules/ports";
 import { KEYCLOAK_DEFAULT_URL } from "../validate/rules/identity";
-import { deriveSecret } from "./secrets";
 
 /** A validated mesh with every default filled in; what the compilers read. */
 export interface ResolvedMesh {
@@ -24,6 +25,8 @@ export interface ResolvedMesh {
 
 export interface ResolvedService {
   readonly name: string;
+  /** The user's app; undefined runs the workload. */
+  readonly app?: AppProps;
   readonly port: number;
   readonly protocol: Protocol;
   readonly version: string;
@@ -35,10 +38,17 @@ export interface ResolvedService {
   readonly upstreams: readonly { service: string; localPort: number; resilience?: UpstreamResilience }[];
   /** The service's resolver policy: its own, or the one its callers agree on. */
   readonly loadBalancing?: LoadBalancing;
+  /** Subset shares (a splitter), from `splits` or the `weighted` policy's `splits`. */
+  readonly splits?: readonly SubsetSplit[];
+  /** The resolver's default subset, when traffic must avoid some instances. */
+  readonly defaultSubset?: string;
+  /** Instances that take traffic while any is healthy (see `PlannedService.primaryInstances`). */
+  readonly primaryInstances: readonly string[];
   readonly resilience?: Resilience;
   readonly failover?: { subset?: string; service?: string };
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
+  readonly tokenLifetimeSeconds?: number;
   readonly access: readonly AccessSpec[];
 }
 
@@ -50,6 +60,7 @@ export interface ResolvedInstance {
   readonly subset: string;
   readonly version: string;
   readonly meta: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedIngress {
@@ -67,10 +78,9 @@ export interface ResolvedIdentity {
   readonly issuer: string;
   readonly scopes: readonly Required<ScopeProps>[];
   readonly roles: readonly Required<RoleProps>[];
-  readonly users: readonly { username: string; password: string; passwordDerived: boolean; roles: readonly string[]; scopes: readonly string[] }[];
+  readonly users: readonly { username: string; roles: readonly string[]; scopes: readonly string[] }[];
   readonly accessTokenLifespanSeconds: number;
-  readonly adminPassword: string;
-  readonly secretSalt: string;
+  readonly unsafePasswordGrantClient: boolean;
 }
 
 /** First port tried for an upstream without a `localPort`. */
@@ -78,7 +88,6 @@ export const FIRST_UPSTREAM_PORT = 9001;
 
 /** Fill in defaults. The spec must have passed `validate()`. */
 export function resolve(spec: MeshSpec): ResolvedMesh {
-  const salt = spec.secretSalt ?? "";
   const lbFromCallers = new Map<string, LoadBalancing>();
   for (const s of spec.services) for (const u of s.upstreams ?? []) if (u.loadBalancing && !lbFromCallers.has(u.service)) lbFromCallers.set(u.service, u.loadBalancing);
   const services = spec.services.map((s) => resolveService(s, lbFromCallers.get(s.name)));
@@ -91,7 +100,7 @@ export function resolve(spec: MeshSpec): ResolvedMesh {
     services,
     byName: new Map(services.map((s) => [s.name, s])),
     ingresses: (spec.ingresses ?? []).map(resolveIngress),
-    ...(spec.identity ? { identity: resolveIdentity(spec, salt) } : {}),
+    ...(spec.identity ? { identity: resolveIdentity(spec) } : {}),
     telemetry: {
       metrics: spec.telemetry?.metrics ?? true,
       accessLogs: spec.telemetry?.accessLogs ?? true,
@@ -116,6 +125,7 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
     subset: i.subset ?? "primary",
     version: i.version ?? version,
     meta: { ...s.meta, ...i.meta, subset: i.subset ?? "primary", version: i.version ?? version },
+    env: i.env ?? {},
   }));
   const hc = s.healthCheck ?? (protocol === "http" ? { kind: "http" as const } : { kind: "tcp" as const });
   const healthCheck = hc.kind === "http"
@@ -133,8 +143,13 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
     return { service: u.service, localPort, ...(u.resilience ? { resilience: u.resilience } : {}) };
   });
   const loadBalancing = s.loadBalancing ?? lbFromCallers;
+  const subsets = [...new Set(instances.map((i) => i.subset))].sort();
+  const splits = s.splits ?? (loadBalancing?.policy === "weighted" ? loadBalancing.splits : undefined);
+  const defaultSubset = s.defaultSubset ?? defaultSubsetFor(subsets, s.failover?.subset);
+  const primaryInstances = instances.filter((i) => takesDefaultTraffic(i.subset, defaultSubset, subsets, s.failover?.subset)).map((i) => i.id);
   return {
     name: s.name,
+    ...(s.app ? { app: s.app } : {}),
     port,
     protocol,
     version,
@@ -142,15 +157,38 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
     tags: s.tags ?? [],
     healthCheck,
     instances,
-    subsets: [...new Set(instances.map((i) => i.subset))].sort(),
+    subsets,
     upstreams,
     ...(loadBalancing ? { loadBalancing } : {}),
+    ...(splits?.length ? { splits } : {}),
+    ...(defaultSubset !== undefined ? { defaultSubset } : {}),
+    primaryInstances,
     ...(s.resilience ? { resilience: s.resilience } : {}),
     ...(s.failover ? { failover: s.failover } : {}),
     scopes: s.identity?.scopes ?? [],
     roles: s.identity?.roles ?? [],
+    ...(s.identity?.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: s.identity.tokenLifetimeSeconds } : {}),
     access: s.access ?? [],
   };
+}
+
+/** Whether an instance of `subset` is among the primaries (see {@link defaultSubsetFor}). */
+function takesDefaultTraffic(subset: string, defaultSubset: string | undefined, declared: readonly string[], backup: string | undefined): boolean {
+  if (defaultSubset === undefined) return true;
+  // the synthetic "not-<backup>" subset is every instance outside the backup
+  if (!declared.includes(defaultSubset)) return subset !== backup;
+  return subset === defaultSubset;
+}
+
+/**
+ * With a backup subset, default traffic must avoid it: the default subset is the one other
+ * subset, or a synthetic `not-<backup>` subset (every instance outside the backup) when
+ * several remain. Without a backup there is no default subset: every instance takes traffic.
+ */
+function defaultSubsetFor(subsets: readonly string[], backup: string | undefined): string | undefined {
+  if (backup === undefined) return undefined;
+  const primaries = subsets.filter((s) => s !== backup);
+  return primaries.length === 1 ? primaries[0] : `not-${backup}`;
 }
 
 function resolveIngress(g: IngressSpec): ResolvedIngress {
@@ -164,7 +202,7 @@ function resolveIngress(g: IngressSpec): ResolvedIngress {
   };
 }
 
-function resolveIdentity(spec: MeshSpec, salt: string): ResolvedIdentity {
+function resolveIdentity(spec: MeshSpec): ResolvedIdentity {
   const identity = spec.identity ?? {};
   const realm = identity.realm ?? spec.name;
   const url = (identity.url ?? KEYCLOAK_DEFAULT_URL).replace(/\/$/, "");
@@ -174,15 +212,8 @@ function resolveIdentity(spec: MeshSpec, salt: string): ResolvedIdentity {
     issuer: `${url}/realms/${realm}`,
     scopes: (identity.scopes ?? []).map((s) => (typeof s === "string" ? { name: s, description: "" } : { name: s.name, description: s.description ?? "" })),
     roles: (identity.roles ?? []).map((r) => (typeof r === "string" ? { name: r, description: "" } : { name: r.name, description: r.description ?? "" })),
-    users: (identity.users ?? []).map((u) => ({
-      username: u.username,
-      password: u.password ?? deriveSecret(spec.name, salt, `user:${u.username}`),
-      passwordDerived: u.password === undefined,
-      roles: u.roles ?? [],
-      scopes: u.scopes ?? [],
-    })),
+    users: (identity.users ?? []).map((u) => ({ username: u.username, roles: u.roles ?? [], scopes: u.scopes ?? [] })),
     accessTokenLifespanSeconds: identity.accessTokenLifespanSeconds ?? 300,
-    adminPassword: deriveSecret(spec.name, salt, "keycloak-admin"),
-    secretSalt: salt,
+    unsafePasswordGrantClient: identity.unsafePasswordGrantClient ?? false,
   };
 }

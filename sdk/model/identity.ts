@@ -1,7 +1,8 @@
 /**
  * The mesh's identity provider: one Keycloak realm. Every service becomes a confidential
- * client (client id = service name, `client_credentials` grant); scopes become client scopes,
- * roles realm roles; users exist for tests.
+ * client (client id = service name, `client_credentials` grant) with a random secret; scopes
+ * become client scopes granted only where the SDK grants them, roles realm roles. Tokens carry
+ * the services they may be presented to as their audience.
  */
 export interface IdentityProps {
   /** Realm name. @default the mesh name */
@@ -22,10 +23,17 @@ export interface IdentityProps {
   readonly scopes?: readonly (string | ScopeProps)[];
   /** Realm roles the realm defines. */
   readonly roles?: readonly (string | RoleProps)[];
-  /** End users for tests (password grant through the `mesh-tests` public client). */
+  /** End users of the realm; their passwords are secrets the realizer generates. */
   readonly users?: readonly UserProps[];
-  /** Access token lifetime in seconds. @default 300 */
+  /** Access token lifetime in seconds, realm-wide. @default 300 */
   readonly accessTokenLifespanSeconds?: number;
+  /**
+   * Adds a public client `mesh-tests` that issues end-user tokens through the resource owner
+   * password grant. The OAuth 2.0 Security Best Current Practice (RFC 9700) says this grant
+   * must not be used: it teaches users to type their password into apps. For test suites
+   * only; never on a mesh real people log in to. @default false
+   */
+  readonly unsafePasswordGrantClient?: boolean;
 }
 
 /** A scope with a description. */
@@ -48,18 +56,24 @@ export interface RoleProps {
 export interface UserProps {
   /** Login name (lowercase). */
   readonly username: string;
-  /** Password; derived deterministically from the mesh name when omitted (and listed in `plan.secrets`). */
-  readonly password?: string;
   /** Realm roles granted to the user. */
   readonly roles?: readonly string[];
-  /** Scopes the user's tokens carry (granted through the test client). */
+  /**
+   * Scopes the user may be granted. A scope no grant names is never put into the user's
+   * tokens, whichever client asks for it.
+   */
   readonly scopes?: readonly string[];
 }
 
 /** What a service's own client gets. */
 export interface ServiceIdentityProps {
-  /** Scopes always present in the service's client-credentials tokens. */
+  /**
+   * Scopes always present in the service's client-credentials tokens. The client can get no
+   * other scope: Keycloak only grants a scope to a client or user the SDK grants it to.
+   */
   readonly scopes?: readonly string[];
   /** Realm roles of the service account. */
   readonly roles?: readonly string[];
+  /** Lifetime of the client's access tokens, in seconds. @default the realm's */
+  readonly tokenLifetimeSeconds?: number;
 }

@@ -15,11 +15,6 @@ export interface MeshProps {
   readonly identity?: IdentityProps;
   /** Metrics, access logs and tracing. @default metrics and access logs on, tracing off */
   readonly telemetry?: TelemetryProps;
-  /**
-   * Mixed into every derived secret (client secrets, passwords). Leave unset for tests, where
-   * secrets must be reproducible; set it (e.g. from Pulumi config) for anything shared.
-   */
-  readonly secretSalt?: string;
 }
 
 /** An ingress gateway declared in a mesh; returned by `mesh.ingress()`. */
@@ -49,7 +44,7 @@ export class Mesh {
   private readonly ingresses: Ingress[] = [];
 
   constructor(
-    /** Mesh name: prefixes the Docker network and seeds derived secrets. */
+    /** Mesh name: prefixes the Docker network and container names. */
     readonly name: string,
     /** Mesh-wide settings. */
     readonly props: MeshProps = {},

@@ -1,7 +1,8 @@
 import type { AccessAction, AccessRule } from "./access";
+import type { AppProps } from "./app";
 import type { Duration } from "./duration";
 import type { ServiceIdentityProps } from "./identity";
-import type { LoadBalancing } from "./load-balancing";
+import type { LoadBalancing, SubsetSplit } from "./load-balancing";
 import type { ConnectionLimits, OutlierDetection, Resilience } from "./resilience";
 
 /** Wire protocol of a service; decides which L7 features (routing, retries, L7 rules) apply. */
@@ -12,7 +13,12 @@ export type ServiceRef = string | { readonly name: string };
 
 /** Props of `mesh.service(name, props)`. */
 export interface ServiceProps {
-  /** Port the app listens on, on 127.0.0.1 inside its instance. @default 8080 */
+  /**
+   * The app every instance runs: an image or a Dockerfile build, with its command, env,
+   * secrets, files, user and limits. @default meshwright's workload (a controllable test service)
+   */
+  readonly app?: AppProps;
+  /** Port the app listens on, on 127.0.0.1 inside its instance (`LISTEN_ADDR`). @default 8080 */
   readonly port?: number;
   /** Wire protocol (Consul `service-defaults` `Protocol`). @default "http" */
   readonly protocol?: Protocol;
@@ -36,13 +42,27 @@ export interface ServiceProps {
   readonly version?: string;
   /** How callers spread requests over the instances. @default round robin */
   readonly loadBalancing?: LoadBalancing;
+  /**
+   * Share of requests per subset (a Consul `service-splitter`), combined with any
+   * `loadBalancing` policy, which then picks an instance inside the chosen subset.
+   */
+  readonly splits?: readonly SubsetSplit[];
+  /**
+   * The subset that takes traffic while it has healthy instances (the resolver's
+   * `DefaultSubset`). @default with `failover: { subset }`, every instance outside the backup
+   * subset; otherwise every instance
+   */
+  readonly defaultSubset?: string;
   /** Timeouts, retries, outlier detection and limits callers apply. */
   readonly resilience?: Resilience;
   /**
-   * Where traffic goes when the primary instances fail. All of it goes there once no primary
-   * is healthy; before that, Envoy already spills part of it as soon as fewer than about 70%
-   * of the primaries are healthy (its priority overprovisioning factor 1.4; see
-   * test/e2e/failover.test.ts).
+   * Where traffic goes when the primary instances fail. The primaries are the instances of
+   * `defaultSubset` when set, else every instance outside the failover subset (or every
+   * instance, for a failover to another service). All traffic goes to the target once no
+   * primary is healthy; before that, Envoy already spills part of it as soon as fewer than
+   * about 70% of the primaries are healthy (its priority overprovisioning factor 1.4; see
+   * test/e2e/failover.test.ts). A failover to another service also needs an `allow` on that
+   * service for each caller; validation warns when one is missing.
    */
   readonly failover?: Failover;
   /** Scopes and roles in this service's client-credentials tokens. */
@@ -61,6 +81,8 @@ export interface InstanceProps {
   readonly meta?: Readonly<Record<string, string>>;
   /** Version reported by this instance. @default the service's version */
   readonly version?: string;
+  /** Plain environment variables for this instance's app, over the app's `env`. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Consul health check. */
@@ -140,6 +162,14 @@ export class Service {
   /**
    * Let `caller` call this service, optionally only for requests matching `rule`
    * (paths, methods, headers, JWT scopes/roles/claims). Several calls add up.
+   *
+   * Rules with paths, methods, headers or token requirements are L7 rules; each caller with
+   * one also gets a deny ahead of its rules for paths a path rule cannot judge (dot segments,
+   * doubled slashes, backslashes, `;`, and percent-encodings a normalizing server would decode
+   * into something else), because Consul 1.16 does not normalize paths. A rule that requires
+   * a token also requires it to be issued to `caller` (its `azp`) for this service (its `aud`).
+   * An ingress routing to this service is allowed on its routes' path prefixes unless a rule
+   * names the gateway itself.
    */
   allow(caller: ServiceRef, rule?: AccessRule): this {
     this._access.push(rule ? { caller, action: "allow", rule } : { caller, action: "allow" });

@@ -1,7 +1,8 @@
 import type { AccessAction, AccessRule } from "./access";
+import type { AppProps } from "./app";
 import type { IdentityProps } from "./identity";
 import type { ImageSet } from "./images";
-import type { LoadBalancing } from "./load-balancing";
+import type { LoadBalancing, SubsetSplit } from "./load-balancing";
 import type { Resilience } from "./resilience";
 import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from "./service";
 import type { ServiceIdentityProps } from "./identity";
@@ -17,7 +18,6 @@ export interface MeshSpec {
   readonly images?: Partial<ImageSet>;
   readonly identity?: IdentityProps;
   readonly telemetry?: TelemetryProps;
-  readonly secretSalt?: string;
   readonly services: readonly ServiceSpec[];
   readonly ingresses?: readonly IngressSpec[];
 }
@@ -25,6 +25,7 @@ export interface MeshSpec {
 /** A service as plain data. */
 export interface ServiceSpec {
   readonly name: string;
+  readonly app?: AppProps;
   readonly port?: number;
   readonly protocol?: Protocol;
   readonly instances?: number | readonly InstanceProps[];
@@ -34,6 +35,8 @@ export interface ServiceSpec {
   readonly tags?: readonly string[];
   readonly version?: string;
   readonly loadBalancing?: LoadBalancing;
+  readonly splits?: readonly SubsetSplit[];
+  readonly defaultSubset?: string;
   readonly resilience?: Resilience;
   readonly failover?: { readonly subset?: string; readonly service?: string };
   readonly identity?: ServiceIdentityProps;

@@ -10,7 +10,8 @@ import { durationsAreValid } from "./rules/durations";
 import { instancesAreNotEmpty } from "./rules/instances";
 import { upstreamsExist } from "./rules/upstreams";
 import { portsDoNotClash } from "./rules/ports";
-import { loadBalancingDoesNotConflict, loadBalancingIsConsistent } from "./rules/load-balancing";
+import { loadBalancingDoesNotConflict, loadBalancingIsConsistent, splitsAndDefaultSubsetAreValid } from "./rules/load-balancing";
+import { appEnvIsValid, appImageOrBuildIsValid, appSettingsAreValid, plainEnvHoldsNoSecrets, secretEnvIsConsistent } from "./rules/apps";
 import { l7ResilienceNeedsL7, retriesAreMeaningful } from "./rules/resilience";
 import { failoverTargetExists } from "./rules/failover";
 import { accessRulesDoNotConflict, callersExist, jwtRequirementsAreDefined, l7RulesNeedL7, ruleMatchersAreWellFormed } from "./rules/access";
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   portsDoNotClash,
   loadBalancingIsConsistent,
   loadBalancingDoesNotConflict,
+  splitsAndDefaultSubsetAreValid,
   l7ResilienceNeedsL7,
   retriesAreMeaningful,
   failoverTargetExists,
@@ -40,6 +42,11 @@ export const RULES: readonly Rule[] = [
   scopesAndRolesAreWellFormed,
   grantsAreDefined,
   ingressRoutesAreValid,
+  appImageOrBuildIsValid,
+  appEnvIsValid,
+  plainEnvHoldsNoSecrets,
+  secretEnvIsConsistent,
+  appSettingsAreValid,
 ];
 
 /**

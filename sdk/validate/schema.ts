@@ -63,6 +63,31 @@ const instance = z.strictObject({
   subset: z.string().optional(),
   meta: stringMap.optional(),
   version: z.string().optional(),
+  env: stringMap.optional(),
+});
+
+const appSettings = {
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: stringMap.optional(),
+  secretEnv: z.record(z.string(), z.strictObject({ secret: z.string(), source: z.enum(["generate", "supplied"]).optional() })).optional(),
+  files: z.array(z.strictObject({ path: z.string(), content: z.string(), mode: z.number().int().min(0).max(0o7777).optional() })).optional(),
+  user: z.string().optional(),
+  resources: z.strictObject({ cpus: z.number().positive().optional(), memoryMiB: z.number().int().positive().optional() }).optional(),
+};
+
+// One object for both kinds, so "image and build" or "neither" is a rule with a hint.
+const app = z.strictObject({
+  image: z.string().optional(),
+  build: z
+    .strictObject({
+      context: z.string(),
+      dockerfile: z.string().optional(),
+      args: stringMap.optional(),
+      target: z.string().optional(),
+    })
+    .optional(),
+  ...appSettings,
 });
 
 const healthCheck = z.discriminatedUnion("kind", [
@@ -95,6 +120,7 @@ const accessRule = z.strictObject({
 /** Shape of one service. */
 export const serviceSchema = z.strictObject({
   name: z.string(),
+  app: app.optional(),
   port: port.optional(),
   protocol: z.enum(["http", "grpc", "tcp"]).optional(),
   instances: z.union([z.number().int().min(0).max(1000), z.array(instance)], { error: "instances must be a whole number (0-1000) or a list of instance props" }).optional(),
@@ -113,9 +139,17 @@ export const serviceSchema = z.strictObject({
   tags: z.array(z.string()).optional(),
   version: z.string().optional(),
   loadBalancing: loadBalancing.optional(),
+  splits: z.array(z.strictObject({ subset: z.string(), weight: z.number().min(0) })).optional(),
+  defaultSubset: z.string().optional(),
   resilience: resilience.optional(),
   failover: z.strictObject({ subset: z.string().optional(), service: z.string().optional() }).optional(),
-  identity: z.strictObject({ scopes: z.array(z.string()).optional(), roles: z.array(z.string()).optional() }).optional(),
+  identity: z
+    .strictObject({
+      scopes: z.array(z.string()).optional(),
+      roles: z.array(z.string()).optional(),
+      tokenLifetimeSeconds: z.number().int().min(5).max(86400).optional(),
+    })
+    .optional(),
   access: z
     .array(z.strictObject({ caller: z.string(), action: z.enum(["allow", "deny"]), rule: accessRule.optional() }))
     .optional(),
@@ -160,13 +194,13 @@ export const meshSchema = z.strictObject({
         .array(
           z.strictObject({
             username: z.string(),
-            password: z.string().min(1).optional(),
             roles: z.array(z.string()).optional(),
             scopes: z.array(z.string()).optional(),
           }),
         )
         .optional(),
       accessTokenLifespanSeconds: z.number().int().min(10).optional(),
+      unsafePasswordGrantClient: z.boolean().optional(),
     })
     .optional(),
   telemetry: z
@@ -177,7 +211,6 @@ export const meshSchema = z.strictObject({
       scrapeInterval: duration.optional(),
     })
     .optional(),
-  secretSalt: z.string().optional(),
   services: z.array(z.unknown()),
   ingresses: z.array(z.unknown()).optional(),
 });

@@ -16,12 +16,19 @@ const agentConfigs = [
 ] as const;
 const proxyDefaults = plan.consul.configEntries.find((e) => e.Kind === "proxy-defaults")!;
 const jwtProvider = plan.consul.configEntries.find((e) => e.Kind === "jwt-provider")!;
+const meshEntry = plan.consul.configEntries.find((e) => e.Kind === "mesh")!;
 
 describe("what the real components taught the compiler", () => {
-  it.each(agentConfigs)("%s makes intentions default-deny even with ACLs off, so JWT rules are enforced", (_, config) => {
-    // Consul takes the intention default from acl.default_policy whether or not ACLs are on;
-    // with "allow" Envoy's RBAC is a deny-list and a call without a token got through.
-    expect(config.acl).toEqual({ enabled: false, default_policy: "deny" });
+  it.each(agentConfigs)("%s runs ACLs with default deny, so requests need tokens and intentions default to deny", (_, config) => {
+    // Consul takes the intention default from acl.default_policy; with "allow" Envoy's RBAC is
+    // a deny-list and a call without a token got through. With ACLs off, an app in an
+    // instance's namespace rewrote intentions through its agent (seen on the real components).
+    expect(config.acl).toMatchObject({ enabled: true, default_policy: "deny" });
+  });
+
+  it.each(agentConfigs)("%s encrypts gossip and refuses unencrypted gossip both ways", (_, config) => {
+    // Without a key, a rogue agent started on the network joined the cluster.
+    expect(config).toMatchObject({ encrypt: "{{secret:consul/gossip-key}}", encrypt_verify_incoming: true, encrypt_verify_outgoing: true });
   });
 
   it.each(agentConfigs)("%s does not call the vendor's update service", (_, config) => {
@@ -56,12 +63,47 @@ describe("weights reach Envoy", () => {
 });
 
 describe("path tricks are denied before any path rule is judged", () => {
-  // Consul 1.16 leaves Envoy's path normalization off: /pay/../admin matched the prefix /pay.
+  // Consul 1.16 leaves Envoy's path normalization off: /pay/../admin matched the prefix /pay,
+  // and /value/%73upersecret got past a deny of /value/supersecret.
   const ambiguous = new RegExp(`^${AMBIGUOUS_PATH}$`);
-  it.each(["/pay/../admin", "/pay/./x", "/pay/..", "//admin", "/pay/%2e%2e/admin", "/pay%2Fadmin", "/a%5cb", "/a\\b"])("%s is ambiguous", (path) => {
+  it.each([
+    "/pay/../admin", "/pay/./x", "/pay/..", "//admin", "/pay/%2e%2e/admin", "/pay%2Fadmin", "/a%5cb", "/a\\b",
+    "/value/%73upersecret", "/value/%53upersecret", "/v%31/x", "/a%5Fb", "/a%7eb", "/a%2db",
+    "/value/supersecret;x=1", "/admin;/x", "/a%3Bb", "/a%3fb", "/a%23b",
+    "/a%252e%252e/b", "/a%00b", "/a%0ab", "/a%7f", "/a%C0%AFb", "/a%f8b",
+    "/a%", "/a%4", "/a%zz", "/a%4g",
+  ])("%s is ambiguous", (path) => {
     expect(ambiguous.test(path)).toBe(true);
   });
-  it.each(["/pay", "/pay/", "/pay/x.y", "/pay/..x", "/v1.2/items", "/"])("%s is not", (path) => {
+  it.each(["/pay", "/pay/", "/pay/x.y", "/pay/..x", "/v1.2/items", "/", "/search/hello%20world", "/a%40b", "/caf%C3%A9", "/a%3Ab", "/A%2Cb"])("%s is not", (path) => {
     expect(ambiguous.test(path)).toBe(false);
+  });
+});
+
+describe("edges trust nothing a caller says about itself", () => {
+  it("sanitizes x-forwarded-client-cert, so an app never sees a forged caller entry first", () => {
+    // Consul 1.16 forwarded a caller-supplied entry ahead of the real one on direct mTLS.
+    expect(meshEntry).toMatchObject({ HTTP: { SanitizeXForwardedClientCert: true }, AllowEnablingPermissiveMutualTLS: false });
+  });
+
+  it("logs the path Envoy matched and the TCP peer, not headers a caller can forge", () => {
+    const format = JSON.parse((proxyDefaults.AccessLogs as { JSONFormat: string }).JSONFormat) as Record<string, string>;
+    expect(format.path).toBe("%REQ(:PATH)%");
+    expect(format.downstream_remote_address).toBe("%DOWNSTREAM_REMOTE_ADDRESS%");
+    expect(JSON.stringify(format)).not.toMatch(/X-ENVOY-ORIGINAL-PATH|X-FORWARDED-FOR/i);
+  });
+
+  it("stamps the answering sidecar's address on responses, replacing what the app sent", () => {
+    const lua = (proxyDefaults.EnvoyExtensions as { Name: string; Arguments: { Listener: string; Script: string } }[]).find((e) => e.Name === "builtin/lua");
+    expect(lua?.Arguments.Listener).toBe("inbound");
+    expect(lua?.Arguments.Script).toContain('replace("x-meshwright-endpoint", response_handle:streamInfo():downstreamLocalAddress())');
+  });
+
+  it("binds every JWT provider to one destination's audience", () => {
+    for (const p of plan.consul.configEntries.filter((e) => e.Kind === "jwt-provider")) expect(p.Audiences).toEqual([p.Name.replace(/^keycloak-/, "")]);
+  });
+
+  it("states the clock skew Envoy really applies (Consul 1.16 never passes ClockSkewSeconds on)", () => {
+    expect(jwtProvider.ClockSkewSeconds).toBe(60);
   });
 });

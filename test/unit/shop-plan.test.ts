@@ -12,7 +12,7 @@ describe("the shop example compiles to the reference plan", () => {
   });
 
   it("is versioned plain data", () => {
-    expect(plan.version).toBe(1);
+    expect(plan.version).toBe(2);
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
     expect(plan.network.name).toBe("shop-net");
   });
@@ -50,34 +50,59 @@ describe("the shop example compiles to the reference plan", () => {
   it("denies by default and lets user-service POST /pay only with a payments:write token", () => {
     expect(entry("service-intentions", "*")).toEqual({ Kind: "service-intentions", Name: "*", Sources: [{ Name: "*", Action: "deny" }] });
     expect(entry("service-intentions", "payment-service")).toMatchObject({
-      Sources: [{ Name: "user-service", Permissions: [{ Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } }, { Action: "allow", HTTP: { PathPrefix: "/pay", Methods: ["POST"] }, JWT: { Providers: [{ Name: "keycloak", VerifyClaims: [{ Path: ["meshwright", "scopes", "payments:write"], Value: "true" }] }] } }] }],
+      Sources: [
+        {
+          Name: "user-service",
+          Permissions: [
+            { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } },
+            {
+              Action: "allow",
+              HTTP: { PathPrefix: "/pay", Methods: ["POST"] },
+              JWT: { Providers: [{ Name: "keycloak-payment-service", VerifyClaims: [{ Path: ["azp"], Value: "user-service" }, { Path: ["meshwright", "scopes", "payments:write"], Value: "true" }] }] },
+            },
+          ],
+        },
+      ],
     });
-    expect(entry("jwt-provider", "keycloak")).toMatchObject({
+    expect(entry("jwt-provider", "keycloak-payment-service")).toMatchObject({
       Issuer: "http://keycloak:8080/realms/shop",
+      Audiences: ["payment-service"],
       JSONWebKeySet: { Remote: { URI: "http://keycloak:8080/realms/shop/protocol/openid-connect/certs" } },
     });
   });
 
-  it("makes user-service a confidential client holding payments:write", () => {
+  it("makes user-service a confidential client holding payments:write, with payment-service as its tokens' audience", () => {
     const realm = plan.keycloak?.realm as { clients: Record<string, unknown>[] };
     expect(realm.clients.find((c) => c["clientId"] === "user-service")).toMatchObject({
       publicClient: false,
       serviceAccountsEnabled: true,
       standardFlowEnabled: false,
+      secret: "{{secret:keycloak/client/user-service}}",
       defaultClientScopes: ["payments:write"],
+      optionalClientScopes: [],
+      protocolMappers: [{ protocolMapper: "oidc-audience-mapper", config: { "included.custom.audience": "payment-service" } }],
     });
-    expect(plan.keycloak?.clients.find((c) => c.clientId === "user-service")?.secret).toMatch(/^[0-9a-f]{32}$/);
+    expect(plan.keycloak?.clients.find((c) => c.clientId === "user-service")?.secret).toBe("keycloak/client/user-service");
+    // no public password-grant client unless a mesh asks for it
+    expect(realm.clients.map((c) => c["clientId"])).toEqual(["payment-service", "user-service"]);
   });
 
   it("fronts user-service with an ingress gateway and scrapes every sidecar", () => {
-    expect(entry("ingress-gateway", "web")).toEqual({
+    expect(entry("ingress-gateway", "web")).toMatchObject({
       Kind: "ingress-gateway",
       Name: "web",
-      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"] }] }],
+      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" } } }] }],
     });
-    expect(entry("service-intentions", "user-service")).toMatchObject({ Sources: [{ Name: "web", Action: "allow" }] });
+    // the gateway reaches user-service only on its routes' path prefixes, through the path guard
+    expect(entry("service-intentions", "user-service")).toMatchObject({
+      Sources: [{ Name: "web", Permissions: [{ Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } }, { Action: "allow", HTTP: { PathPrefix: "/" } }] }],
+    });
     expect(entry("proxy-defaults", "global")).toMatchObject({ Config: { envoy_prometheus_bind_addr: "0.0.0.0:20200" } });
-    expect(plan.prometheus?.config).toMatchObject({ scrape_configs: expect.arrayContaining([expect.objectContaining({ job_name: "envoy", consul_sd_configs: [{ server: "consul:8500", datacenter: "dc1", refresh_interval: "5s" }] })]) });
+    expect(plan.prometheus?.config).toMatchObject({
+      scrape_configs: expect.arrayContaining([
+        expect.objectContaining({ job_name: "envoy", consul_sd_configs: [expect.objectContaining({ server: "consul:8501", scheme: "https", token: "{{secret:consul/token/prometheus}}" })] }),
+      ]),
+    });
   });
 
   it("lists containers dependencies first, with unique DNS-safe names", () => {
@@ -89,7 +114,7 @@ describe("the shop example compiles to the reference plan", () => {
   });
 
   it("shares each instance's network namespace with its node container", () => {
-    for (const c of plan.containers.filter((x) => x.role === "app" || x.role === "sidecar")) {
+    for (const c of plan.containers.filter((x) => x.role === "app" || x.role === "sidecar" || x.role === "probe")) {
       expect(c.networkMode?.container).toBe(c.instance);
       expect(c.networkAliases).toEqual([]);
     }
@@ -97,16 +122,21 @@ describe("the shop example compiles to the reference plan", () => {
     expect(sidecar?.command).toEqual(["-sidecar-for", "payment-service-2", "-admin-bind", "127.0.0.1:19000", "-ignore-envoy-compatibility"]);
   });
 
-  it("marks every secret value by JSON Pointer", () => {
-    const resolvePointer = (pointer: string): unknown =>
-      pointer.split("/").slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown>)[k.replace(/~1/g, "/").replace(/~0/g, "~")], plan);
-    expect(plan.secrets.length).toBeGreaterThan(0);
-    for (const pointer of plan.secrets) expect(typeof resolvePointer(pointer)).toBe("string");
-    const secret = plan.keycloak?.clients[0]?.secret ?? "missing";
+  it("holds no secret value: only references to the secrets it declares", () => {
     const json = JSON.stringify(plan);
-    // every place the client secret appears is covered by a pointer (realm file, env, plan)
-    const occurrences = json.split(secret).length - 1;
-    const covered = plan.secrets.filter((p) => String(resolvePointer(p)).includes(secret)).length;
-    expect(covered).toBe(occurrences);
+    expect(plan.secrets.map((x) => x.name)).toEqual(expect.arrayContaining(["consul/management-token", "consul/gossip-key", "keycloak/admin-password", "keycloak/client/user-service"]));
+    // what a derived or literal secret looked like before: 32 hex characters, UUIDs
+    expect(json).not.toMatch(/"[0-9a-f]{32}"/);
+    expect(json).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}/);
+    expect(plan.keycloak?.admin).toEqual({ username: "admin", passwordSecret: "keycloak/admin-password" });
+  });
+
+  it("gives every instance its own Consul tokens and the app none", () => {
+    const env = (name: string) => plan.containers.find((c) => c.name === name)?.env ?? {};
+    expect(env("payment-service-1-sidecar")["CONSUL_HTTP_TOKEN"]).toBe("{{secret:consul/token/service-payment-service-1}}");
+    expect(env("payment-service-1")["CONSUL_HTTP_TOKEN"]).toBe("{{secret:consul/token/node-payment-service-1}}");
+    expect(Object.values(env("payment-service-1-app")).join(" ")).not.toMatch(/consul\/token|management/);
+    const tokens = plan.consul.acl.tokens.filter((t) => t.secret.endsWith("payment-service-1"));
+    expect(tokens.map((t) => [t.nodeIdentities ?? t.serviceIdentities])).toEqual([[[{ nodeName: "payment-service-1", datacenter: "dc1" }]], [[{ serviceName: "payment-service" }]]]);
   });
 });

@@ -199,6 +199,93 @@ const cases: RuleCase[] = [
     path: "services.payment-service.access[1]",
     message: "user-service is already allowed outright, so this rule has no effect",
   },
+  {
+    rule: "an app is an image or a build, not both",
+    declare: (m) => void m.service("api", { app: untyped({ image: "team/api:1", build: { context: "api" } }) }),
+    path: "services.api.app",
+    message: "an app needs exactly one of image or build",
+  },
+  {
+    rule: "an image reference is well formed",
+    declare: (m) => void m.service("api", { app: { image: "Team/API:latest!" } }),
+    path: "services.api.app.image",
+    message: '"Team/API:latest!" is not a valid image reference',
+  },
+  {
+    rule: "a build has a context",
+    declare: (m) => void m.service("api", { app: { build: { context: " " } } }),
+    path: "services.api.app.build.context",
+    message: "the build context is empty",
+  },
+  {
+    rule: "a Dockerfile lies inside the build context",
+    declare: (m) => void m.service("api", { app: { build: { context: "api", dockerfile: "../Dockerfile" } } }),
+    path: "services.api.app.build.dockerfile",
+    message: 'dockerfile "../Dockerfile" is not a path inside the build context',
+  },
+  {
+    rule: "env names are valid",
+    declare: (m) => void m.service("api", { app: { image: "api:1", env: { "LOG-LEVEL": "x" } } }),
+    path: "services.api.app.env.LOG-LEVEL",
+    message: '"LOG-LEVEL" is not a valid environment variable name',
+  },
+  {
+    rule: "env cannot replace the app contract",
+    declare: (m) => void m.service("api", { app: { image: "api:1", env: { LISTEN_ADDR: "0.0.0.0:80" } } }),
+    path: "services.api.app.env.LISTEN_ADDR",
+    message: "LISTEN_ADDR is set by the mesh (the app contract)",
+  },
+  {
+    rule: "a secret-looking value in plain env is refused",
+    declare: (m) => void m.service("api", { app: { image: "api:1", env: { DB_PASSWORD: "hunter2" } } }),
+    path: "services.api.app.env.DB_PASSWORD",
+    message: "DB_PASSWORD looks like a credential; plain env is stored in clear text",
+  },
+  {
+    rule: "a private key in plain env is refused whatever its name",
+    declare: (m) => void m.service("api", { instances: [{ env: { CONFIG: "-----BEGIN PRIVATE KEY-----\nMIIE" } }] }),
+    path: "services.api.instances[0].env.CONFIG",
+    message: "the value of CONFIG looks like a PEM private key",
+  },
+  {
+    rule: "a secret is generated or supplied, the same for every service naming it",
+    declare: (m) => {
+      m.service("db", { app: { image: "db:1", secretEnv: { PASSWORD: { secret: "orders-db" } } } });
+      m.service("api", { app: { image: "api:1", secretEnv: { DB_PASSWORD: { secret: "orders-db", source: "supplied" } } } });
+    },
+    path: "services.api.app.secretEnv.DB_PASSWORD.source",
+    message: 'secret "orders-db" is "supplied" here but "generate" for db PASSWORD',
+  },
+  {
+    rule: "app files have absolute paths",
+    declare: (m) => void m.service("api", { app: { image: "api:1", files: [{ path: "etc/app.conf", content: "" }] } }),
+    path: "services.api.app.files[0].path",
+    message: '"etc/app.conf" is not an absolute file path',
+  },
+  {
+    rule: "memory limits are above Docker's minimum",
+    declare: (m) => void m.service("api", { app: { image: "api:1", resources: { memoryMiB: 4 } } }),
+    path: "services.api.app.resources.memoryMiB",
+    message: "4 MiB is below Docker's minimum of 6 MiB",
+  },
+  {
+    rule: "a workload app's port does not take the workload's admin port",
+    declare: (m) => void m.service("api", { port: 19100 }),
+    path: "services.api.port",
+    message: "port 19100 clashes with the workload's admin port",
+  },
+  {
+    rule: "splits are given once",
+    declare: (m) => void m.service("api", { instances: [{ subset: "a" }, { subset: "b" }], splits: [{ subset: "a", weight: 1 }], loadBalancing: { policy: "weighted", splits: [{ subset: "b", weight: 1 }] } }),
+    path: "services.api.splits",
+    message: "splits are given twice",
+  },
+  {
+    rule: "the default subset has instances",
+    declare: (m) => void m.service("api", { instances: [{ subset: "a" }], defaultSubset: "blue" }),
+    path: "services.api.defaultSubset",
+    message: 'no instance of api is in subset "blue"',
+  },
 ];
 
 describe("validation rules: each reports its path, what is wrong and a hint", () => {

@@ -1,12 +1,22 @@
+import { secretRef } from "../../plan";
 import type { ResolvedMesh } from "../resolve";
+import { SECRET } from "../secrets";
+
+/** Where every agent finds the CA of Consul's own TLS (RPC, HTTPS, gRPC). */
+export const CONSUL_CA_FILE = "/consul/config/tls/ca.pem";
 
 /**
  * Settings every Consul agent of the mesh shares, server and clients alike.
  *
- * - `acl.default_policy: "deny"` with ACLs off: Consul 1.16 takes the intention default from
- *   this setting even when ACLs are disabled. With "allow", Envoy's RBAC becomes a deny-list
- *   and JWT requirements on allow intentions are not enforced (seen on the real components:
- *   a call without a token got 200). With "deny", only what an intention allows gets through.
+ * - ACLs on with `default_policy: "deny"`: a request without a token with the right policy
+ *   reads or writes nothing, and intentions default to deny (Consul takes the intention
+ *   default from this setting). `down_policy: "extend-cache"` keeps serving cached
+ *   decisions while the servers are unreachable. Tokens are not persisted by agents: they
+ *   come from the config files.
+ * - Gossip is encrypted with the mesh's key and agents refuse unencrypted gossip both ways,
+ *   so an agent without the key cannot join.
+ * - RPC is TLS: agents verify the server's certificate (`server.<dc>.consul`) against the
+ *   mesh's CA; clients get their own certificates from the servers (auto-encrypt).
  * - `disable_update_check`: agents otherwise call the vendor's update service on start.
  * - `bind_addr` on eth0: both realizers give each container exactly one interface.
  */
@@ -15,9 +25,16 @@ export function agentDefaults(mesh: ResolvedMesh): Record<string, unknown> {
     datacenter: mesh.datacenter,
     data_dir: "/tmp/consul",
     bind_addr: '{{ GetInterfaceIP "eth0" }}',
-    ports: { grpc: 8502 },
     log_level: "INFO",
     disable_update_check: true,
-    acl: { enabled: false, default_policy: "deny" },
+    acl: { enabled: true, default_policy: "deny", down_policy: "extend-cache", enable_token_persistence: false },
+    encrypt: secretRef(SECRET.gossipKey),
+    encrypt_verify_incoming: true,
+    encrypt_verify_outgoing: true,
   };
+}
+
+/** The CA certificate file every agent and every in-mesh Consul client reads. */
+export function consulCaFile(): { path: string; content: string; mode: number } {
+  return { path: CONSUL_CA_FILE, content: secretRef(SECRET.consulCa, "cert"), mode: 0o644 };
 }

@@ -1,7 +1,8 @@
 import type { ConfigEntry } from "../../plan";
 import type { ResolvedMesh } from "../resolve";
 import { ingressGateway } from "./ingress-gateway";
-import { defaultDeny, serviceIntentions } from "./intentions";
+import { defaultDeny, serviceIntentions, servicesNeedingJwt } from "./intentions";
+import { meshEntry } from "./mesh";
 import { jwtProvider } from "./jwt-provider";
 import { proxyDefaults } from "./proxy-defaults";
 import { serviceResolver } from "./resolver";
@@ -10,17 +11,19 @@ import { serviceDefaults } from "./service-defaults";
 import { serviceSplitter } from "./splitter";
 
 /**
- * Every config entry, in an order Consul accepts when written one by one: proxy-defaults and
- * the JWT provider first; protocols (service-defaults) before the discovery chain that
+ * Every config entry, in an order Consul accepts when written one by one: proxy-defaults, the
+ * mesh entry and the JWT providers first; protocols (service-defaults) before the discovery chain that
  * depends on them (resolvers, then splitters, then routers); gateways; intentions last
  * (they may reference the JWT provider).
  */
 export function configEntries(mesh: ResolvedMesh): ConfigEntry[] {
   const ingress = mesh.ingresses.map(ingressGateway);
   const defined = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+  const identity = mesh.identity;
   return [
     proxyDefaults(mesh),
-    ...(mesh.identity ? [jwtProvider(mesh.identity)] : []),
+    meshEntry(),
+    ...(identity ? servicesNeedingJwt(mesh).map((s) => jwtProvider(identity, s)) : []),
     ...mesh.services.map((s) => serviceDefaults(mesh, s)),
     ...ingress.flatMap((i) => i.virtualDefaults),
     ...defined(mesh.services.map(serviceResolver)),

@@ -1,7 +1,16 @@
 import type { ConfigEntry } from "../../plan";
 import type { ResolvedIngress } from "../resolve";
 import { virtualServiceDefaults } from "./service-defaults";
-import { ingressRouter } from "./router";
+import { ingressRouter, UNTRUSTED_REQUEST_HEADERS } from "./router";
+
+/**
+ * What the gateway does to every request from outside: drop proxy and Envoy headers a client
+ * could forge, and set `x-forwarded-for` to the client's real address.
+ */
+export const INGRESS_REQUEST_HEADERS = {
+  Remove: UNTRUSTED_REQUEST_HEADERS.filter((h) => h !== "x-forwarded-for"),
+  Set: { "x-forwarded-for": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" },
+};
 
 /** The gateway's config entry plus the virtual services and routers its path routing needs. */
 export interface IngressEntries {
@@ -33,11 +42,12 @@ export function ingressGateway(gateway: ResolvedIngress): IngressEntries {
     let n = 0;
     const services = [...groups.entries()].map(([host, routes]) => {
       const only = routes[0];
-      if (routes.length === 1 && only && only.pathPrefix === "/") return { Name: only.service, Hosts: [host] };
+      const headers = { RequestHeaders: { Remove: [...INGRESS_REQUEST_HEADERS.Remove], Set: { ...INGRESS_REQUEST_HEADERS.Set } } };
+      if (routes.length === 1 && only && only.pathPrefix === "/") return { Name: only.service, Hosts: [host], ...headers };
       const name = `${gateway.name}-${l.port}-${++n}`;
       virtualDefaults.push(virtualServiceDefaults(name));
       virtualRouters.push(ingressRouter(name, routes));
-      return { Name: name, Hosts: [host] };
+      return { Name: name, Hosts: [host], ...headers };
     });
     hosts.push({ port: l.port, protocol: "http", hosts: [...groups.keys()] });
     return { Port: l.port, Protocol: "http", Services: services };

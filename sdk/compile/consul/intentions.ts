@@ -1,36 +1,57 @@
 import { isL7Rule, needsJwt, type AccessRule } from "../../model/access";
 import type { AccessSpec } from "../../model/spec";
 import type { ConfigEntry } from "../../plan";
-import { GRANTED, JWT_PROVIDER_NAME, ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "../keycloak/claims";
+import { GRANTED, ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "../keycloak/claims";
 import type { ResolvedMesh, ResolvedService } from "../resolve";
+import { jwtProviderName } from "./jwt-provider";
 
 /**
- * Paths a path rule cannot judge: dot segments, doubled slashes, encoded dots, slashes or
- * backslashes. Consul 1.16 does not turn on Envoy's path normalization, so `/pay/../admin`
- * matches the prefix `/pay` while an app that normalizes serves `/admin` (seen on the real
- * components). Every L7 source denies them first.
+ * Paths a path rule cannot judge, because an app may read them as another path than the one
+ * Envoy matched (Consul 1.16 turns on none of Envoy's path normalization; seen on the real
+ * components: `/pay/../admin` matched the prefix `/pay`, and `/value/%73upersecret` got past
+ * a deny of `/value/supersecret`):
+ * - doubled slashes, dot segments, backslashes, and `;` (path parameters, which some servers
+ *   strip before routing);
+ * - percent-encodings a normalizing server decodes into something else: of unreserved
+ *   characters (letters, digits, `-._~`, which RFC 3986 says are never to be encoded), of
+ *   `/`, `\`, `?`, `#`, `;` and `%` itself (double encoding), of control characters and NUL,
+ *   of byte values that are never valid UTF-8 lead bytes (overlong encodings);
+ * - a `%` not followed by two hex digits.
+ * Every L7 source denies them before any of its rules, so allow and deny rules both fail
+ * closed. Percent-encodings of other characters (a space, `:`, `@`, non-ASCII text) pass.
  */
-export const AMBIGUOUS_PATH = String.raw`.*(//|/\.\.?(/|$)|%2[eEfF]|%5[cC]|\\).*`;
+export const AMBIGUOUS_PATH = String.raw`.*(//|/\.\.?(/|$)|\\|;|%(2[35DdEeFf]|3[0-9BbFf]|4[1-9A-Fa-f]|5[0-9AaCcFf]|6[1-9A-Fa-f]|7[0-9AaEeFf]|[01][0-9A-Fa-f]|[Cc][01]|[Ff][5-9A-Fa-f])|%([^0-9A-Fa-f]|[0-9A-Fa-f]([^0-9A-Fa-f]|$)|$)).*`;
 
-/** Default deny: without ACLs, a wildcard intention is how Consul denies unlisted callers. */
+/**
+ * Default deny. With ACLs on and `default_policy = "deny"` Consul already denies unlisted
+ * callers; the wildcard intention states it where operators look for it, and keeps it so if
+ * the ACL default ever changes.
+ */
 export function defaultDeny(): ConfigEntry {
   return { Kind: "service-intentions", Name: "*", Sources: [{ Name: "*", Action: "deny" }] };
 }
 
 /**
  * The destination's intentions: one source per caller, either an L4 action or ordered L7
- * permissions (deny permissions first, since the first matching permission decides).
- * Ingress gateways routing to the service are allowed unless the user said otherwise.
+ * permissions (the ambiguous-path guard first, then deny permissions, since the first
+ * matching permission decides). An ingress routing to the service is allowed on the path
+ * prefixes of its routes unless the user wrote rules for the gateway.
  */
 export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService): ConfigEntry | undefined {
   const access: AccessSpec[] = [...service.access];
   for (const gateway of mesh.ingresses) {
-    const routes = gateway.listeners.flatMap((l) => l.routes);
-    if (routes.some((r) => r.service === service.name) && !access.some((a) => a.caller === gateway.name)) {
+    if (access.some((a) => a.caller === gateway.name)) continue;
+    const listeners = gateway.listeners.filter((l) => l.routes.some((r) => r.service === service.name));
+    if (!listeners.length) continue;
+    if (listeners.some((l) => l.protocol === "tcp") || service.protocol === "tcp") {
       access.push({ caller: gateway.name, action: "allow" });
+      continue;
     }
+    const prefixes = [...new Set(listeners.flatMap((l) => l.routes.filter((r) => r.service === service.name).map((r) => r.pathPrefix)))].sort();
+    access.push({ caller: gateway.name, action: "allow", rule: { paths: prefixes } });
   }
   if (!access.length) return undefined;
+  const gateways = new Set(mesh.ingresses.map((g) => g.name));
   const callers = [...new Set(access.map((a) => a.caller))];
   const sources = callers.map((caller) => {
     const mine = access.filter((a) => a.caller === caller);
@@ -38,32 +59,56 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
     if (outright) return { Name: caller, Action: outright.action };
     const ordered = [...mine.filter((a) => a.action === "deny"), ...mine.filter((a) => a.action === "allow")];
     const guard = { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } };
-    return { Name: caller, Permissions: [guard, ...ordered.flatMap((a) => permissions(a.action, a.rule ?? {}))] };
+    const tokenOf = gateways.has(caller) ? undefined : caller;
+    return { Name: caller, Permissions: [guard, ...ordered.flatMap((a) => permissions(service.name, tokenOf, a.action, a.rule ?? {}))] };
   });
   return { Kind: "service-intentions", Name: service.name, Sources: sources };
 }
 
-function permissions(action: "allow" | "deny", rule: AccessRule): Record<string, unknown>[] {
+/**
+ * Permissions of one rule. Deny rules match paths without regard to case (a server that
+ * ignores case would otherwise serve `/ADMIN` past a deny of `/admin`); allow rules match
+ * exactly. A token requirement checks the destination's audience (through its own JWT
+ * provider) and, for a service caller, that the token was issued to that caller (`azp`).
+ */
+function permissions(destination: string, tokenOf: string | undefined, action: "allow" | "deny", rule: AccessRule): Record<string, unknown>[] {
   const common = {
     ...(rule.methods?.length ? { Methods: [...rule.methods] } : {}),
     ...(rule.headers?.length ? { Header: rule.headers.map(header) } : {}),
   };
-  const paths: Record<string, string>[] = [
-    ...(rule.paths ?? []).map((p) => ({ PathPrefix: p })),
-    ...(rule.exactPaths ?? []).map((p) => ({ PathExact: p })),
-    ...(rule.pathRegex !== undefined ? [{ PathRegex: rule.pathRegex }] : []),
-  ];
+  const paths: Record<string, string>[] =
+    action === "deny"
+      ? [
+          ...(rule.paths ?? []).map((p) => ({ PathRegex: `(?i)${escapeRegex(p)}.*` })),
+          ...(rule.exactPaths ?? []).map((p) => ({ PathRegex: `(?i)${escapeRegex(p)}` })),
+          ...(rule.pathRegex !== undefined ? [{ PathRegex: `(?i)(${rule.pathRegex})` }] : []),
+        ]
+      : [
+          ...(rule.paths ?? []).map((p) => ({ PathPrefix: p })),
+          ...(rule.exactPaths ?? []).map((p) => ({ PathExact: p })),
+          ...(rule.pathRegex !== undefined ? [{ PathRegex: rule.pathRegex }] : []),
+        ];
   if (!paths.length) paths.push(Object.keys(common).length ? {} : { PathPrefix: "/" });
-  const jwt = needsJwt(rule) ? { JWT: { Providers: [{ Name: JWT_PROVIDER_NAME, VerifyClaims: verifyClaims(rule) }] } } : {};
+  const jwt = needsJwt(rule) ? { JWT: { Providers: [{ Name: jwtProviderName(destination), VerifyClaims: verifyClaims(rule, tokenOf) }] } } : {};
   return paths.map((path) => ({ Action: action, HTTP: { ...path, ...common }, ...jwt }));
 }
 
-function verifyClaims(rule: AccessRule): { Path: string[]; Value: string }[] {
+function verifyClaims(rule: AccessRule, tokenOf: string | undefined): { Path: string[]; Value: string }[] {
   return [
+    ...(tokenOf !== undefined && rule.claims?.azp === undefined ? [{ Path: ["azp"], Value: tokenOf }] : []),
     ...(rule.scopes ?? []).map((s) => ({ Path: [...SCOPE_CLAIM_PREFIX, s], Value: GRANTED })),
     ...(rule.roles ?? []).map((r) => ({ Path: [...ROLE_CLAIM_PREFIX, r], Value: GRANTED })),
     ...Object.entries(rule.claims ?? {}).map(([path, value]) => ({ Path: path.split("."), Value: value })),
   ];
+}
+
+/** The services whose intentions require a token: each gets its own JWT provider (audience). */
+export function servicesNeedingJwt(mesh: ResolvedMesh): string[] {
+  return mesh.services.filter((s) => s.access.some((a) => needsJwt(a.rule))).map((s) => s.name);
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function header(h: NonNullable<AccessRule["headers"]>[number]): Record<string, unknown> {

@@ -56,10 +56,59 @@ export const APPLY_HEALTH_CHANGES_AT_ONCE = {
   },
 } as const;
 
+/** Response header naming the sidecar address (`ip:port`) of the instance that answered. */
+export const ENDPOINT_HEADER = "x-meshwright-endpoint";
+
+/**
+ * Every sidecar stamps its own public address on the responses it relays from its app
+ * (Consul's `builtin/lua` extension on the inbound listener), replacing whatever the app
+ * sent. The harness maps the address to the instance through the catalog, so a balance
+ * verdict knows who answered whatever the app's body looks like.
+ */
+export const STAMP_ANSWERING_ENDPOINT = {
+  Name: "builtin/lua",
+  Arguments: {
+    ProxyType: "connect-proxy",
+    Listener: "inbound",
+    Script: [
+      "function envoy_on_response(response_handle)",
+      `  response_handle:headers():replace("${ENDPOINT_HEADER}", response_handle:streamInfo():downstreamLocalAddress())`,
+      "end",
+    ].join("\n"),
+  },
+} as const;
+
+/**
+ * Access log lines record what really arrived: the path Envoy matched (`:path`, not a
+ * caller-supplied `x-envoy-original-path`) and the TCP peer (not a caller-supplied
+ * `x-forwarded-for`). Otherwise the fields of Consul's default JSON format.
+ */
+export const ACCESS_LOG_FORMAT = {
+  start_time: "%START_TIME%",
+  method: "%REQ(:METHOD)%",
+  path: "%REQ(:PATH)%",
+  protocol: "%PROTOCOL%",
+  response_code: "%RESPONSE_CODE%",
+  response_flags: "%RESPONSE_FLAGS%",
+  response_code_details: "%RESPONSE_CODE_DETAILS%",
+  bytes_received: "%BYTES_RECEIVED%",
+  bytes_sent: "%BYTES_SENT%",
+  duration: "%DURATION%",
+  upstream_service_time: "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%",
+  user_agent: "%REQ(USER-AGENT)%",
+  request_id: "%REQ(X-REQUEST-ID)%",
+  authority: "%REQ(:AUTHORITY)%",
+  upstream_host: "%UPSTREAM_HOST%",
+  upstream_cluster: "%UPSTREAM_CLUSTER%",
+  downstream_local_address: "%DOWNSTREAM_LOCAL_ADDRESS%",
+  downstream_remote_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
+  requested_server_name: "%REQUESTED_SERVER_NAME%",
+} as const;
+
 /**
  * Mesh-wide proxy settings: metrics listener, access logs, Zipkin tracing (listener-level
- * tracing config plus a static `zipkin` cluster, as Consul documents for Envoy tracing) and
- * {@link APPLY_HEALTH_CHANGES_AT_ONCE}.
+ * tracing config plus a static `zipkin` cluster, as Consul documents for Envoy tracing),
+ * {@link APPLY_HEALTH_CHANGES_AT_ONCE} and {@link STAMP_ANSWERING_ENDPOINT}.
  */
 export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
   const config = bootstrapProxyConfig(mesh);
@@ -83,7 +132,7 @@ export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
     Kind: "proxy-defaults",
     Name: "global",
     Config: config,
-    ...(mesh.telemetry.accessLogs ? { AccessLogs: { Enabled: true, Type: "stdout" } } : {}),
-    EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE],
+    ...(mesh.telemetry.accessLogs ? { AccessLogs: { Enabled: true, Type: "stdout", JSONFormat: JSON.stringify(ACCESS_LOG_FORMAT) } } : {}),
+    EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, STAMP_ANSWERING_ENDPOINT],
   };
 }

@@ -1,6 +1,7 @@
-import type { ConsulAgentConfig } from "../../plan";
+import { secretRef, type ConsulAgentConfig } from "../../plan";
 import type { ResolvedInstance, ResolvedMesh, ResolvedService } from "../resolve";
-import { agentDefaults } from "./agent-defaults";
+import { SECRET } from "../secrets";
+import { agentDefaults, CONSUL_CA_FILE } from "./agent-defaults";
 import { bootstrapProxyConfig } from "./proxy-defaults";
 
 /** The sidecar's public (mTLS) listener port inside each instance. */
@@ -9,12 +10,19 @@ export const SIDECAR_PORT = 21000;
 export const EXPOSE_HEALTH_PORT = 21500;
 /** Exposed listener for the app's `/metrics`. */
 export const EXPOSE_METRICS_PORT = 21501;
+/** Envoy's admin API, on loopback inside each instance (and each gateway). */
+export const ENVOY_ADMIN_PORT = 19000;
+/** The local agent's HTTP API, on loopback inside each instance. */
+export const AGENT_HTTP_PORT = 8500;
+/** The local agent's gRPC (xDS) port, on loopback inside each instance. */
+export const AGENT_GRPC_PORT = 8502;
 
 /**
- * Agent service definition (snake_case, as in an agent config file) of one instance.
- * The check targets 127.0.0.1 directly because the agent shares the instance's network
- * namespace; `expose` publishes the same path (and `/metrics`) through the sidecar for
- * callers outside the mesh.
+ * Agent service definition (snake_case, as in an agent config file) of one instance, with
+ * the instance's own service token (service identity: it can register this service and its
+ * sidecar, nothing else). The check targets 127.0.0.1 directly because the agent shares the
+ * instance's network namespace; `expose` publishes the same path (and `/metrics`) through
+ * the sidecar for callers outside the mesh.
  */
 export function registration(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): Record<string, unknown> {
   const hc = service.healthCheck;
@@ -33,6 +41,7 @@ export function registration(mesh: ResolvedMesh, service: ResolvedService, insta
     meta: instance.meta,
     weights: { passing: instance.weight, warning: 1 },
     checks: [check],
+    token: secretRef(SECRET.serviceToken(instance.id)),
     connect: {
       sidecar_service: {
         port: SIDECAR_PORT,
@@ -54,15 +63,24 @@ export function registration(mesh: ResolvedMesh, service: ResolvedService, insta
   };
 }
 
-/** Client agent config of an instance's node container, with its registration. */
+/**
+ * Client agent config of an instance's node container, with its registration. Its HTTP and
+ * gRPC APIs listen on loopback only (the sidecar, the app and the probe share the namespace,
+ * so ACLs, not the address, keep the app out); its agent token has the node's identity.
+ */
 export function clientAgentConfig(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): ConsulAgentConfig {
+  const defaults = agentDefaults(mesh);
   return {
-    ...agentDefaults(mesh),
+    ...defaults,
     node_name: instance.id,
     server: false,
     retry_join: ["consul"],
     client_addr: "127.0.0.1",
     leave_on_terminate: true,
+    acl: { ...(defaults.acl as Record<string, unknown>), tokens: { agent: secretRef(SECRET.nodeToken(instance.id)) } },
+    ports: { http: AGENT_HTTP_PORT, grpc: AGENT_GRPC_PORT },
+    tls: { defaults: { ca_file: CONSUL_CA_FILE, verify_outgoing: true }, internal_rpc: { verify_server_hostname: true } },
+    auto_encrypt: { tls: true },
     services: [registration(mesh, service, instance)],
   };
 }

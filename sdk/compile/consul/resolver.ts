@@ -30,17 +30,14 @@ interface Subsets {
 
 function resolverSubsets(service: ResolvedService): Subsets | undefined {
   const backup = service.failover?.subset;
-  if (service.subsets.length < 2 && backup === undefined) return undefined;
+  const defaultSubset = service.defaultSubset;
+  if (service.subsets.length < 2 && backup === undefined && defaultSubset === undefined) return undefined;
   const subsets: Subsets["subsets"] = {};
   for (const name of service.subsets) subsets[name] = { Filter: `Service.Meta.subset == "${name}"`, OnlyPassing: true };
-  if (backup === undefined) return { subsets };
-  // With a backup subset, default traffic must avoid it: the default subset is the one other
-  // subset, or a synthetic "not-<backup>" subset when several remain.
-  const primaries = service.subsets.filter((s) => s !== backup);
-  if (primaries.length === 1 && primaries[0] !== undefined) return { subsets, defaultSubset: primaries[0] };
-  const synthetic = `not-${backup}`;
-  subsets[synthetic] = { Filter: `Service.Meta.subset != "${backup}"`, OnlyPassing: true };
-  return { subsets, defaultSubset: synthetic };
+  // A default subset that no instance declares is the synthetic "not-<backup>" one (see resolve.ts).
+  if (defaultSubset !== undefined && !service.subsets.includes(defaultSubset))
+    subsets[defaultSubset] = { Filter: `Service.Meta.subset != "${backup ?? ""}"`, OnlyPassing: true };
+  return { subsets, ...(defaultSubset !== undefined ? { defaultSubset } : {}) };
 }
 
 function failoverMap(service: ResolvedService, defaultSubset: string | undefined): Record<string, unknown> {

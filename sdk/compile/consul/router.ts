@@ -4,11 +4,43 @@ import type { ResolvedService } from "../resolve";
 /** Conditions retried when none are given. */
 export const DEFAULT_RETRY_ON = ["5xx", "connect-failure"] as const;
 
-/** Catch-all route carrying the service's request timeout and retry policy. */
+/**
+ * Request headers a caller must not be able to hand to the service it calls: proxy
+ * information only a proxy may set (`x-forwarded-for`, `forwarded`, `x-real-ip`) and Envoy's
+ * internal headers, which apps and access logs would otherwise take for Envoy's own. Removed
+ * on every route into a service, so they are gone before the request leaves the caller's
+ * sidecar (and before an ingress forwards it).
+ */
+export const UNTRUSTED_REQUEST_HEADERS = [
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-client-cert",
+  "forwarded",
+  "x-real-ip",
+  "x-envoy-original-path",
+  "x-envoy-original-url",
+  "x-envoy-internal",
+  "x-envoy-external-address",
+  "x-envoy-decorator-operation",
+  "x-envoy-downstream-service-cluster",
+  "x-envoy-downstream-service-node",
+  "x-envoy-expected-rq-timeout-ms",
+  "x-envoy-force-trace",
+  "x-envoy-ip-tags",
+  "x-envoy-attempt-count",
+  "x-envoy-peer-metadata",
+  "x-envoy-peer-metadata-id",
+  "x-meshwright-endpoint",
+] as const;
+
+/**
+ * Catch-all route of an HTTP or gRPC service: strips {@link UNTRUSTED_REQUEST_HEADERS} and
+ * carries the service's request timeout and retry policy.
+ */
 export function serviceRouter(service: ResolvedService): ConfigEntry | undefined {
+  if (service.protocol === "tcp") return undefined;
   const r = service.resilience;
-  if (!r?.retries && !r?.requestTimeout) return undefined;
-  const retries = r.retries;
+  const retries = r?.retries;
   return {
     Kind: "service-router",
     Name: service.name,
@@ -17,7 +49,7 @@ export function serviceRouter(service: ResolvedService): ConfigEntry | undefined
         Match: { HTTP: { PathPrefix: "/" } },
         Destination: {
           Service: service.name,
-          ...(r.requestTimeout ? { RequestTimeout: r.requestTimeout } : {}),
+          ...(r?.requestTimeout ? { RequestTimeout: r.requestTimeout } : {}),
           ...(retries
             ? {
                 NumRetries: retries.attempts,
@@ -25,6 +57,7 @@ export function serviceRouter(service: ResolvedService): ConfigEntry | undefined
                 ...(retries.onStatusCodes?.length ? { RetryOnStatusCodes: [...retries.onStatusCodes] } : {}),
               }
             : {}),
+          RequestHeaders: { Remove: [...UNTRUSTED_REQUEST_HEADERS] },
         },
       },
     ],
@@ -37,6 +70,6 @@ export function ingressRouter(name: string, routes: readonly { pathPrefix: strin
   return {
     Kind: "service-router",
     Name: name,
-    Routes: sorted.map((r) => ({ Match: { HTTP: { PathPrefix: r.pathPrefix } }, Destination: { Service: r.service } })),
+    Routes: sorted.map((r) => ({ Match: { HTTP: { PathPrefix: r.pathPrefix } }, Destination: { Service: r.service, RequestHeaders: { Remove: [...UNTRUSTED_REQUEST_HEADERS] } } })),
   };
 }

@@ -1,11 +1,13 @@
 import type { ConfigEntry } from "../../plan";
 import type { ResolvedService } from "../resolve";
 
-/** Weighted split between subsets, normalised to percentages that sum to exactly 100. */
+/**
+ * Weighted split between subsets, normalised to percentages that sum to exactly 100. The
+ * resolver's load balancer still picks the instance inside each subset.
+ */
 export function serviceSplitter(service: ResolvedService): ConfigEntry | undefined {
-  const lb = service.loadBalancing;
-  if (lb?.policy !== "weighted" || !lb.splits?.length) return undefined;
-  const positive = lb.splits.filter((s) => s.weight > 0);
+  if (!service.splits?.length) return undefined;
+  const positive = service.splits.filter((s) => s.weight > 0);
   return { Kind: "service-splitter", Name: service.name, Splits: percentages(positive.map((s) => s.weight)).map((w, i) => ({ Weight: w, ServiceSubset: positive[i]?.subset })) };
 }
 

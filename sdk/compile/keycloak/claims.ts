@@ -17,7 +17,14 @@ export const GRANTED = "true";
 export function roleScopeName(role: string): string {
   return `role:${role}`;
 }
-/** Name of the public client end users get tokens from (password grant). */
+/**
+ * Hidden realm role that grants scope `scope`: the scope's client scope is mapped to it, so
+ * Keycloak puts the scope only into tokens of subjects holding it.
+ */
+export function scopeGrantRole(scope: string): string {
+  return `meshwright-scope:${scope}`;
+}
+/** Name of the public client end users get tokens from (password grant; opt-in, unsafe). */
 export const TEST_CLIENT_ID = "mesh-tests";
 /** Name of the Consul jwt-provider config entry for the realm. */
 export const JWT_PROVIDER_NAME = "keycloak";

@@ -1,28 +1,38 @@
+import { needsJwt } from "../../model/access";
+import { secretRef, type PlannedClient } from "../../plan";
 import type { ResolvedIdentity, ResolvedMesh } from "../resolve";
-import { deriveSecret } from "../secrets";
-import { GRANTED, ROLE_CLAIM_PREFIX, roleScopeName, SCOPE_CLAIM_PREFIX, TEST_CLIENT_ID } from "./claims";
-
-/** A confidential client of a service, with its derived secret. */
-export interface RealmClient {
-  readonly clientId: string;
-  readonly secret?: string;
-  readonly service?: string;
-  readonly public?: boolean;
-}
+import { SECRET } from "../secrets";
+import { GRANTED, ROLE_CLAIM_PREFIX, roleScopeName, SCOPE_CLAIM_PREFIX, scopeGrantRole, TEST_CLIENT_ID } from "./claims";
 
 /**
- * The realm import JSON (Keycloak 26 `RealmRepresentation`): roles, one client scope per
- * scope and per role (each with a hardcoded-claim mapper, see `claims.ts`), a confidential
- * client per service (client credentials only), a public `mesh-tests` client for end users
- * (password grant), the service-account users with their roles, and the test users.
+ * The realm import JSON (Keycloak 26 `RealmRepresentation`) and its clients.
+ *
+ * - Every service is a confidential client (client credentials only) with a random secret
+ *   (a reference; the realizer puts in the value). Its tokens carry as audience each service
+ *   whose rules name it as a caller with a token requirement (an audience mapper per
+ *   destination), so a token issued for one service is refused by another.
+ * - Scopes are client scopes with a hardcoded-claim mapper (see `claims.ts`). Each is mapped to
+ *   a hidden realm role (`scopeGrantRole`), and Keycloak applies a client scope that has role
+ *   scope mappings only to subjects holding one of those roles: a scope reaches exactly the
+ *   service accounts and users the SDK grants it to, whichever client asks for it. Service
+ *   clients have no optional scopes at all.
+ * - Roles are realm roles; each has a client scope proving it, applied the same way.
+ * - The public `mesh-tests` client (password grant) exists only with
+ *   `identity.unsafePasswordGrantClient`; its tokens carry as audience the services whose
+ *   rules name an ingress gateway as a caller with a token requirement.
  *
  * @see https://www.keycloak.org/docs-api/latest/rest-api/index.html#RealmRepresentation
  */
-export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { realm: Record<string, unknown>; clients: RealmClient[] } {
+export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { realm: Record<string, unknown>; clients: PlannedClient[] } {
   const roleScopes = identity.roles.map((r) => roleScopeName(r.name));
-  const clients: RealmClient[] = [
-    ...mesh.services.map((s) => ({ clientId: s.name, secret: deriveSecret(mesh.name, identity.secretSalt, `client:${s.name}`), service: s.name })),
-    { clientId: TEST_CLIENT_ID, public: true },
+  const scopeNames = identity.scopes.map((s) => s.name);
+  const gateways = new Set(mesh.ingresses.map((g) => g.name));
+  const audiencesOf = (callers: (caller: string) => boolean) =>
+    mesh.services.filter((d) => d.access.some((a) => callers(a.caller) && needsJwt(a.rule))).map((d) => d.name);
+
+  const clients: PlannedClient[] = [
+    ...mesh.services.map((s) => ({ clientId: s.name, secret: SECRET.clientSecret(s.name), service: s.name, grants: ["client_credentials" as const] })),
+    ...(identity.unsafePasswordGrantClient ? [{ clientId: TEST_CLIENT_ID, public: true, grants: ["password" as const] }] : []),
   ];
   const clientReps = mesh.services.map((s) => ({
     clientId: s.name,
@@ -32,19 +42,21 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
     protocol: "openid-connect",
     publicClient: false,
     clientAuthenticatorType: "client-secret",
-    secret: clients.find((c) => c.clientId === s.name)?.secret,
+    secret: secretRef(SECRET.clientSecret(s.name)),
     serviceAccountsEnabled: true,
     standardFlowEnabled: false,
     implicitFlowEnabled: false,
     directAccessGrantsEnabled: false,
     fullScopeAllowed: true,
+    ...(s.tokenLifetimeSeconds !== undefined ? { attributes: { "access.token.lifespan": String(s.tokenLifetimeSeconds) } } : {}),
+    protocolMappers: audiencesOf((c) => c === s.name).map(audienceMapper),
     defaultClientScopes: [...s.scopes, ...roleScopes],
-    optionalClientScopes: identity.scopes.map((x) => x.name).filter((x) => !s.scopes.includes(x)),
+    optionalClientScopes: [],
   }));
   const testClient = {
     clientId: TEST_CLIENT_ID,
-    name: "meshwright tests",
-    description: "Public client for end-user tokens in tests (password grant)",
+    name: "meshwright tests (unsafe: password grant)",
+    description: "Public client issuing end-user tokens through the password grant, for test suites only (RFC 9700 forbids this grant)",
     enabled: true,
     protocol: "openid-connect",
     publicClient: true,
@@ -53,43 +65,63 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
     directAccessGrantsEnabled: true,
     serviceAccountsEnabled: false,
     fullScopeAllowed: true,
+    protocolMappers: audiencesOf((c) => gateways.has(c)).map(audienceMapper),
     defaultClientScopes: roleScopes,
-    optionalClientScopes: identity.scopes.map((x) => x.name),
+    optionalClientScopes: scopeNames,
   };
+  const grantRoles = (scopes: readonly string[]) => scopes.map(scopeGrantRole);
   const serviceAccounts = mesh.services.map((s) => ({
     username: `service-account-${s.name}`,
     enabled: true,
     serviceAccountClientId: s.name,
-    realmRoles: [...s.roles],
+    realmRoles: [...s.roles, ...grantRoles(s.scopes)],
   }));
   const users = identity.users.map((u) => ({
     username: u.username,
     enabled: true,
-    // Keycloak 26's default user profile requires these; without them the password grant
-    // fails with "Account is not fully set up".
+    // Keycloak 26's default user profile requires these; without them a login fails with
+    // "Account is not fully set up".
     email: `${u.username}@${mesh.name}.test`,
     emailVerified: true,
     firstName: u.username,
     lastName: "Test",
-    credentials: [{ type: "password", value: u.password, temporary: false }],
-    realmRoles: [...u.roles],
+    credentials: [{ type: "password", value: secretRef(SECRET.userPassword(u.username)), temporary: false }],
+    realmRoles: [...u.roles, ...grantRoles(u.scopes)],
   }));
   const realm = {
     realm: identity.realm,
     enabled: true,
     sslRequired: "none",
     accessTokenLifespan: identity.accessTokenLifespanSeconds,
-    roles: { realm: identity.roles.map((r) => ({ name: r.name, description: r.description })) },
+    roles: {
+      realm: [
+        ...identity.roles.map((r) => ({ name: r.name, description: r.description })),
+        ...scopeNames.map((s) => ({ name: scopeGrantRole(s), description: `Holders may be granted scope ${s} (meshwright)` })),
+      ],
+    },
     clientScopes: [
       ...identity.scopes.map((s) => clientScope(s.name, s.description, [...SCOPE_CLAIM_PREFIX, s.name])),
       ...identity.roles.map((r) => clientScope(roleScopeName(r.name), `Proves realm role ${r.name}`, [...ROLE_CLAIM_PREFIX, r.name])),
     ],
-    // A client scope mapped to a role is applied only to subjects that hold the role.
-    scopeMappings: identity.roles.map((r) => ({ clientScope: roleScopeName(r.name), roles: [r.name] })),
-    clients: [...clientReps, testClient],
+    // A client scope mapped to roles is applied only to subjects that hold one of them.
+    scopeMappings: [
+      ...identity.scopes.map((s) => ({ clientScope: s.name, roles: [scopeGrantRole(s.name)] })),
+      ...identity.roles.map((r) => ({ clientScope: roleScopeName(r.name), roles: [r.name] })),
+    ],
+    clients: [...clientReps, ...(identity.unsafePasswordGrantClient ? [testClient] : [])],
     users: [...serviceAccounts, ...users],
   };
   return { realm, clients };
+}
+
+function audienceMapper(service: string): Record<string, unknown> {
+  return {
+    name: `audience ${service}`,
+    protocol: "openid-connect",
+    protocolMapper: "oidc-audience-mapper",
+    consentRequired: false,
+    config: { "included.custom.audience": service, "access.token.claim": "true", "id.token.claim": "false", "introspection.token.claim": "true" },
+  };
 }
 
 function clientScope(name: string, description: string, claimPath: readonly string[]): Record<string, unknown> {

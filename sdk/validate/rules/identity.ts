@@ -46,6 +46,7 @@ export const scopesAndRolesAreWellFormed: Rule = ({ mesh, issues }) => {
       const name = typeof entry === "string" ? entry : entry.name;
       if (!SCOPE_NAME.test(name)) issues.add(at("identity", kind, i), `"${name}" is not a valid ${kind === "scopes" ? "scope" : "role"} name`, "use letters, digits, ':', '_' and '-' (no dots or spaces: the name becomes a claim path)");
       if (seen.has(name)) issues.add(at("identity", kind, i), `"${name}" is defined twice`, "define it once");
+      if (kind === "roles" && name.startsWith("meshwright-")) issues.add(at("identity", kind, i), `role names starting with "meshwright-" are reserved`, "rename the role");
       seen.add(name);
     });
   };

@@ -56,26 +56,51 @@ function checkOne({ issues }: RuleContext, path: string, lb: LoadBalancing, targ
   }
   if (loose.splits !== undefined) {
     if (lb.policy !== "weighted") {
-      issues.add(at(path, "splits"), `splits only apply to weighted load balancing, but policy is "${lb.policy}"`, 'set policy to "weighted"');
+      issues.add(at(path, "splits"), `splits inside loadBalancing only apply to policy "weighted", but policy is "${lb.policy}"`, `move them to the service's own splits, which combine with any policy`);
     }
-    const total = loose.splits.reduce((sum, split) => sum + split.weight, 0);
-    if (loose.splits.length && total <= 0) {
-      issues.add(at(path, "splits"), "split weights sum to zero, so no request could be routed", "give at least one subset a positive weight");
-    }
-    if (loose.splits.length && protocolOf(target) === "tcp") {
-      issues.add(at(path, "splits"), `traffic splits need an L7 protocol, but ${target.name} is tcp`, 'set protocol "http" or "grpc" on the service');
-    }
-    const subsets = new Set(instanceSubsets(target));
-    const seen = new Set<string>();
-    loose.splits.forEach((split, i) => {
-      if (!subsets.has(split.subset)) {
-        issues.add(at(path, "splits", i, "subset"), `no instance of ${target.name} is in subset "${split.subset}"`, `use one of: ${[...subsets].join(", ")}`);
-      }
-      if (seen.has(split.subset)) issues.add(at(path, "splits", i, "subset"), `subset "${split.subset}" is split twice`, "list each subset once");
-      seen.add(split.subset);
-    });
+    checkSplits(issues, at(path, "splits"), loose.splits, target);
   }
 }
+
+/** Subset splits route to declared subsets, once each, with some weight, over L7. */
+function checkSplits(issues: RuleContext["issues"], path: string, splits: readonly { subset: string; weight: number }[], target: ServiceSpec): void {
+  const total = splits.reduce((sum, split) => sum + split.weight, 0);
+  if (splits.length && total <= 0) {
+    issues.add(path, "split weights sum to zero, so no request could be routed", "give at least one subset a positive weight");
+  }
+  if (splits.length && protocolOf(target) === "tcp") {
+    issues.add(path, `traffic splits need an L7 protocol, but ${target.name} is tcp`, 'set protocol "http" or "grpc" on the service');
+  }
+  const subsets = new Set(instanceSubsets(target));
+  const seen = new Set<string>();
+  splits.forEach((split, i) => {
+    if (!subsets.has(split.subset)) {
+      issues.add(at(path, i, "subset"), `no instance of ${target.name} is in subset "${split.subset}"`, `use one of: ${[...subsets].join(", ")}`);
+    }
+    if (seen.has(split.subset)) issues.add(at(path, i, "subset"), `subset "${split.subset}" is split twice`, "list each subset once");
+    seen.add(split.subset);
+  });
+}
+
+/**
+ * A service's own splits combine with any load-balancing policy, but not with the older
+ * `weighted` policy's splits; its default subset is a declared subset other than the backup.
+ */
+export const splitsAndDefaultSubsetAreValid: Rule = ({ services, issues }) => {
+  for (const s of services) {
+    const base = servicePath(s);
+    if (s.splits) {
+      checkSplits(issues, at(base, "splits"), s.splits, s);
+      const inner = (s.loadBalancing as { splits?: unknown } | undefined)?.splits;
+      if (inner !== undefined) issues.add(at(base, "splits"), "splits are given twice: here and in loadBalancing", "keep the service's own splits and remove loadBalancing.splits");
+    }
+    if (s.defaultSubset !== undefined) {
+      const subsets = instanceSubsets(s);
+      if (!subsets.includes(s.defaultSubset)) issues.add(at(base, "defaultSubset"), `no instance of ${s.name} is in subset "${s.defaultSubset}"`, `use one of: ${[...new Set(subsets)].join(", ")}`);
+      else if (s.defaultSubset === s.failover?.subset) issues.add(at(base, "defaultSubset"), `the default subset "${s.defaultSubset}" is also the failover subset`, "fail over to another subset, or pick another default");
+    }
+  }
+};
 
 /**
  * Consul keeps one service-resolver per service, so every caller's load balancing for a

@@ -1,3 +1,4 @@
+import { WORKLOAD_ADMIN_PORT } from "../../compile/app";
 import { at } from "../issues";
 import { servicePath, type Rule } from "../context";
 
@@ -23,8 +24,10 @@ export const portsDoNotClash: Rule = ({ services, issues }) => {
   for (const s of services) {
     const base = servicePath(s);
     const taken = new Map<number, string>();
+    // the workload's admin API listens on its own loopback port
+    if (!s.app) taken.set(WORKLOAD_ADMIN_PORT, "the workload's admin port");
     const appPort = s.port ?? 8080;
-    const reservedFor = RESERVED_INSTANCE_PORTS.get(appPort);
+    const reservedFor = RESERVED_INSTANCE_PORTS.get(appPort) ?? taken.get(appPort);
     if (reservedFor) {
       issues.add(at(base, "port"), `port ${appPort} clashes with ${reservedFor}`, "pick another port, e.g. 8080");
     }

@@ -26,8 +26,21 @@ export const proxyDefaults = z.strictObject({
   Kind: z.literal("proxy-defaults"),
   Name: z.literal("global"),
   Config: z.record(z.string(), z.string()).optional(),
-  AccessLogs: z.strictObject({ Enabled: z.boolean(), Type: z.enum(["stdout", "stderr", "file"]).optional() }).optional(),
+  AccessLogs: z
+    .strictObject({
+      Enabled: z.boolean(),
+      Type: z.enum(["stdout", "stderr", "file"]).optional(),
+      // a JSON object of Envoy format strings, as a string; exclusive with TextFormat
+      JSONFormat: z.string().refine((t) => { try { return typeof JSON.parse(t) === "object"; } catch { return false; } }, "JSONFormat must be a JSON object").optional(),
+    })
+    .optional(),
   EnvoyExtensions: strictArray(
+    z.union([
+    z.strictObject({
+      Name: z.literal("builtin/lua"),
+      Required: z.boolean().optional(),
+      Arguments: z.strictObject({ ProxyType: z.literal("connect-proxy"), Listener: z.enum(["inbound", "outbound"]), Script: z.string().min(1) }),
+    }),
     z.strictObject({
       Name: z.literal("builtin/property-override"),
       Required: z.boolean().optional(),
@@ -49,7 +62,28 @@ export const proxyDefaults = z.strictObject({
         ),
       }),
     }),
+    ]),
   ).optional(),
+});
+
+const headerModifiers = z.strictObject({
+  Add: z.record(z.string(), z.string()).optional(),
+  Set: z.record(z.string(), z.string()).optional(),
+  Remove: z.array(z.string().regex(/^[a-z0-9-]+$/)).optional(),
+});
+
+export const meshEntry = z.strictObject({
+  Kind: z.literal("mesh"),
+  Name: z.literal("mesh"),
+  AllowEnablingPermissiveMutualTLS: z.boolean().optional(),
+  TransparentProxy: z.strictObject({ MeshDestinationsOnly: z.boolean() }).optional(),
+  TLS: z
+    .strictObject({
+      Incoming: z.strictObject({ TLSMinVersion: z.enum(["TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"]).optional() }).optional(),
+      Outgoing: z.strictObject({ TLSMinVersion: z.enum(["TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"]).optional() }).optional(),
+    })
+    .optional(),
+  HTTP: z.strictObject({ SanitizeXForwardedClientCert: z.boolean() }).optional(),
 });
 
 export const serviceDefaults = z.strictObject({
@@ -112,6 +146,8 @@ export const serviceRouter = z.strictObject({
         NumRetries: z.number().int().min(0).optional(),
         RetryOn: z.array(z.enum(["5xx", "gateway-error", "reset", "connect-failure", "envoy-ratelimited", "retriable-4xx", "refused-stream", "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"])).optional(),
         RetryOnStatusCodes: z.array(z.number().int()).optional(),
+        RequestHeaders: headerModifiers.optional(),
+        ResponseHeaders: headerModifiers.optional(),
       }),
     }),
   ),
@@ -180,7 +216,7 @@ export const ingressGateway = z.strictObject({
     z.strictObject({
       Port: z.number().int(),
       Protocol: z.enum(["tcp", "http", "http2", "grpc"]),
-      Services: strictArray(z.strictObject({ Name: z.string(), Hosts: z.array(z.string()).optional() })),
+      Services: strictArray(z.strictObject({ Name: z.string(), Hosts: z.array(z.string()).optional(), RequestHeaders: headerModifiers.optional(), ResponseHeaders: headerModifiers.optional() })),
     }).refine((l) => l.Protocol !== "tcp" || l.Services.every((s) => !s.Hosts), "tcp listeners cannot set Hosts")
       .refine((l) => !l.Services.some((s) => s.Hosts?.includes("*")) || l.Services.length === 1, "a wildcard host must be the listener's only service"),
   ),
@@ -189,6 +225,7 @@ export const ingressGateway = z.strictObject({
 /** Schema by `Kind`. */
 export const CONFIG_ENTRY_SCHEMAS: Record<string, z.ZodType> = {
   "proxy-defaults": proxyDefaults,
+  mesh: meshEntry,
   "service-defaults": serviceDefaults,
   "service-resolver": serviceResolver,
   "service-splitter": serviceSplitter,
@@ -208,14 +245,30 @@ export const agentConfig = z.strictObject({
   retry_join: z.array(z.string()).optional(),
   bind_addr: z.string(),
   client_addr: z.string(),
-  ports: z.strictObject({ grpc: z.number().int() }),
+  ports: z.strictObject({ http: z.number().int(), https: z.number().int().optional(), grpc: z.number().int(), grpc_tls: z.number().int().optional() }),
   connect: z.strictObject({ enabled: z.boolean() }).optional(),
   ui_config: z.strictObject({ enabled: z.boolean() }).optional(),
   log_level: z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERR"]),
   leave_on_terminate: z.boolean().optional(),
   disable_update_check: z.boolean().optional(),
   config_entries: z.strictObject({ bootstrap: z.array(z.record(z.string(), z.unknown())) }).optional(),
-  acl: z.strictObject({ enabled: z.boolean(), default_policy: z.enum(["allow", "deny"]) }).optional(),
+  acl: z.strictObject({
+    enabled: z.boolean(),
+    default_policy: z.enum(["allow", "deny"]),
+    down_policy: z.enum(["allow", "deny", "extend-cache", "async-cache"]).optional(),
+    enable_token_persistence: z.boolean().optional(),
+    tokens: z.strictObject({ initial_management: z.string().optional(), agent: z.string().optional(), default: z.string().optional() }).optional(),
+  }),
+  encrypt: z.string(),
+  encrypt_verify_incoming: z.boolean(),
+  encrypt_verify_outgoing: z.boolean(),
+  tls: z.strictObject({
+    defaults: z.strictObject({ ca_file: z.string(), cert_file: z.string().optional(), key_file: z.string().optional(), verify_incoming: z.boolean().optional(), verify_outgoing: z.boolean().optional() }),
+    internal_rpc: z.strictObject({ verify_incoming: z.boolean().optional(), verify_server_hostname: z.boolean().optional() }).optional(),
+    https: z.strictObject({ verify_incoming: z.boolean().optional() }).optional(),
+    grpc: z.strictObject({ verify_incoming: z.boolean().optional() }).optional(),
+  }),
+  auto_encrypt: z.union([z.strictObject({ allow_tls: z.boolean() }), z.strictObject({ tls: z.boolean() })]),
   telemetry: z.strictObject({ prometheus_retention_time: duration, disable_hostname: z.boolean() }).optional(),
   services: z.array(z.unknown()).optional(),
 });
@@ -228,6 +281,7 @@ export const serviceDefinition = z.strictObject({
   tags: z.array(z.string()),
   meta: z.record(z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/), z.string().max(512)),
   weights: z.strictObject({ passing: z.number().int().min(1), warning: z.number().int().min(1) }),
+  token: z.string(),
   checks: z.array(
     z.strictObject({
       id: z.string(),

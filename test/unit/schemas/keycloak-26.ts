@@ -22,6 +22,20 @@ const protocolMapper = z.strictObject({
   }),
 });
 
+const audienceMapper = z.strictObject({
+  name: z.string(),
+  protocol: z.literal("openid-connect"),
+  protocolMapper: z.literal("oidc-audience-mapper"),
+  consentRequired: z.boolean(),
+  config: z.strictObject({
+    "included.custom.audience": z.string().optional(),
+    "included.client.audience": z.string().optional(),
+    "access.token.claim": z.enum(["true", "false"]),
+    "id.token.claim": z.enum(["true", "false"]),
+    "introspection.token.claim": z.enum(["true", "false"]),
+  }),
+});
+
 const client = z.strictObject({
   clientId: z.string(),
   name: z.string(),
@@ -30,12 +44,16 @@ const client = z.strictObject({
   protocol: z.literal("openid-connect"),
   publicClient: z.boolean(),
   clientAuthenticatorType: z.literal("client-secret").optional(),
-  secret: z.string().min(16).optional(),
+  // a reference the realizer replaces with a random value
+  secret: z.string().regex(/^\{\{secret:keycloak\/client\/[a-z0-9-]+\}\}$/).optional(),
   serviceAccountsEnabled: z.boolean(),
   standardFlowEnabled: z.boolean(),
   implicitFlowEnabled: z.boolean(),
   directAccessGrantsEnabled: z.boolean(),
   fullScopeAllowed: z.boolean(),
+  // ClientRepresentation.attributes; access.token.lifespan in seconds
+  attributes: z.strictObject({ "access.token.lifespan": z.string().regex(/^\d+$/) }).optional(),
+  protocolMappers: z.array(audienceMapper).optional(),
   defaultClientScopes: z.array(z.string()),
   optionalClientScopes: z.array(z.string()),
 }).refine((c) => c.publicClient || c.secret, "confidential clients need a secret");

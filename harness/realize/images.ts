@@ -4,7 +4,18 @@ import { getContainerRuntimeClient, ImageName } from "testcontainers";
 export class MissingImageError extends Error {
   override readonly name = "MissingImageError";
   constructor(readonly missing: readonly string[]) {
-    super(`missing local image${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: run \`npm run images\` to build ${missing.length > 1 ? "them" : "it"}`);
+    const own = missing.filter((t) => t.startsWith("meshwright/"));
+    const users = missing.filter((t) => !t.startsWith("meshwright/"));
+    super(
+      [
+        own.length ? `missing local image${own.length > 1 ? "s" : ""} ${own.join(", ")}: run \`npm run images\` (or \`npx meshwright images\`) to build ${own.length > 1 ? "them" : "it"}` : "",
+        users.length
+          ? `missing app image${users.length > 1 ? "s" : ""} ${users.join(", ")}: meshwright pulls nothing; build ${users.length > 1 ? "them" : "it"} on this Docker engine (docker build -t <image> .) or load ${users.length > 1 ? "them" : "it"} (docker load), or declare app: { build: { context } } to have the mesh build it`
+          : "",
+      ]
+        .filter(Boolean)
+        .join("\n"),
+    );
   }
 }
 

@@ -1,0 +1,41 @@
+import { entryDrift } from "../../sdk/compile/consul/drift";
+import type { ConfigEntry } from "../../sdk";
+
+const intentions: ConfigEntry = {
+  Kind: "service-intentions",
+  Name: "pay",
+  Sources: [
+    { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay" } }] },
+    { Name: "web", Action: "allow" },
+  ],
+};
+
+describe("config entry drift: what Consul holds against what the plan says", () => {
+  it("ignores Consul's own fields and defaults, and the order it stores named sources in", () => {
+    const live = {
+      Kind: "service-intentions",
+      Name: "pay",
+      CreateIndex: 10,
+      ModifyIndex: 12,
+      Sources: [
+        { Name: "web", Action: "allow", Precedence: 9, Type: "consul" },
+        { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: null } }], Precedence: 9, Type: "consul" },
+      ],
+    };
+    expect(entryDrift(intentions, live)).toEqual([]);
+  });
+
+  it("forgives Consul's weak decoding of a list of one", () => {
+    const planned: ConfigEntry = { Kind: "proxy-defaults", Name: "global", EnvoyExtensions: [{ Name: "x", Arguments: { Patches: [{ Op: "add" }] } }] };
+    const live = { Kind: "proxy-defaults", Name: "global", EnvoyExtensions: [{ Name: "x", Arguments: { Patches: { Op: "add" } } }] };
+    expect(entryDrift(planned, live)).toEqual([]);
+  });
+
+  it("names a rewritten permission, an added source and a deleted entry", () => {
+    const rewritten = { ...intentions, Sources: [{ Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] }, { Name: "web", Action: "allow" }, { Name: "*", Action: "allow" }] };
+    expect(entryDrift(intentions, rewritten)).toEqual(["service-intentions/pay.Sources: 2 items in the plan, 3 in Consul"]);
+    const widened = { ...intentions, Sources: [{ Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] }, { Name: "web", Action: "allow" }] };
+    expect(entryDrift(intentions, widened)).toEqual(['service-intentions/pay.Sources[ui].Permissions[0].HTTP.PathPrefix: "/pay" in the plan, "/" in Consul']);
+    expect(entryDrift(intentions, undefined)).toEqual(["service-intentions/pay: missing from Consul"]);
+  });
+});
