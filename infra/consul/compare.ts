@@ -1,67 +1,59 @@
 /**
  * Whether what Consul holds is what the plan wrote. Runs inside the provider plugin as
- * serialized code: pure, no imports.
+ * serialized code: pure, and it imports only the SDK's pure `entryDrift` (which the harness's
+ * `waitConverged` uses too, so both realizers call the same things drift).
  *
- * Only the fields the plan sets are compared: Consul adds its own (`CreateIndex`,
- * `ModifyIndex`, `Hash`, an intention source's `Precedence` and `Type`, empty `Meta`, the
- * `default` partition and namespace) and leaves out empty ones. Consul decodes weakly and
- * answers in its own spelling, so values are compared after normalizing: durations by length
- * (`1m` is `1m0s`), numbers and numeric strings by value, keys without case or underscores
- * (`max_ejection_percent` is `MaxEjectionPercent`). Lists must have the same length; their
- * items are matched in order, or else in any order (Consul sorts intention sources by
- * precedence).
+ * `entryDrift` compares only the fields the plan sets (Consul adds its own: `CreateIndex`,
+ * `ModifyIndex`, `Hash`, an intention source's `Precedence`, ...), matches named lists by
+ * `Name` and forgives a list of one read back as its element. Consul also answers in its own
+ * spelling of what it was given, so the live entry is first aligned with the plan: a duration
+ * of the same length (`1m` is read back `1m0s`), a number given as a string or the other way
+ * round, a key in another case or with underscores (`max_ejection_percent` is
+ * `MaxEjectionPercent`) are taken as the plan's.
  */
+import type { ConfigEntry } from "../../sdk/plan";
+import { entryDrift } from "../../sdk/compile/consul/drift";
 
-/** Paths (`Sources[0].Action`) where `live` differs from `planned`; empty when it is the same. */
-export function differences(planned: unknown, live: unknown, path = ""): string[] {
-  if (isEmpty(planned)) return [];
-  if (live === undefined || live === null) return [path || "(all)"];
+/** Where a live config entry differs from the planned one: one line each; empty when the same. */
+export function configEntryDrift(planned: ConfigEntry, live: Readonly<Record<string, unknown>> | undefined): string[] {
+  if (!live) return entryDrift(planned, undefined);
+  return entryDrift(planned, alignToPlan(planned, live) as Record<string, unknown>);
+}
+
+/** `live` with every value that only spells the planned one differently replaced by it. */
+export function alignToPlan(planned: unknown, live: unknown): unknown {
   if (Array.isArray(planned)) {
-    if (!Array.isArray(live) || live.length !== planned.length) return [path || "(all)"];
-    const inOrder = planned.flatMap((p, i) => differences(p, live[i], `${path}[${i}]`));
-    if (inOrder.length === 0 || matchesInAnyOrder(planned, live)) return [];
-    return inOrder;
+    if (!Array.isArray(live)) return planned.length === 1 ? alignToPlan(planned[0], live) : live;
+    const named = planned.every(isNamed) && live.every(isNamed);
+    return live.map((l, i) => alignToPlan(named ? planned.find((p) => (p as { Name: string }).Name === (l as { Name: string }).Name) : planned[i], l));
   }
   if (isObject(planned)) {
-    if (!isObject(live)) return [path || "(all)"];
+    if (!isObject(live)) return live;
     const liveKeys = new Map(Object.keys(live).map((k) => [keyOf(k), k]));
-    return Object.entries(planned).flatMap(([key, value]) => {
+    const out: Record<string, unknown> = { ...live };
+    for (const [key, value] of Object.entries(planned)) {
       const liveKey = liveKeys.get(keyOf(key));
-      const at = path ? `${path}.${key}` : key;
-      if (liveKey === undefined) return isEmpty(value) || isDefaultScope(key, value) ? [] : [at];
-      return differences(value, live[liveKey], at);
-    });
+      if (liveKey === undefined) continue;
+      const aligned = alignToPlan(value, live[liveKey]);
+      delete out[liveKey];
+      out[key] = aligned;
+    }
+    return out;
   }
-  return samePrimitive(planned, live) ? [] : [path || "(all)"];
+  return planned !== undefined && samePrimitive(planned, live) ? planned : live;
 }
 
-/** The live value is what the plan wrote (see {@link differences}). */
-export function samePlanned(planned: unknown, live: unknown): boolean {
-  return differences(planned, live).length === 0;
-}
-
-function matchesInAnyOrder(planned: readonly unknown[], live: readonly unknown[]): boolean {
-  const unused = [...live];
-  for (const p of planned) {
-    const at = unused.findIndex((l) => differences(p, l).length === 0);
-    if (at < 0) return false;
-    unused.splice(at, 1);
-  }
-  return true;
+/** The same names in any order (token policies, identities). */
+export function sameNames(planned: readonly string[], live: readonly string[]): boolean {
+  return planned.length === live.length && [...planned].sort().join("\0") === [...live].sort().join("\0");
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Values Consul leaves out of its answer. */
-function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === "" || v === false || v === 0 || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
-}
-
-/** OSS Consul leaves the default partition and namespace out. */
-function isDefaultScope(key: string, value: unknown): boolean {
-  return /^(partition|namespace)$/i.test(key) && value === "default";
+function isNamed(x: unknown): boolean {
+  return isObject(x) && typeof x.Name === "string";
 }
 
 function keyOf(key: string): string {
@@ -74,8 +66,9 @@ function samePrimitive(a: unknown, b: unknown): boolean {
     const da = durationMs(a);
     return da !== undefined && da === durationMs(b);
   }
-  if (typeof a === "number" || typeof b === "number") return Number(a) === Number(b) && String(b).trim() !== "" && String(a).trim() !== "";
-  if (typeof a === "boolean" || typeof b === "boolean") return String(a) === String(b);
+  if ((typeof a === "number" && typeof b === "string") || (typeof a === "string" && typeof b === "number"))
+    return String(a).trim() !== "" && String(b).trim() !== "" && Number(a) === Number(b);
+  if (typeof a === "boolean" && typeof b === "string") return String(a) === b;
   return false;
 }
 

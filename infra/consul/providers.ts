@@ -4,12 +4,13 @@
  *
  * Every resource notices when Consul no longer holds what Pulumi wrote: `diff` looks at the
  * live object (so a plain `pulumi preview`/`up` shows drift as an update), `read` records it
- * for `pulumi refresh`, and `update` writes the plan's version back and reports in its `drift`
- * output what it found. Runs inside the provider plugin as serialized code: imports only the
+ * for `pulumi refresh`, and `update` writes the plan's version back and reports in its
+ * `restored` output what it found. Runs inside the provider plugin as serialized code: imports only the
  * dependency-free helpers beside it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { differences } from "./compare";
+import type { ConfigEntry } from "../../sdk/plan";
+import { configEntryDrift, sameNames } from "./compare";
 import { consulCall, ConsulApiError, LOOK_ONCE, WRITE_RETRY, type ConsulEndpoint, type RetryPolicy } from "./http";
 
 /** What Pulumi found in Consul before it wrote the plan's version back. */
@@ -26,17 +27,19 @@ export interface ConsulConnection extends ConsulEndpoint {
   readonly subject: string;
 }
 
-/** State of a Consul resource: its inputs, and what the last update or refresh found. */
+/** State of a Consul resource: its inputs, and what the last refresh or update found. */
 export type ConsulState<T extends ConsulConnection> = T & {
-  /** Set by `read` (refresh) or `update` when Consul held something else. */
+  /** Set by `read` (refresh) when Consul holds something else: the next update writes the plan's version back. */
   readonly drift?: Drift;
+  /** Set by `update`: what it found in Consul and wrote over (for messages; not a change to make). */
+  readonly restored?: Drift;
 };
 
 /** How one kind of Consul object is read, written and deleted. */
 interface ConsulObject<T extends ConsulConnection> {
   /** The live object, or undefined when Consul has none. */
   live(inputs: T, retry: RetryPolicy): Promise<unknown>;
-  /** Paths where the live object differs from what `inputs` says. */
+  /** Where the live object differs from what `inputs` says; empty when it is the same. */
   differences(inputs: T, live: unknown): string[];
   /** Writes the object: creates it, or updates `live`. */
   write(inputs: T, live: unknown): Promise<void>;
@@ -45,7 +48,11 @@ interface ConsulObject<T extends ConsulConnection> {
 
 /** Fields of the inputs that change what is written, as opposed to where and by whom. */
 function planned<T extends ConsulConnection>(inputs: T): Record<string, unknown> {
-  const { address: _a, token: _t, serverId: _s, subject: _n, drift: _d, __provider: _p, ...rest } = inputs as T & { drift?: unknown; __provider?: unknown };
+  const { address: _a, token: _t, serverId: _s, subject: _n, drift: _d, restored: _r, __provider: _p, ...rest } = inputs as T & {
+    drift?: unknown;
+    restored?: unknown;
+    __provider?: unknown;
+  };
   return rest;
 }
 
@@ -101,7 +108,7 @@ function consulProvider<T extends ConsulConnection>(object: ConsulObject<T>): pu
       if (!drift && olds.serverId === news.serverId && olds.address === news.address)
         drift = live === undefined ? "deleted" : object.differences(olds, live).length ? "changed" : undefined;
       await object.write(news, live);
-      return { outs: { ...news, ...(drift ? { drift } : {}) } };
+      return { outs: { ...news, ...(drift ? { restored: drift } : {}) } };
     },
     async delete(_id: string, props: ConsulState<T>) {
       try {
@@ -126,7 +133,7 @@ export interface ConfigEntryInputs extends ConsulConnection {
   readonly kind: string;
   readonly name: string;
   /** The entry as the plan has it (Consul's JSON casing). */
-  readonly entry: Record<string, unknown>;
+  readonly entry: ConfigEntry;
 }
 
 /** Config entries: `PUT /v1/config`, `GET` and `DELETE /v1/config/:kind/:name`. */
@@ -135,7 +142,7 @@ export const configEntryProvider = consulProvider<ConfigEntryInputs>({
     return (await consulCall(i, i.subject, "GET", `/v1/config/${i.kind}/${encodeURIComponent(i.name)}`, undefined, retry)).body;
   },
   differences(i, live) {
-    return differences(i.entry, live);
+    return configEntryDrift(i.entry, live as Record<string, unknown>);
   },
   async write(i) {
     const res = await consulCall(i, i.subject, "PUT", "/v1/config", i.entry, WRITE_RETRY);
@@ -238,13 +245,22 @@ export const aclTokenProvider = consulProvider<AclTokenInputs>({
   },
   differences(i, live) {
     const t = live as LiveToken;
-    const { SecretID, Description, Policies, ServiceIdentities, NodeIdentities } = tokenBody(i);
     return [
-      ...(t.SecretID !== SecretID ? ["SecretID"] : []),
-      ...((t.Description ?? "") !== Description ? ["Description"] : []),
-      ...differences(Policies, t.Policies ?? [], "Policies"),
-      ...differences(ServiceIdentities, t.ServiceIdentities ?? [], "ServiceIdentities"),
-      ...differences(NodeIdentities, t.NodeIdentities ?? [], "NodeIdentities"),
+      ...(t.SecretID !== i.secretId ? ["SecretID"] : []),
+      ...((t.Description ?? "") !== i.description ? ["Description"] : []),
+      ...(sameNames(i.policies, (t.Policies ?? []).map((p) => p.Name)) ? [] : ["Policies"]),
+      ...(sameNames(
+        i.serviceIdentities.map((s) => s.serviceName),
+        (t.ServiceIdentities ?? []).map((s) => s.ServiceName),
+      )
+        ? []
+        : ["ServiceIdentities"]),
+      ...(sameNames(
+        i.nodeIdentities.map((n) => `${n.nodeName}@${n.datacenter}`),
+        (t.NodeIdentities ?? []).map((n) => `${n.NodeName}@${n.Datacenter}`),
+      )
+        ? []
+        : ["NodeIdentities"]),
     ];
   },
   async write(i, live) {

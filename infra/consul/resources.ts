@@ -17,19 +17,19 @@ export interface ConsulAccess {
   readonly serverId: pulumi.Input<string>;
 }
 
-/** A Consul object kept as the plan says; `drift` tells what the last update put back. */
+/** A Consul object kept as the plan says; `restored` tells what the last update put back. */
 abstract class ConsulResource extends pulumi.dynamic.Resource {
   /** What the object is: `service-intentions/payment-service`, `acl-policy/<name>`, `acl-token/<secret>`. */
   declare readonly subject: pulumi.Output<string>;
   /**
-   * What the last `pulumi up` found in Consul before it wrote the plan's version back:
-   * `changed` or `deleted` outside Pulumi; undefined when Consul held what Pulumi wrote.
+   * What the last update found in Consul before it wrote the plan's version back: `changed`
+   * or `deleted` outside Pulumi; undefined when Consul held what Pulumi wrote.
    */
-  declare readonly drift: pulumi.Output<Drift | undefined>;
+  declare readonly restored: pulumi.Output<Drift | undefined>;
 }
 
 function connection(access: ConsulAccess, subject: string) {
-  return { address: access.address, token: pulumi.secret(access.token), serverId: access.serverId, subject, drift: undefined };
+  return { address: access.address, token: pulumi.secret(access.token), serverId: access.serverId, subject, restored: undefined };
 }
 
 const SECRET_OUTPUTS = ["token", "secretId"];
