@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { compile, type ImageSet, type Mesh, type MeshPlan } from "../sdk";
-import { appImage, buildImageName } from "./builds";
+import { appImage } from "./builds";
+import { builtImageName } from "../toolchain/build-context";
 import { ConsulConfigEntry, ConsulPolicy, ConsulToken, type ConsulAccess } from "./consul/resources";
 import { containerArgs, STACK_LABEL } from "./container-args";
 import { ImagesMissingError, localImageExists, missingImages, plannedImage } from "./images";
@@ -132,7 +133,7 @@ export class MeshStack extends pulumi.ComponentResource {
     const plan = args.plan ?? compile(args.mesh);
     checkSecrets(plan, args.secrets);
     const buildDir = args.buildDir ?? process.cwd();
-    for (const b of plan.builds) buildImageName(b, buildDir); // a missing context or Dockerfile throws here
+    for (const b of plan.builds) builtImageName(b, buildDir); // a missing context or Dockerfile throws here
     super("meshwright:infra:MeshStack", name, {}, opts);
     this.plan = plan;
 
