@@ -102,7 +102,7 @@ export async function upExplained(stack: Stack, meshStack: string, { onOutput, r
 export function restoredBy(event: EngineEvent): RestoredObject | undefined {
   const m = event.resOutputsEvent?.metadata;
   if (!m || m.op !== "update" || !m.type.startsWith("pulumi-nodejs:dynamic/consul:")) return undefined;
-  const outputs = m.new?.outputs as { subject?: unknown; drift?: unknown } | undefined;
-  if ((outputs?.drift !== "changed" && outputs?.drift !== "deleted") || typeof outputs.subject !== "string") return undefined;
-  return { subject: outputs.subject, drift: outputs.drift };
+  const outputs = m.new?.outputs as { subject?: unknown; restored?: unknown } | undefined;
+  if ((outputs?.restored !== "changed" && outputs?.restored !== "deleted") || typeof outputs.subject !== "string") return undefined;
+  return { subject: outputs.subject, drift: outputs.restored };
 }

@@ -41,7 +41,7 @@ export async function failingContainers(stack: string, lines = 10, docker = new 
       const health = lastHealthOutput(await docker.getContainer(c.Id).inspect());
       const subject = c.Labels?.[HEALTH_OF_LABEL];
       const logs = await logsOf(subject ?? c.Id).catch(() => [] as string[]);
-      const cause = knownCause(logs);
+      const cause = knownCause([...logs, ...(health ? [health] : [])]);
       return {
         name: subject ?? name,
         state: subject ? (/unhealthy/.test(c.Status) ? "unhealthy" : "not healthy yet") : stateOf(c),

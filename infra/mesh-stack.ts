@@ -136,6 +136,7 @@ export class MeshStack extends pulumi.ComponentResource {
     for (const b of plan.builds) builtImageName(b, buildDir); // a missing context or Dockerfile throws here
     super("meshwright:infra:MeshStack", name, {}, opts);
     this.plan = plan;
+    for (const w of plan.warnings) void pulumi.log.warn(`${w.path}: ${w.message} (hint: ${w.hint})`, this);
 
     const prefix = args.namePrefix ?? `${plan.mesh.name}-`;
     const publishAddress = args.publishAddress ?? "127.0.0.1";
