@@ -36,6 +36,8 @@ export { TRACE_HEADERS, CONTRACT_ENV, upstreamEnvName } from "./compile/app";
 export { ENDPOINT_HEADER } from "./compile/consul/proxy-defaults";
 export { UNTRUSTED_REQUEST_HEADERS } from "./compile/consul/router";
 export { AMBIGUOUS_PATH } from "./compile/consul/intentions";
+export { consulForm } from "./compile/consul";
+export { entryDrift } from "./compile/consul/drift";
 export { warnings } from "./validate/warnings";
 export { percentages } from "./compile/consul/splitter";
 export { JWT_PROVIDER_NAME, TEST_CLIENT_ID, SCOPE_CLAIM_PREFIX, ROLE_CLAIM_PREFIX } from "./compile/keycloak/claims";

@@ -5,7 +5,7 @@ import { secretRefsIn, type MeshPlan, type PlannedBuild, type PlannedService } f
 import { validate } from "../validate";
 import { warnings } from "../validate/warnings";
 import { buildRepository, plannedApp, WORKLOAD_ADMIN_PORT } from "./app";
-import { configEntries } from "./consul";
+import { configEntries, consulForm } from "./consul";
 import { aclPlan } from "./consul/acl";
 import { ingressGateway } from "./consul/ingress-gateway";
 import { ZIPKIN_PORT } from "./consul/proxy-defaults";
@@ -50,7 +50,7 @@ function assemble(spec: MeshSpec): MeshPlan {
   // Consul's own declarative mechanism: the server writes these when it first gains
   // leadership, before any agent or sidecar can ask for them, so settings Envoy reads only at
   // bootstrap exist in time. Realizers that reconcile write them again through the API.
-  const server = { ...serverConfig(mesh), config_entries: { bootstrap: entries } };
+  const server = { ...serverConfig(mesh), config_entries: { bootstrap: entries.map(consulForm) } };
   const prometheus = mesh.telemetry.metrics ? prometheusConfig(mesh) : undefined;
   const containerList = containers(mesh, {
     serverConfig: server,

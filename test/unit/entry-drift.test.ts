@@ -39,3 +39,15 @@ describe("config entry drift: what Consul holds against what the plan says", () 
     expect(entryDrift(intentions, undefined)).toEqual(["service-intentions/pay: missing from Consul"]);
   });
 });
+
+describe("config entry drift forgives Consul's other spellings", () => {
+  it("takes a left-out false and a duration in nanoseconds as the plan's value", () => {
+    const planned: ConfigEntry = { Kind: "jwt-provider", Name: "k", Flag: false, Remote: { Timeout: "5s", Every: "1m30s" } };
+    expect(entryDrift(planned, { Kind: "jwt-provider", Name: "k", Remote: { Timeout: 5_000_000_000, Every: 90_000_000_000 } })).toEqual([]);
+    expect(entryDrift(planned, { Kind: "jwt-provider", Name: "k", Remote: { Timeout: 6_000_000_000, Every: 90_000_000_000 } })).toEqual(['jwt-provider/k.Remote.Timeout: "5s" in the plan, 6000000000 in Consul']);
+  });
+
+  it("compares the mesh entry without the Name Consul refuses", () => {
+    expect(entryDrift({ Kind: "mesh", Name: "mesh", HTTP: { SanitizeXForwardedClientCert: true } }, { Kind: "mesh", HTTP: { SanitizeXForwardedClientCert: true } })).toEqual([]);
+  });
+});
