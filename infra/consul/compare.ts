@@ -1,58 +1,115 @@
 /**
- * Whether what Consul holds is what the plan wrote. Runs inside the provider plugin as
- * serialized code: pure, and it imports only the SDK's pure `entryDrift` (which the harness's
- * `waitConverged` uses too, so both realizers call the same things drift).
+ * Whether a config entry Consul holds is the one the plan wrote. Runs inside the provider
+ * plugin as Pulumi-serialized code, so it is self-contained: no imports, and no Set or Map at
+ * module level (the closure serializer turns them into plain objects).
  *
- * `entryDrift` compares only the fields the plan sets (Consul adds its own: `CreateIndex`,
- * `ModifyIndex`, `Hash`, an intention source's `Precedence`, ...), matches named lists by
- * `Name` and forgives a list of one read back as its element. Consul also answers in its own
- * spelling of what it was given, so the live entry is first aligned with the plan: a duration
- * of the same length (`1m` is read back `1m0s`), a number given as a string or the other way
- * round, a key in another case or with underscores (`max_ejection_percent` is
- * `MaxEjectionPercent`) are taken as the plan's.
+ * It calls the same things drift as the SDK's `entryDrift`, which the harness's
+ * `waitConverged` uses (test/unit/infra/compare.test.ts runs both on the same cases); that one
+ * cannot be serialized (a module-level Set, and an import of the whole compiler). Only the
+ * fields the plan sets are compared, so Consul's own fields (`CreateIndex`, `ModifyIndex`,
+ * `Hash`, an intention source's `Precedence`, ...) and its defaults are not drift. Consul's
+ * ways of writing the same value are forgiven: a list of one read back as its element, a
+ * zero value left out, a duration read back in nanoseconds or respelt (`1m` as `1m0s`), a
+ * number as a string, a key in another case or with underscores. Lists of named objects are
+ * matched by `Name`, other lists in order or else in any order. The `mesh` entry is compared
+ * without the `Name` Consul refuses.
  */
 import type { ConfigEntry } from "../../sdk/plan";
-import { entryDrift } from "../../sdk/compile/consul/drift";
 
-/** Where a live config entry differs from the planned one: one line each; empty when the same. */
+/** Top-level fields Consul adds to the entries it returns. */
+const CONSUL_OWN_FIELDS: readonly string[] = [
+  "CreateIndex",
+  "ModifyIndex",
+  "Hash",
+  "Partition",
+  "Namespace",
+  "Meta",
+  "CreatedAt",
+  "UpdatedAt",
+  "Precedence",
+  "LegacyID",
+  "LegacyMeta",
+  "LegacyCreateTime",
+  "LegacyUpdateTime",
+  "Type",
+  "Peer",
+  "SamenessGroup",
+];
+
+/** Where a live config entry differs from the planned one, one line each; empty when it is the same. */
 export function configEntryDrift(planned: ConfigEntry, live: Readonly<Record<string, unknown>> | undefined): string[] {
-  if (!live) return entryDrift(planned, undefined);
-  return entryDrift(planned, alignToPlan(planned, live) as Record<string, unknown>);
+  const where = `${planned.Kind}/${planned.Name}`;
+  if (!live) return [`${where}: missing from Consul`];
+  return diff(consulEntry(planned), live, where, true);
 }
 
-/** `live` with every value that only spells the planned one differently replaced by it. */
-export function alignToPlan(planned: unknown, live: unknown): unknown {
-  if (Array.isArray(planned)) {
-    if (!Array.isArray(live)) return planned.length === 1 ? alignToPlan(planned[0], live) : live;
-    const named = planned.every(isNamed) && live.every(isNamed);
-    return live.map((l, i) => alignToPlan(named ? planned.find((p) => (p as { Name: string }).Name === (l as { Name: string }).Name) : planned[i], l));
-  }
-  if (isObject(planned)) {
-    if (!isObject(live)) return live;
-    const liveKeys = new Map(Object.keys(live).map((k) => [keyOf(k), k]));
-    const out: Record<string, unknown> = { ...live };
-    for (const [key, value] of Object.entries(planned)) {
-      const liveKey = liveKeys.get(keyOf(key));
-      if (liveKey === undefined) continue;
-      const aligned = alignToPlan(value, live[liveKey]);
-      delete out[liveKey];
-      out[key] = aligned;
-    }
-    return out;
-  }
-  return planned !== undefined && samePrimitive(planned, live) ? planned : live;
+/** An entry as Consul's API takes it: the `mesh` entry without a `Name` (Consul refuses the key). */
+export function consulEntry(entry: ConfigEntry): Record<string, unknown> {
+  if (entry.Kind !== "mesh") return entry;
+  const { Name: _name, ...rest } = entry;
+  return rest;
 }
 
-/** The same names in any order (token policies, identities). */
-export function sameNames(planned: readonly string[], live: readonly string[]): boolean {
-  return planned.length === live.length && [...planned].sort().join("\0") === [...live].sort().join("\0");
+function diff(want: unknown, got: unknown, path: string, top = false): string[] {
+  if (want === undefined || want === null) return [];
+  if (Array.isArray(want)) {
+    if (want.length === 0 && (got === undefined || got === null || (Array.isArray(got) && got.length === 0))) return [];
+    if (!Array.isArray(got)) return want.length === 1 ? diff(want[0], got, `${path}[0]`) : [mismatch(path, want, got)];
+    if (want.length !== got.length) return [`${path}: ${want.length} items in the plan, ${got.length} in Consul`];
+    if (want.every(isNamed) && got.every(isNamed))
+      return want.flatMap((w) => {
+        const match = got.find((g) => g.Name === w.Name);
+        return match ? diff(w, match, `${path}[${w.Name}]`) : [`${path}[${w.Name}]: missing in Consul`];
+      });
+    const inOrder = want.flatMap((w, i) => diff(w, got[i], `${path}[${i}]`));
+    return inOrder.length === 0 || inAnyOrder(want, got) ? [] : inOrder;
+  }
+  if (isObject(want)) {
+    if (!isObject(got)) return isZero(want) && got === undefined ? [] : [mismatch(path, want, got)];
+    const keys = Object.keys(got);
+    return Object.entries(want)
+      .filter(([k]) => !(top && CONSUL_OWN_FIELDS.includes(k)))
+      .flatMap(([k, v]) => {
+        const liveKey = k in got ? k : keys.find((g) => keyOf(g) === keyOf(k));
+        return diff(v, liveKey === undefined ? undefined : got[liveKey], `${path}.${k}`);
+      });
+  }
+  return samePrimitive(want, got) ? [] : [mismatch(path, want, got)];
+}
+
+function inAnyOrder(want: readonly unknown[], got: readonly unknown[]): boolean {
+  const unused = [...got];
+  for (const w of want) {
+    const at = unused.findIndex((g) => diff(w, g, "").length === 0);
+    if (at < 0) return false;
+    unused.splice(at, 1);
+  }
+  return true;
+}
+
+function samePrimitive(want: unknown, got: unknown): boolean {
+  if (want === got) return true;
+  if (got === undefined || got === null) return isZero(want);
+  if (typeof want === "string" && typeof got === "string") {
+    const ms = durationNs(want);
+    return ms !== undefined && ms === durationNs(got);
+  }
+  if (typeof want === "string" && typeof got === "number") return durationNs(want) === got || (want.trim() !== "" && Number(want) === got);
+  if (typeof want === "number" && typeof got === "string") return got.trim() !== "" && Number(got) === want;
+  if (typeof want === "boolean" && typeof got === "string") return String(want) === got;
+  return false;
+}
+
+/** Values Consul leaves out of its answer. */
+function isZero(v: unknown): boolean {
+  return v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function isNamed(x: unknown): boolean {
+function isNamed(x: unknown): x is { Name: string } {
   return isObject(x) && typeof x.Name === "string";
 }
 
@@ -60,24 +117,19 @@ function keyOf(key: string): string {
   return key.replace(/_/g, "").toLowerCase();
 }
 
-function samePrimitive(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === "string" && typeof b === "string") {
-    const da = durationMs(a);
-    return da !== undefined && da === durationMs(b);
-  }
-  if ((typeof a === "number" && typeof b === "string") || (typeof a === "string" && typeof b === "number"))
-    return String(a).trim() !== "" && String(b).trim() !== "" && Number(a) === Number(b);
-  if (typeof a === "boolean" && typeof b === "string") return String(a) === b;
-  return false;
+function mismatch(path: string, want: unknown, got: unknown): string {
+  return `${path}: ${show(want)} in the plan, ${show(got)} in Consul`;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+function show(x: unknown): string {
+  const s = JSON.stringify(x);
+  return s === undefined ? "nothing" : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
 
-/** A Go duration string (`1m30s`, `500ms`) in milliseconds; undefined when it is not one. */
-export function durationMs(text: string): number | undefined {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(n) * UNIT_MS[unit!]!;
-  return total;
+/** A Go duration string (`1m30s`, `5s`, `500ms`) in nanoseconds; undefined when it is not one. */
+export function durationNs(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text) return undefined;
+  const unit = (u: string) => (u === "ns" ? 1 : u === "us" || u === "µs" ? 1e3 : u === "ms" ? 1e6 : u === "s" ? 1e9 : u === "m" ? 60e9 : 3600e9);
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit(p[2]!), 0);
 }

@@ -24,30 +24,34 @@ export const WRITE_RETRY: RetryPolicy = { withinMs: 60_000, timeoutMs: 10_000 };
 /** For diff and read (preview, refresh): one quick look; an answer that does not come is no answer. */
 export const LOOK_ONCE: RetryPolicy = { withinMs: 0, timeoutMs: 5_000 };
 
-/** Consul's answer to a request that failed, or no answer at all (`status` 0). */
-export class ConsulApiError extends Error {
-  override readonly name = "ConsulApiError";
-  constructor(
-    /** What was being written or read, e.g. `service-intentions/payment-service`. */
-    readonly subject: string,
-    readonly method: string,
-    readonly path: string,
-    /** HTTP status; 0 when Consul did not answer. */
-    readonly status: number,
-    /** Consul's answer (its body), or why there was none. */
-    readonly answer: string,
-  ) {
-    super(
-      status === 0
-        ? `consul ${subject}: ${method} ${path} got no answer: ${answer}`
-        : `consul ${subject}: ${method} ${path} answered ${status}: ${answer.trim()}`,
-    );
-  }
-
+/**
+ * Consul's answer to a request that failed, or no answer at all (`status` 0). A plain Error
+ * with fields, not a subclass: this code runs as Pulumi-serialized closures, and a serialized
+ * subclass of Error loses its message.
+ */
+export interface ConsulApiError extends Error {
+  readonly name: "ConsulApiError";
+  /** What was being written or read, e.g. `service-intentions/payment-service`. */
+  readonly subject: string;
+  readonly method: string;
+  readonly path: string;
+  /** HTTP status; 0 when Consul did not answer. */
+  readonly status: number;
+  /** Consul's answer (its body), or why there was none. */
+  readonly answer: string;
   /** No answer at all: connection refused, reset or timed out. */
-  get unreachable(): boolean {
-    return this.status === 0;
-  }
+  readonly unreachable: boolean;
+}
+
+/** A {@link ConsulApiError} whose message names the object, the request and Consul's answer. */
+export function consulApiError(subject: string, method: string, path: string, status: number, answer: string): ConsulApiError {
+  const message =
+    status === 0 ? `consul ${subject}: ${method} ${path} got no answer: ${answer}` : `consul ${subject}: ${method} ${path} answered ${status}: ${answer.trim()}`;
+  return Object.assign(new Error(message), { name: "ConsulApiError" as const, subject, method, path, status, answer, unreachable: status === 0 });
+}
+
+export function isConsulApiError(e: unknown): e is ConsulApiError {
+  return e instanceof Error && e.name === "ConsulApiError";
 }
 
 /** A response: status and parsed JSON body (`undefined` for 404). */
@@ -82,10 +86,10 @@ export async function consulCall(
       const text = await res.text();
       if (res.ok) return { status: res.status, body: text ? JSON.parse(text) : undefined };
       if (res.status === 404) return { status: 404, body: undefined };
-      failure = new ConsulApiError(subject, method, path, res.status, text || res.statusText);
+      failure = consulApiError(subject, method, path, res.status, text || res.statusText);
     } catch (error) {
       const e = error as Error & { cause?: { code?: string; message?: string } };
-      failure = new ConsulApiError(subject, method, path, 0, e.cause?.code ?? e.cause?.message ?? e.message);
+      failure = consulApiError(subject, method, path, 0, e.cause?.code ?? e.cause?.message ?? e.message);
     }
     if (!transient(failure) || Date.now() + 1_000 > deadline) throw failure;
     await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 3_000)));
@@ -99,5 +103,7 @@ export async function consulCall(
 function transient(e: ConsulApiError): boolean {
   if (e.status === 0 || e.status === 429 || e.status === 502 || e.status === 503 || e.status === 504) return true;
   if (e.status === 500) return /no cluster leader|leadership|raft|EOF|i\/o timeout|connection refused/i.test(e.answer);
-  return e.status === 403 && /ACL not found/i.test(e.answer);
+  // "ACL not found" for our own token until the leader has made the management token; but
+  // "token does not exist: ACL not found" is the answer to reading a token that is not there.
+  return e.status === 403 && /ACL not found/i.test(e.answer) && !/does not exist/i.test(e.answer);
 }

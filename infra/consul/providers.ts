@@ -10,8 +10,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigEntry } from "../../sdk/plan";
-import { configEntryDrift, sameNames } from "./compare";
-import { consulCall, ConsulApiError, LOOK_ONCE, WRITE_RETRY, type ConsulEndpoint, type RetryPolicy } from "./http";
+import { configEntryDrift, consulEntry } from "./compare";
+import { consulApiError, consulCall, isConsulApiError, LOOK_ONCE, WRITE_RETRY, type ConsulEndpoint, type RetryPolicy } from "./http";
 
 /** What Pulumi found in Consul before it wrote the plan's version back. */
 export type Drift = "changed" | "deleted";
@@ -25,6 +25,12 @@ export interface ConsulConnection extends ConsulEndpoint {
   readonly serverId: string;
   /** What the object is, for messages and the URN: `service-intentions/payment-service`. */
   readonly subject: string;
+  /**
+   * Revision of this provider code. Pulumi keeps each resource's provider code in its state and
+   * refreshes and deletes with that copy; a new revision makes every object an update, which
+   * stores the new code.
+   */
+  readonly revision: number;
 }
 
 /** State of a Consul resource: its inputs, and what the last refresh or update found. */
@@ -48,7 +54,7 @@ interface ConsulObject<T extends ConsulConnection> {
 
 /** Fields of the inputs that change what is written, as opposed to where and by whom. */
 function planned<T extends ConsulConnection>(inputs: T): Record<string, unknown> {
-  const { address: _a, token: _t, serverId: _s, subject: _n, drift: _d, restored: _r, __provider: _p, ...rest } = inputs as T & {
+  const { address: _a, token: _t, serverId: _s, subject: _n, revision: _v, drift: _d, restored: _r, __provider: _p, ...rest } = inputs as T & {
     drift?: unknown;
     restored?: unknown;
     __provider?: unknown;
@@ -80,7 +86,7 @@ function consulProvider<T extends ConsulConnection>(object: ConsulObject<T>): pu
       if (live === undefined) return "deleted";
       return object.differences(inputs, live).length ? "changed" : "same";
     } catch (error) {
-      if (error instanceof ConsulApiError && error.unreachable) return undefined;
+      if (isConsulApiError(error) && error.unreachable) return undefined;
       throw error;
     }
   }
@@ -90,7 +96,7 @@ function consulProvider<T extends ConsulConnection>(object: ConsulObject<T>): pu
       return { id: inputs.subject, outs: { ...inputs } };
     },
     async diff(_id: string, olds: ConsulState<T>, news: T) {
-      const moved = olds.address !== news.address || olds.token !== news.token || olds.serverId !== news.serverId;
+      const moved = olds.address !== news.address || olds.token !== news.token || olds.serverId !== news.serverId || olds.revision !== news.revision;
       if (moved || olds.drift || !sameJson(planned(olds), planned(news))) return { changes: true };
       // Inputs unchanged: whether Consul still holds them decides. No answer: nothing to say.
       const found = await driftOf(news, LOOK_ONCE);
@@ -115,7 +121,7 @@ function consulProvider<T extends ConsulConnection>(object: ConsulObject<T>): pu
         await object.remove(props);
       } catch (error) {
         // No server, nothing left to delete: Consul keeps its state in the container.
-        if (error instanceof ConsulApiError && error.unreachable) return;
+        if (isConsulApiError(error) && error.unreachable) return;
         throw error;
       }
     },
@@ -145,8 +151,9 @@ export const configEntryProvider = consulProvider<ConfigEntryInputs>({
     return configEntryDrift(i.entry, live as Record<string, unknown>);
   },
   async write(i) {
-    const res = await consulCall(i, i.subject, "PUT", "/v1/config", i.entry, WRITE_RETRY);
-    if (res.body !== true) throw new ConsulApiError(i.subject, "PUT", "/v1/config", res.status, `not written (answer ${JSON.stringify(res.body)})`);
+    // As Consul takes it: the mesh entry without the Name it refuses.
+    const res = await consulCall(i, i.subject, "PUT", "/v1/config", consulEntry(i.entry), WRITE_RETRY);
+    if (res.body !== true) throw consulApiError(i.subject, "PUT", "/v1/config", res.status, `not written (answer ${JSON.stringify(res.body)})`);
   },
   async remove(i) {
     await consulCall(i, i.subject, "DELETE", `/v1/config/${i.kind}/${encodeURIComponent(i.name)}`, undefined, DELETE_RETRY);
@@ -223,6 +230,11 @@ interface LiveToken {
   readonly NodeIdentities?: readonly { readonly NodeName: string; readonly Datacenter: string }[];
 }
 
+/** The same names in any order (a token's policies and identities). */
+function sameNames(planned: readonly string[], live: readonly string[]): boolean {
+  return planned.length === live.length && [...planned].sort().join("\0") === [...live].sort().join("\0");
+}
+
 function tokenBody(i: AclTokenInputs) {
   return {
     AccessorID: i.accessorId,
@@ -241,7 +253,13 @@ function tokenBody(i: AclTokenInputs) {
  */
 export const aclTokenProvider = consulProvider<AclTokenInputs>({
   async live(i, retry) {
-    return (await consulCall(i, i.subject, "GET", `/v1/acl/token/${i.accessorId}`, undefined, retry)).body;
+    try {
+      return (await consulCall(i, i.subject, "GET", `/v1/acl/token/${i.accessorId}`, undefined, retry)).body;
+    } catch (error) {
+      // Consul answers a read of a token it does not have with 403 "token does not exist: ACL not found".
+      if (isConsulApiError(error) && error.status === 403 && /does not exist/i.test(error.answer)) return undefined;
+      throw error;
+    }
   },
   differences(i, live) {
     const t = live as LiveToken;

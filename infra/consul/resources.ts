@@ -28,8 +28,11 @@ abstract class ConsulResource extends pulumi.dynamic.Resource {
   declare readonly restored: pulumi.Output<Drift | undefined>;
 }
 
+/** Bump when the providers' behaviour changes: existing objects then get the new code (see `ConsulConnection.revision`). */
+export const CONSUL_PROVIDER_REVISION = 1;
+
 function connection(access: ConsulAccess, subject: string) {
-  return { address: access.address, token: pulumi.secret(access.token), serverId: access.serverId, subject, restored: undefined };
+  return { address: access.address, token: pulumi.secret(access.token), serverId: access.serverId, subject, revision: CONSUL_PROVIDER_REVISION, restored: undefined };
 }
 
 const SECRET_OUTPUTS = ["token", "secretId"];

@@ -19,6 +19,7 @@ describe("config entries through Consul's API", () => {
     address: consul.address,
     token: consul.managementToken,
     serverId: "server-1",
+    revision: 1,
     subject: "service-intentions/payment-service",
     kind: "service-intentions",
     name: "payment-service",
@@ -92,6 +93,11 @@ describe("config entries through Consul's API", () => {
     expect((await entries.update(id, outs, moved)).outs).not.toHaveProperty("restored");
   });
 
+  it("a new revision of the provider code is an update, which stores the new code in the state", async () => {
+    const { id, outs } = await entries.create(intentions());
+    expect(await entries.diff(id, outs, { ...intentions(), revision: 2 })).toEqual({ changes: true });
+  });
+
   it("keeps trying while the server has no leader yet", async () => {
     consul.noLeaderFor = 2;
     await entries.create(intentions());
@@ -131,6 +137,7 @@ describe("ACL policies through Consul's API", () => {
     address: consul.address,
     token: consul.managementToken,
     serverId: "s",
+    revision: 1,
     subject: "acl-policy/api-read",
     name: "api-read",
     description: "read api",
@@ -167,6 +174,7 @@ describe("ACL tokens through Consul's API", () => {
     address: consul.address,
     token: consul.managementToken,
     serverId: "s",
+    revision: 1,
     subject: "acl-token/consul/token/service-api-1",
     accessorId: "0b7e9b0e-3e7c-4a52-8d5e-000000000002",
     secretId,

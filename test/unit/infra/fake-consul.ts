@@ -95,7 +95,8 @@ export class FakeConsul {
     }
     if ((m = /^\/v1\/acl\/token\/([0-9a-f-]+)$/.exec(path))) {
       const t = this.tokens.get(m[1]!);
-      if (method === "GET") return t ? send(200, t) : send(404, "ACL not found");
+      // As Consul 1.16 answers: 403, not 404.
+      if (method === "GET") return t ? send(200, t) : send(403, "token does not exist: ACL not found");
       if (method === "DELETE") return this.tokens.delete(m[1]!), send(200, true);
       if (method === "PUT") {
         if (!t) return send(500, `Cannot find token "${m[1]}"`);

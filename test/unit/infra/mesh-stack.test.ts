@@ -8,6 +8,9 @@ import { BuildContextError, MeshStack, SecretsNotSuppliedError } from "../../../
 import { recordResources, settle, TYPES, valueOf, type Registered } from "./mocks";
 import { appContext, tinyPlan } from "./plans";
 
+// Registering a dynamic resource serializes its provider: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const NO_IMAGE_CHECK = { checkImages: false } as const;
 
 async function realize(plan: MeshPlan, name = "tiny", extra: Partial<ConstructorParameters<typeof MeshStack>[1]> = {}) {
