@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn, type Stack, type UpResult } from "@pulumi/pulumi/automation";
+import { explainBuildFailure, type BuildFailure } from "./builds";
 import { describeFailing, failingContainers } from "./diagnose";
 import { engineEnv } from "../toolchain/engine/environment";
 import { engineRoot } from "../toolchain/engine/paths";
@@ -89,13 +90,21 @@ export async function upExplained(stack: Stack, meshStack: string, { onOutput, r
     const result = await stack.up({ ...(onOutput ? { onOutput } : {}), ...(refresh ? { refresh: true } : {}), onEvent });
     return { ...result, restored };
   } catch (error) {
+    const text = String((error as Error).message);
     const failing = await failingContainers(meshStack).catch(() => []);
-    const pulumiErrors = [...new Set(String((error as Error).message).split("\n").map((l) => l.trim()).filter((l) => /^error: (?!update failed|1 error occurred)/.test(l)))];
+    const pulumiErrors = [...new Set(text.split("\n").map((l) => l.trim()).filter((l) => /^error: (?!update failed|1 error occurred)/.test(l)))];
+    const imageResources = [...new Set([...text.matchAll(/docker:index:RemoteImage \(([^)]+)\)/g)].map((m) => m[1]!))];
+    const builds = (await Promise.all(imageResources.map((r) => explainBuildFailure(r).catch(() => undefined)))).filter((b): b is BuildFailure => b !== undefined);
     throw new StackUpdateError(
-      [`pulumi up of stack ${stack.name} failed`, ...pulumiErrors.map((l) => `  ${l}`), describeFailing(failing)].filter(Boolean).join("\n"),
+      [`pulumi up of stack ${stack.name} failed`, ...pulumiErrors.map((l) => `  ${l}`), ...builds.map(describeBuildFailure), describeFailing(failing)].filter(Boolean).join("\n"),
       { cause: error },
     );
   }
+}
+
+/** One paragraph for an app image that did not build. */
+export function describeBuildFailure(b: BuildFailure): string {
+  return [`the app image of service ${b.service} did not build (${b.dockerfile}); the build's last lines:`, ...b.lastLines.map((l) => `    ${l}`)].join("\n");
 }
 
 /** The Consul object an engine event reports as put back, if it does. */

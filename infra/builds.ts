@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
@@ -31,6 +32,7 @@ export interface AppImageOptions {
  */
 export function appImage(name: string, build: PlannedBuild, options: AppImageOptions, opts?: pulumi.CustomResourceOptions): docker.RemoteImage {
   const dir = contextDir(build, options.cwd);
+  BUILDS.set(name, { build, dir });
   return new docker.RemoteImage(
     name,
     {
@@ -48,4 +50,43 @@ export function appImage(name: string, build: PlannedBuild, options: AppImageOpt
     },
     opts,
   );
+}
+
+/** The builds of this process's programs by RemoteImage resource name, to explain a failed one. */
+const BUILDS = new Map<string, { readonly build: PlannedBuild; readonly dir: string }>();
+
+/** What a failed app image build said. */
+export interface BuildFailure {
+  /** The service whose app it is (the build's name). */
+  readonly service: string;
+  readonly dockerfile: string;
+  /** The last lines of the build's output. */
+  readonly lastLines: readonly string[];
+}
+
+/**
+ * Why the app image of RemoteImage `resource` (registered by {@link appImage} in this process)
+ * did not build: the provider builds with BuildKit and reports only the failing step, so the
+ * build is run again with the classic builder, whose output has every step's lines (the steps
+ * before the failing one come from the cache). Undefined for a resource this process did not
+ * register.
+ */
+export async function explainBuildFailure(resource: string, lines = 15): Promise<BuildFailure | undefined> {
+  const found = BUILDS.get(resource);
+  if (!found) return undefined;
+  const { build, dir } = found;
+  const dockerfile = join(dir, build.dockerfile || "Dockerfile");
+  const args = ["build", "--rm", "--force-rm", "-f", dockerfile, ...Object.entries(build.args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]), ...(build.target ? ["--target", build.target] : []), dir];
+  const output = await new Promise<string>((resolve) => {
+    const child = spawn("docker", args, { env: { ...process.env, DOCKER_BUILDKIT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout.on("data", (c: Buffer) => (text += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (text += c.toString()));
+    child.on("error", (e) => resolve(`${text}\n(could not run docker build: ${e.message})`));
+    child.on("close", () => resolve(text));
+  });
+  // Without colours, and from the first step on (the classic builder first says it is deprecated).
+  const all = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => l.trim());
+  const from = all.findIndex((l) => /^(Sending build context|Step 1\/)/.test(l));
+  return { service: build.name, dockerfile, lastLines: all.slice(Math.max(0, from)).slice(-lines) };
 }

@@ -48,7 +48,9 @@ export function containerArgs(spec: ContainerSpec, ctx: ContainerContext): docke
     name: ctx.dockerName,
     image: ctx.image,
     ...(spec.entrypoint ? { entrypoints: [...spec.entrypoint] } : {}),
-    command: [...spec.command],
+    // Empty keeps the image's CMD: left out, since the provider reads the image's CMD back and
+    // an empty list would replace the container on every up.
+    ...(spec.command.length ? { command: [...spec.command] } : {}),
     envs: Object.entries(spec.env).map(([k, v]) => resolveText(`${k}=${v}`, ctx.secretValues)),
     uploads: spec.files.map((f) => ({
       file: f.path,

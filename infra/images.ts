@@ -1,4 +1,4 @@
-import Docker from "dockerode";
+import { spawnSync } from "node:child_process";
 import type { ContainerRole, ContainerSpec, ImageSet, MeshPlan } from "../sdk";
 
 /** The image of {@link ImageSet} each container role runs (an app of the default workload kind). */
@@ -53,16 +53,16 @@ export class ImagesMissingError extends Error {
 /**
  * Which of `images` (image → plan containers running it) are not on the engine, with the fix
  * for each: `npm run images` for meshwright's own, and for a service's image the commands that
- * put it there.
+ * put it there. Synchronous, so MeshStack can refuse before it registers anything.
  */
-export async function missingImages(
+export function missingImages(
   plan: Pick<MeshPlan, "services">,
   images: ReadonlyMap<string, readonly ContainerSpec[]>,
-  exists: (image: string) => Promise<boolean> = localImageExists,
-): Promise<MissingImage[]> {
+  exists: (image: string) => boolean = localImageExists,
+): MissingImage[] {
   const missing: MissingImage[] = [];
   for (const [image, specs] of images) {
-    if (await exists(image)) continue;
+    if (exists(image)) continue;
     const app = specs.find((s) => s.role === "app" && plan.services.find((x) => x.name === s.service)?.app.kind === "image");
     const fix = app
       ? `service ${app.service} runs its own image: build it (docker build -t ${image} <folder of its Dockerfile>) or load it (docker load -i <file>), or declare the app with a Dockerfile so meshwright builds it`
@@ -74,13 +74,12 @@ export async function missingImages(
   return missing;
 }
 
-/** Whether an image is on the local Docker engine. */
-export async function localImageExists(image: string, docker = new Docker()): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    throw error;
-  }
+/**
+ * Whether an image is on the local Docker engine (`docker image inspect`). When Docker cannot
+ * say (no CLI, no engine), the answer is yes: the provider then reports the real problem.
+ */
+export function localImageExists(image: string): boolean {
+  const r = spawnSync("docker", ["image", "inspect", "--format", "{{.Id}}", image], { encoding: "utf8", timeout: 30_000 });
+  if (r.status === 0) return true;
+  return !/no such image/i.test(`${r.stderr ?? ""}`);
 }

@@ -52,12 +52,13 @@ export interface MeshStackOptions {
   /** Folder relative build contexts (`plan.builds`) are resolved against. @default process.cwd() */
   readonly buildDir?: string;
   /**
-   * Check, when the program runs (so in `pulumi preview` too), that every image the mesh runs
-   * and does not build is on the Docker engine, or say which is missing and how to get it.
-   * `false` skips the check; a function answers for the engine (tests).
-   * @default true: asks the local Docker engine
+   * Check, before anything is registered (so `pulumi preview` fails too), that every image the
+   * mesh runs and does not build is on the Docker engine; else throw `ImagesMissingError`
+   * naming each missing one and how to get it. `false` skips the check; a function answers
+   * for the engine (tests).
+   * @default true: asks the local Docker engine (`docker image inspect`)
    */
-  readonly checkImages?: boolean | ((image: string) => Promise<boolean>);
+  readonly checkImages?: boolean | ((image: string) => boolean);
 }
 
 /** What a {@link MeshStack} realizes: a mesh (compiled here) or an already compiled plan. */
@@ -91,8 +92,10 @@ export type MeshStackArgs = MeshStackOptions &
  * Pulumi must reach Consul's HTTP API: on the published port (127.0.0.1:8500 by default), or,
  * with `ports.consul: false`, on the server container's address on the Docker bridge network.
  *
- * An invalid mesh throws the SDK's `MeshValidationError` (every issue, with its path), and a
- * missing supplied secret a `SecretsNotSuppliedError`, before any resource is registered.
+ * Before any resource is registered, an invalid mesh throws the SDK's `MeshValidationError`
+ * (every issue, with its path), a missing supplied secret `SecretsNotSuppliedError`, a
+ * missing build context `BuildContextError`, and an image that is not on the engine
+ * `ImagesMissingError`, each naming what to do.
  */
 export class MeshStack extends pulumi.ComponentResource {
   /** The plan this stack realizes. */
@@ -134,6 +137,7 @@ export class MeshStack extends pulumi.ComponentResource {
     checkSecrets(plan, args.secrets);
     const buildDir = args.buildDir ?? process.cwd();
     for (const b of plan.builds) builtImageName(b, buildDir); // a missing context or Dockerfile throws here
+    checkImages(plan, args);
     super("meshwright:infra:MeshStack", name, {}, opts);
     this.plan = plan;
     for (const w of plan.warnings) void pulumi.log.warn(`${w.path}: ${w.message} (hint: ${w.hint})`, this);
@@ -157,7 +161,6 @@ export class MeshStack extends pulumi.ComponentResource {
     const images: Record<string, docker.RemoteImage> = {};
     for (const b of plan.builds) images[b.name] = appImage(`${name}-image-${b.name}`, b, { stack: name, cwd: buildDir }, { parent: this });
     this.images = images;
-    const imagesChecked = checkImagesOnce(plan, args);
 
     const containers: Record<string, docker.Container> = {};
     const consulObjects: Record<string, ConsulConfigEntry | ConsulPolicy | ConsulToken> = {};
@@ -167,7 +170,7 @@ export class MeshStack extends pulumi.ComponentResource {
       const namespace = spec.networkMode ? containers[spec.networkMode.container] : undefined;
       const build = spec.build !== undefined ? images[spec.build] : undefined;
       if (spec.build !== undefined && !build) throw new Error(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`);
-      const image = build ? build.name : imagesChecked.apply(() => plannedImage(plan, spec, args.images));
+      const image = build ? build.name : plannedImage(plan, spec, args.images);
       const tokens = [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]!] : []));
       const needsEntries = spec.role === "sidecar" || spec.role === "ingress" ? entries : [];
       containers[spec.name] = new docker.Container(
@@ -259,24 +262,18 @@ export class MeshStack extends pulumi.ComponentResource {
   }
 }
 
-/**
- * Resolves once every image the plan runs without building it is on the engine; else fails
- * the program (so `pulumi preview` too) once, naming each missing image and how to get it.
- */
-function checkImagesOnce(plan: MeshPlan, args: MeshStackOptions): pulumi.Output<void> {
-  if (args.checkImages === false) return pulumi.output(undefined);
-  const exists = typeof args.checkImages === "function" ? args.checkImages : (image: string) => localImageExists(image);
+/** Throws {@link ImagesMissingError} when an image the plan runs without building it is not on the engine. */
+function checkImages(plan: MeshPlan, args: MeshStackOptions): void {
+  if (args.checkImages === false) return;
+  const exists = typeof args.checkImages === "function" ? args.checkImages : localImageExists;
   const byImage = new Map<string, MeshPlan["containers"][number][]>();
   for (const spec of plan.containers)
     if (spec.build === undefined) {
       const image = plannedImage(plan, spec, args.images);
       byImage.set(image, [...(byImage.get(image) ?? []), spec]);
     }
-  return pulumi.output(
-    missingImages(plan, byImage, exists).then((missing) => {
-      if (missing.length) throw new pulumi.RunError(new ImagesMissingError(missing).message);
-    }),
-  );
+  const missing = missingImages(plan, byImage, exists);
+  if (missing.length) throw new ImagesMissingError(missing);
 }
 
 function mustGet(containers: Record<string, docker.Container>, name: string, from: string): docker.Container {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shop } from "../examples/shop";
 import { compile, MeshValidationError, type Mesh, type MeshPlan } from "../sdk";
-import { BuildContextError, MeshStack, SecretsNotSuppliedError } from "./mesh-stack";
+import { BuildContextError, ImagesMissingError, MeshStack, SecretsNotSuppliedError } from "./mesh-stack";
 import { settingsFromConfig } from "./settings";
 
 /** Config namespace of the example program (`meshwright:keycloakPort`, ...). */
@@ -18,8 +18,8 @@ export type MeshOutputs = Pick<
  * images from stack config. Used by `infra/index.ts` (the program Pulumi.yaml names) and
  * inline by `npm start`.
  *
- * An invalid mesh (or a secret to supply that is missing, or a build context that is not
- * there) is reported as Pulumi errors, one line per issue, and the program registers nothing
+ * An invalid mesh (or a secret to supply that is missing, a build context or an image that
+ * is not there) is reported as Pulumi errors, one line per issue, and the program registers nothing
  * (so `pulumi preview` fails with the SDK's messages and no stack trace); the result is then
  * undefined.
  */
@@ -30,7 +30,7 @@ export function meshProgram(mesh: Mesh = shop, name = mesh.name): MeshOutputs | 
     const config = new pulumi.Config(CONFIG_NAMESPACE);
     stack = new MeshStack(name, { plan, ...settingsFromConfig((key) => config.get(key)) });
   } catch (error) {
-    if (!(error instanceof MeshValidationError || error instanceof SecretsNotSuppliedError || error instanceof BuildContextError)) throw error;
+    if (!(error instanceof MeshValidationError || error instanceof SecretsNotSuppliedError || error instanceof BuildContextError || error instanceof ImagesMissingError)) throw error;
     // Thrown, it would also resurface as unhandled rejections after an inline run ends.
     pulumi.log.error(error.message);
     return undefined;
