@@ -21,8 +21,12 @@ export interface ContainerContext {
   readonly namespaceOf?: pulumi.Input<string>;
   /** The stack's secret values, for `{{secret:…}}` references in env values and files. */
   readonly secretValues: pulumi.Output<SecretValues>;
-  /** Docker name of the container whose health this one's health check reports (`spec.healthOf`). */
-  readonly healthOf?: string;
+  /**
+   * The container whose health this one's health check reports (`spec.healthOf`): its Docker
+   * name, and its id, a label here so that a replaced app replaces its probe too and the update
+   * waits for the new app's health.
+   */
+  readonly healthOf?: { readonly dockerName: string; readonly id: pulumi.Input<string> };
   /** Host ports to publish: container port → host port. */
   readonly publish?: readonly { readonly containerPort: number; readonly hostPort: number }[];
   /** Host address published ports bind to. */
@@ -82,7 +86,12 @@ export function containerArgs(spec: ContainerSpec, ctx: ContainerContext): docke
       { label: STACK_LABEL, value: ctx.stack },
       { label: "io.meshwright.role", value: spec.role },
       { label: "io.meshwright.name", value: spec.name },
-      ...(ctx.healthOf ? [{ label: HEALTH_OF_LABEL, value: ctx.healthOf }] : []),
+      ...(ctx.healthOf
+        ? [
+            { label: HEALTH_OF_LABEL, value: ctx.healthOf.dockerName },
+            { label: `${HEALTH_OF_LABEL}-id`, value: ctx.healthOf.id },
+          ]
+        : []),
     ],
   };
 }

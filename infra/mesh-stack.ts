@@ -181,7 +181,7 @@ export class MeshStack extends pulumi.ComponentResource {
           network: this.network.name,
           ...(namespace ? { namespaceOf: namespace.id } : {}),
           secretValues: values,
-          ...(spec.healthOf ? { healthOf: dockerName(spec.healthOf) } : {}),
+          ...(spec.healthOf ? { healthOf: { dockerName: dockerName(spec.healthOf), id: mustGet(containers, spec.healthOf, spec.name).id } } : {}),
           publish: fronts.filter((f) => f.container === spec.name),
           publishAddress,
           stack: name,

@@ -161,8 +161,13 @@ describe("MeshStack realizing a small v2 plan", () => {
     expect(r.named("tiny-api-1-sidecar").inputs.user).toBeUndefined();
   });
 
-  it("labels a probe with the app whose health it checks", () => {
-    expect(r.named("tiny-api-1-probe").inputs.labels).toContainEqual({ label: "io.meshwright.health-of", value: "tiny-api-1-app" });
+  it("labels a probe with the app whose health it checks, and its id, so a replaced app replaces its probe", () => {
+    expect(r.named("tiny-api-1-probe").inputs.labels).toEqual(
+      expect.arrayContaining([
+        { label: "io.meshwright.health-of", value: "tiny-api-1-app" },
+        { label: "io.meshwright.health-of-id", value: "tiny-api-1-app-id" },
+      ]),
+    );
   });
 });
 
