@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSyn
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import "../../harness/matchers";
 import { requireImages } from "../../harness/realize/images";
@@ -55,8 +56,14 @@ function freePort(): Promise<number> {
 
 function program(args: MeshStackArgs, name: string) {
   return async () => {
-    const s = new MeshStack(name, args);
-    return { consulUrl: s.consulUrl, keycloakUrl: s.keycloakUrl, dockerNames: s.dockerNames, secretValues: s.secretValues, keycloakAdmin: s.keycloakAdmin };
+    try {
+      const s = new MeshStack(name, args);
+      return { consulUrl: s.consulUrl, keycloakUrl: s.keycloakUrl, dockerNames: s.dockerNames, secretValues: s.secretValues, keycloakAdmin: s.keycloakAdmin };
+    } catch (error) {
+      // As meshProgram does: thrown, it would also resurface as an unhandled rejection.
+      pulumi.log.error((error as Error).message);
+      return {};
+    }
   };
 }
 
