@@ -1,4 +1,4 @@
-// Two projects: `unit` needs nothing but Node; `e2e` drives real containers and
+// Projects: `unit` needs nothing but Node; `e2e` drives real containers and
 // runs one file at a time (`--runInBand` in package.json) because the machine has two cores.
 // ts-jest transpiles file by file (tsconfig has isolatedModules); `npm run typecheck` checks types.
 const transform = { "^.+\\.ts$": "ts-jest" };
@@ -17,6 +17,17 @@ module.exports = {
       testEnvironment: "node",
       transform,
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/reaper.test.ts"],
+      setupFilesAfterEnv: ["<rootDir>/test/e2e/setup.ts"],
+    },
+    // The reaper test in a jest process of its own: testcontainers processes share one reaper,
+    // which sweeps only when all of them have gone, and a jest process that ran other e2e files
+    // stays connected to it until it exits (see test/e2e/reaper.test.ts).
+    {
+      displayName: "reaper",
+      testEnvironment: "node",
+      transform,
+      testMatch: ["<rootDir>/test/e2e/reaper.test.ts"],
       setupFilesAfterEnv: ["<rootDir>/test/e2e/setup.ts"],
     },
   ],

@@ -2,15 +2,19 @@
  * meshwright/harness: start a mesh on real containers and probe it.
  * @packageDocumentation
  */
+// First, before anything can start a container: testcontainers' reaper is meshwright's own
+// image (see realize/reaper.ts), so cleanup after a killed test process works here too.
+import "./realize/reaper";
 export * from "./realize";
 export { eventually, type EventuallyOptions } from "./probes/eventually";
 export { requireImages, MissingImageError } from "./realize/images";
 export { ConsulServer } from "./roles/consul-server";
 export { KeycloakServer, type TokenOptions } from "./roles/keycloak";
-export { PrometheusServer, type PromSeries } from "./roles/prometheus";
+export { PrometheusServer, type PromSeries, type ScrapeTarget } from "./roles/prometheus";
 export { Instance } from "./roles/instance";
 export { IngressGateway, type IngressRequest, type IngressResponse } from "./roles/ingress";
 export { execHttp, type ExecHttpOptions, type ExecHttpResult } from "./probes/probe-exec";
+export { reaperImages, REAPER_IMAGE_VARIABLE } from "./realize/reaper";
 export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } from "./probes/traffic";
 export { requestCounts, type RequestCounts } from "./probes/requests";
 export { degrade, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";

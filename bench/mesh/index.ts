@@ -11,13 +11,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GenericContainer, Wait } from "testcontainers";
 import shop from "../../examples/shop";
-import { IMAGE_TAGS } from "../../toolchain/images/components";
 import { inflict } from "../../harness/probes/chaos";
 import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { Mesh, type Resilience } from "../../sdk";
-
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "8" }, help: { type: "boolean", short: "h" } } });
 if (values.help) {
@@ -74,13 +71,15 @@ async function main() {
   );
   try {
     await waitConverged(running);
-    const server = await new GenericContainer(IMAGE_TAGS.workload).withNetworkMode(running.networkName).withNetworkAliases("direct-server")
-      .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" }).withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
-    const caller = await new GenericContainer(IMAGE_TAGS.workload).withNetworkMode(running.networkName)
-      .withEnvironment({ SERVICE_NAME: "direct-client", INSTANCE_ID: "direct-client", LISTEN_ADDR: "127.0.0.1:8080", UPSTREAMS: "direct-server=direct-server:8080" }).withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
+    // Direct: the same workload binary as server and client, on the mesh network, no sidecars.
+    const server = await new GenericContainer(running.plan.images.workload).withNetworkMode(running.networkName).withNetworkAliases("direct-server")
+      .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" }).withLabels({ "io.meshwright.run": running.runId })
+      .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
+    const caller = await new GenericContainer(running.plan.images.workload).withNetworkMode(running.networkName).withCommand(["probe"])
+      .withLabels({ "io.meshwright.run": running.runId }).start();
     try {
-      const body = JSON.stringify({ upstream: "direct-server", path: "/", count: requests, concurrency });
-      const [directRaw, directMs] = await timed(() => caller.exec(["workload", "ctl", "POST", "/admin/load", body]));
+      const [directRaw, directMs] = await timed(() => caller.exec(["workload", "load", "http://direct-server:8080/", "-n", String(requests), "-c", String(concurrency)]));
+      if (directRaw.exitCode !== 0) throw new Error(`direct load: workload load exited ${directRaw.exitCode}: ${directRaw.stderr}`);
       const direct = new TrafficSample("direct-client", "direct-server", (JSON.parse(directRaw.stdout) as { results: TrafficSample["results"] }).results);
       const [meshed, meshMs] = await timed(() => sendTraffic(running, "client-1", "backend", { count: requests, concurrency }));
       rows.push({ measure: "app → app, direct", requests, ...stats(direct, directMs) });
@@ -112,7 +111,7 @@ async function main() {
   const [shopMesh, upMs] = await timed(() => startMesh(shop));
   try {
     const [, convergeMs] = await timed(() => waitConverged(shopMesh));
-    rows.push({ measure: "shop mesh bring-up (16 containers)", startMs: upMs, convergedAfterMs: convergeMs });
+    rows.push({ measure: `shop mesh bring-up (${shopMesh.plan.containers.length} containers)`, startMs: upMs, convergedAfterMs: convergeMs });
   } finally {
     await shopMesh.stop();
   }

@@ -1,8 +1,8 @@
 import type { StartedMesh } from "../realize/started-mesh";
 
-import type { PromSeries } from "../roles/prometheus";
+import type { PromSeries, ScrapeTarget } from "../roles/prometheus";
 
-export type { PromSeries };
+export type { PromSeries, ScrapeTarget };
 
 /** An instant PromQL query against the mesh's Prometheus. */
 export function promQuery(mesh: StartedMesh, promql: string): Promise<PromSeries[]> {
@@ -15,9 +15,6 @@ export async function promByLabel(mesh: StartedMesh, promql: string, label: stri
 }
 
 /** Prometheus' active scrape targets: job, instance label and health. */
-export async function scrapeTargets(mesh: StartedMesh): Promise<{ job: string; instance: string; health: string; lastError: string }[]> {
-  const body = (await (await fetch(`${mesh.prometheusUrl()}/api/v1/targets?state=active`)).json()) as {
-    data: { activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] };
-  };
-  return body.data.activeTargets.map((t) => ({ job: t.labels.job ?? "", instance: t.labels.instance ?? "", health: t.health, lastError: t.lastError }));
+export function scrapeTargets(mesh: StartedMesh): Promise<ScrapeTarget[]> {
+  return mesh.prometheus.targets();
 }

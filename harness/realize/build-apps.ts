@@ -1,3 +1,4 @@
+import { pack } from "tar-fs";
 import { getContainerRuntimeClient } from "testcontainers";
 import type { MeshPlan } from "../../sdk";
 import { builtImageName, contextDir, contextFiles } from "../../toolchain/build-context";
@@ -33,14 +34,16 @@ export async function buildApps(plan: MeshPlan, options: { cwd?: string; log?: (
     }
     const started = Date.now();
     log(`  app ${build.name}: building ${image} from ${contextDir(build, cwd)}`);
+    // Packed here from contextFiles (which honours .dockerignore but, as Docker does, always
+    // sends the Dockerfile); dockerode's own packing drops an ignored Dockerfile.
     const stream = await docker.buildImage(
-      { context: contextDir(build, cwd), src: contextFiles(build, cwd) },
+      pack(contextDir(build, cwd), { entries: contextFiles(build, cwd) }) as unknown as NodeJS.ReadableStream,
       { t: image, dockerfile: build.dockerfile, buildargs: { ...build.args }, ...(build.target ? { target: build.target } : {}), labels: { "io.meshwright.build": build.name } },
     );
     const lines: string[] = [];
     const failure = await new Promise<string | undefined>((resolve, reject) => {
       docker.modem.followProgress(
-        stream,
+        stream as NodeJS.ReadableStream,
         (err: Error | null) => (err ? reject(err) : resolve(undefined)),
         (event: BuildEvent) => {
           if (event.stream) lines.push(...event.stream.split("\n").filter((l) => l.trim()));

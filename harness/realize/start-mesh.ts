@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { getContainerRuntimeClient, Network } from "testcontainers";
 import { compile, Mesh, type ContainerSpec, type MeshPlan } from "../../sdk";
 import { containerLogs } from "../docker/container-logs";
-import { useOwnReaper } from "../reaper";
+import "./reaper"; // testcontainers' reaper image, set before the first container starts
 import { buildApps } from "./build-apps";
 import { applyAcl } from "./consul-acl";
 import { requireImages } from "./images";
@@ -51,7 +51,6 @@ export class MeshStartError extends Error {
  * labelled for meshwright's own reaper, which removes them if the process dies.
  */
 export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshOptions = {}): Promise<StartedMesh> {
-  useOwnReaper();
   const plan = meshOrPlan instanceof Mesh ? compile(meshOrPlan) : meshOrPlan;
   const log = options.log ?? (() => undefined);
   for (const w of plan.warnings) log(`warning: ${w.path}: ${w.message} (${w.hint})`);

@@ -3,3 +3,4 @@ export { weightsVerdict, balanceSampleSize, type BalanceVerdict, type VerdictOpt
 export { stickinessVerdict, type StickinessVerdict } from "./stickiness-verdict";
 export { roundRobinVerdict, type RoundRobinVerdict } from "./round-robin-verdict";
 export { shunVerdict, type ShunVerdict } from "./shun-verdict";
+export { silentFaultVerdict, type SilentFaultSettings, type SilentFaultVerdict } from "./silent-fault-verdict";

@@ -41,8 +41,11 @@ describe("discovery on the shop mesh", () => {
     const token = await mesh!.tokenFor("user-service");
     const r = await mesh!.call("user-service-1", "payment-service", "/pay", { method: "POST", headers: { authorization: `Bearer ${token}` } });
     expect(r.status).toBe(200);
-    const primaries = plan.services.find((s) => s.name === "payment-service")!.instances.filter((i) => i.subset === "primary").map((i) => i.id);
-    expect(primaries).toContain((JSON.parse(r.body) as { response: { instance: string } }).response.instance);
+    const primaries = plan.services.find((s) => s.name === "payment-service")!.primaryInstances;
+    // Who answered, as the answering sidecar stamps it (any app), and as the workload says.
+    const stamped = await mesh!.instanceAt(r.headers["x-meshwright-endpoint"] ?? "");
+    expect(primaries).toContain(stamped);
+    expect((JSON.parse(r.body) as { instance: string }).instance).toBe(stamped);
   });
 
   it("refuses what the intention does not allow: no token, or the wrong method", async () => {

@@ -1,6 +1,7 @@
 /**
  * Monitoring on real containers: Prometheus finds and scrapes every sidecar and app through
- * Consul, and the request counts it holds per instance are exactly the traffic the probe
+ * Consul (over HTTPS, with its own read-only Consul token: the catalog is closed to anonymous
+ * readers), and the Consul server's own metrics with that token; the request counts it holds per instance are exactly the traffic the probe
  * sent — on the callee side per instance, and on the caller side for the upstream; the
  * sidecars' access logs carry each of those requests; Consul reports the failure a stopped
  * instance causes, and its recovery.
@@ -36,18 +37,23 @@ describe("monitoring of the observe mesh", () => {
     await running?.stop();
   });
 
-  it("scrapes every sidecar and every app it discovers through Consul", async () => {
+  it("scrapes every sidecar, every app and the Consul server, finding them through Consul with its token", async () => {
     const instances = ["backend-1", "backend-2", "client-1"];
     const targets = await eventually(
       async () => {
         const t = await scrapeTargets(running!);
         const up = (job: string) => t.filter((x) => x.job === job && x.health === "up").map((x) => x.instance).sort();
-        if (up("envoy").join() !== instances.join() || up("apps").join() !== instances.join()) throw new Error(JSON.stringify(t));
+        if (up("envoy").join() !== instances.join() || up("apps").join() !== instances.join() || up("consul").length !== 1) throw new Error(JSON.stringify(t));
         return t;
       },
-      { what: "every sidecar and app scraped and up", timeoutMs: 90_000 },
+      { what: "every sidecar, app and the Consul server scraped and up", timeoutMs: 90_000 },
     );
     expect(targets.filter((t) => t.health !== "up")).toEqual([]);
+    // The Consul server's metrics need the token too; they are there.
+    expect((await running!.prometheus.query('up{job="consul"}')).map((s) => s.value)).toEqual([1]);
+    // Without a token, Consul's catalog shows nothing: discovery above worked through the token.
+    const anonymous = (await (await fetch(`${running!.consul.url()}/v1/catalog/services`)).json()) as Record<string, unknown>;
+    expect(Object.keys(anonymous).filter((s) => s !== "consul")).toEqual([]);
   });
 
   it("counts exactly the requests the probe sent, per answering instance and at the caller", async () => {

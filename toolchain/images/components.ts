@@ -22,6 +22,8 @@ export const COMPONENTS = {
   jdkHome: "/usr/lib/jvm/temurin-25-jdk-amd64",
   /** The test workload's own version (bump when its API changes). */
   workload: "0.3.0",
+  /** meshwright's reaper (toolchain/reaper), testcontainers' Ryuk protocol (bump when its behaviour changes). */
+  reaper: "0.1.0",
 } as const;
 
 /** Local tags of the images; everything downstream refers to these. */
@@ -32,6 +34,7 @@ export const IMAGE_TAGS = {
   keycloak: `meshwright/keycloak:${COMPONENTS.keycloak}`,
   prometheus: `meshwright/prometheus:${COMPONENTS.prometheus}`,
   workload: `meshwright/workload:${COMPONENTS.workload}`,
+  reaper: `meshwright/reaper:${COMPONENTS.reaper}`,
 } as const;
 
 export type ImageName = keyof typeof IMAGE_TAGS;

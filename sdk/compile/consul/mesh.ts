@@ -3,9 +3,10 @@ import type { ConfigEntry } from "../../plan";
 /**
  * Mesh-wide security settings (the `mesh` config entry):
  * - `SanitizeXForwardedClientCert`: a sidecar drops any `x-forwarded-client-cert` the caller
- *   sent before adding the one for the verified peer certificate. Without it Consul forwards a
- *   caller-supplied entry ahead of the real one, and an app reading the first entry trusts a
- *   forged caller.
+ *   sent. Without it Consul forwards a caller-supplied entry ahead of the real one, and an app
+ *   reading the first entry trusts a forged caller. In Consul 1.16 it also adds none for the
+ *   verified peer certificate (seen on the real components: the app gets no such header at
+ *   all), so apps cannot learn their caller's identity from it; the intentions judge it.
  * - `AllowEnablingPermissiveMutualTLS: false`: no service can be switched to accept plaintext.
  * - TLS 1.2 at least between sidecars.
  *

@@ -1,28 +1,19 @@
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { cacheDir } from "../../cache";
+import { resolve } from "node:path";
 import { COMPONENTS } from "../components";
 import type { StepContext } from "../recipe";
-import { run } from "../../shell";
+import { goSourceHash, localGoBinary, type LocalGoProgram } from "./local-go-binary";
 
 /** Source folder of the test workload (a Go program, standard library only). */
 export const WORKLOAD_SRC = resolve(__dirname, "..", "..", "..", "workload");
 
+const WORKLOAD: LocalGoProgram = { name: "workload", version: COMPONENTS.workload, dir: WORKLOAD_SRC };
+
 /** Hash of the workload's Go sources: a changed source makes a new binary and image. */
 export function workloadSourceHash(): string {
-  const h = createHash("sha256");
-  for (const f of readdirSync(WORKLOAD_SRC).filter((f) => /\.go$|^go\.(mod|sum)$/.test(f) && !f.endsWith("_test.go")).sort())
-    h.update(f).update(readFileSync(join(WORKLOAD_SRC, f)));
-  return h.digest("hex").slice(0, 16);
+  return goSourceHash(WORKLOAD);
 }
 
 /** Builds the workload with Go (cached by source hash) and returns the binary's path. */
-export async function workloadBinary(ctx: StepContext): Promise<string> {
-  const binary = join(cacheDir("workload", `${COMPONENTS.workload}-${workloadSourceHash()}`), "workload");
-  if (existsSync(binary)) return binary;
-  await ctx.step("go build workload", () =>
-    run("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", binary, "."], { cwd: WORKLOAD_SRC, env: { CGO_ENABLED: "0" }, log: ctx.log }),
-  );
-  return binary;
+export function workloadBinary(ctx: StepContext): Promise<string> {
+  return localGoBinary(ctx, WORKLOAD);
 }

@@ -1,10 +1,14 @@
 import { join } from "node:path";
+import { REAPER_SRC, reaperSourceHash } from "../artifacts/reaper-binary";
 import { WORKLOAD_SRC, workloadSourceHash } from "../artifacts/workload-binary";
 import { COMPONENTS, IMAGE_TAGS, type ImageName } from "../components";
 import { dockerfileText } from "../context-dir";
 import { FINGERPRINT_LABEL } from "../docker";
 import type { ImageRecipe } from "../recipe";
 import { run } from "../../shell";
+
+/** Images built from this repository's own Go sources: their source hash is part of the fingerprint. */
+const SOURCE_HASHES: Partial<Record<ImageName, () => string>> = { workload: workloadSourceHash, reaper: reaperSourceHash };
 
 /**
  * For machines that reach the vendors' registries: the same tags, built as multi-stage
@@ -17,7 +21,8 @@ function officialRecipe(name: ImageName, buildArgs: Record<string, string>, cont
     version: `${name} (official images)`,
     needs: name === "base" || name === "keycloak" ? [] : ["base"],
     async fingerprintInputs() {
-      return ["official", JSON.stringify(buildArgs), dockerfileText(name, __dirname), ...(name === "workload" ? [workloadSourceHash()] : [])];
+      const sourceHash = SOURCE_HASHES[name];
+      return ["official", JSON.stringify(buildArgs), dockerfileText(name, __dirname), ...(sourceHash ? [sourceHash()] : [])];
     },
     async build(ctx, fingerprint) {
       const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
@@ -30,6 +35,7 @@ function officialRecipe(name: ImageName, buildArgs: Record<string, string>, cont
 
 export const OFFICIAL_RECIPES: readonly ImageRecipe[] = [
   officialRecipe("base", {}),
+  officialRecipe("reaper", {}, REAPER_SRC),
   officialRecipe("consul", { CONSUL_VERSION: COMPONENTS.consul }),
   officialRecipe("sidecar", { CONSUL_VERSION: COMPONENTS.consul, ENVOY_VERSION: COMPONENTS.envoy }),
   officialRecipe("workload", {}, WORKLOAD_SRC),

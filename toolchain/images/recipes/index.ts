@@ -3,8 +3,9 @@ import { base } from "./base";
 import { consul } from "./consul";
 import { keycloak } from "./keycloak";
 import { prometheus } from "./prometheus";
+import { reaper } from "./reaper";
 import { sidecar } from "./sidecar";
 import { workload } from "./workload";
 
 /** Every offline recipe, in an order where each image comes after the ones it needs. */
-export const OFFLINE_RECIPES: readonly ImageRecipe[] = [base, consul, sidecar, workload, prometheus, keycloak];
+export const OFFLINE_RECIPES: readonly ImageRecipe[] = [base, reaper, consul, sidecar, workload, prometheus, keycloak];

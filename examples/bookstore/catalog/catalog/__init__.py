@@ -1,0 +1,1 @@
+"""The bookstore's catalog: a Flask app behind a meshwright sidecar (see ../README.md)."""

@@ -1,0 +1,3 @@
+module meshwright.local/reaper
+
+go 1.22
