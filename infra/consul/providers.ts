@@ -5,8 +5,8 @@
  * Every resource notices when Consul no longer holds what Pulumi wrote: `diff` looks at the
  * live object (so a plain `pulumi preview`/`up` shows drift as an update), `read` records it
  * for `pulumi refresh`, and `update` writes the plan's version back and reports in its
- * `restored` output what it found. Runs inside the provider plugin as serialized code: imports only the
- * dependency-free helpers beside it.
+ * `restored` output what it found. Runs inside the provider plugin as serialized code: it
+ * imports only the dependency-free helpers beside it.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigEntry } from "../../sdk/plan";
