@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSyn
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import "../../harness/matchers";
@@ -250,6 +251,10 @@ describe("MeshStack's app builds through a real pulumi up", () => {
     await stack.destroy().catch(() => undefined);
     rmSync(backend, { recursive: true, force: true });
     rmSync(apps, { recursive: true, force: true });
+    // MeshStack keeps built images (keepLocally); this test's are its own to remove.
+    const docker = new Docker();
+    for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
+      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
   }, 300_000);
 
   it("builds each app image and runs the apps on them; a second up builds nothing", async () => {
