@@ -29,6 +29,7 @@ const HELP = `Usage:
   npm run pulumi -- ARGS     the Pulumi CLI on the same stack and state, e.g.
                                npm run pulumi -- config set meshwright:keycloakPort 18080
                                npm run pulumi -- stack output keycloakAdmin --show-secrets
+                               npm run pulumi -- stack output secretValues --show-secrets
 
 First run: starts Docker where none answers (as npm run docker does, installing Debian's
 docker.io if needed), builds the local images (npm run images) and the Pulumi engine
@@ -36,6 +37,8 @@ docker.io if needed), builds the local images (npm run images) and the Pulumi en
 Stack "${STACK}" of project "${PROJECT}" (MESHWRIGHT_STACK picks another), state in
 ${stateDir()}. Stack config (Pulumi.yaml lists it): consulPort, keycloakPort,
 ingressPort, prometheusPort (a port or "off") and <image>Image (e.g. workloadImage).
+Secrets (Consul's management token, gossip key and TLS, Keycloak's passwords, client
+secrets) are generated on the first run and kept, encrypted, in the stack's state.
 `;
 
 async function main(): Promise<number> {
@@ -82,13 +85,16 @@ function stack() {
 async function up(): Promise<number> {
   await prepare();
   const started = Date.now();
-  const result = await upExplained(await stack(), shop.name, (out) => process.stdout.write(out));
+  // Refreshed first, so a container or a Consul object changed outside Pulumi is put back too.
+  const result = await upExplained(await stack(), shop.name, { onOutput: (out) => process.stdout.write(out), refresh: true });
+  for (const r of result.restored) console.log(`restored ${r.subject} ${r.drift} outside Pulumi`);
   const o = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as PrintedOutputs;
   const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([k]) => k !== "same").map(([k, n]) => `${n} ${k}`);
   console.log(`
 ${shop.name} is up (${changes.length ? changes.join(", ") : "no changes"}; ${duration(Date.now() - started)}), stack ${PROJECT}/${STACK}
   Consul UI    ${o.consulUrl ?? "(not published)"}${o.consulUrl ? "/ui" : ""}
   Keycloak     ${o.keycloakUrl ?? "(not published)"}   admin password: npm run pulumi -- stack output keycloakAdmin --show-secrets
+               test users' passwords: npm run pulumi -- stack output userPasswords --show-secrets
   Prometheus   ${o.prometheusUrl ?? "(not published)"}
   Ingress      ${o.ingressUrl ?? "(not published)"}${o.ingressUrl ? `   try: curl -H 'Host: shop.local' ${o.ingressUrl}/` : ""}
 Inside the mesh, a service calls its upstreams through its sidecar, e.g.:

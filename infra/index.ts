@@ -14,5 +14,7 @@ export const keycloakUrl = outputs?.keycloakUrl;
 export const ingressUrl = outputs?.ingressUrl;
 export const prometheusUrl = outputs?.prometheusUrl;
 export const keycloakAdmin = outputs?.keycloakAdmin;
+export const userPasswords = outputs?.userPasswords;
+export const secretValues = outputs?.secretValues;
 export const serviceAddresses = outputs?.serviceAddresses;
 export const dockerNames = outputs?.dockerNames;

@@ -1,18 +1,26 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { compile, type ImageSet, type Mesh, type MeshPlan } from "../sdk";
+import { appImage } from "./builds";
+import { builtImageName } from "../toolchain/build-context";
+import { ConsulConfigEntry, ConsulPolicy, ConsulToken, type ConsulAccess } from "./consul/resources";
 import { containerArgs, STACK_LABEL } from "./container-args";
-import { imageFor } from "./images";
+import { ImagesMissingError, localImageExists, missingImages, plannedImage } from "./images";
 import { DEFAULT_PORTS, endpoints, endpointUrls, type PublishedPorts } from "./ports";
-import { containerSecrets } from "./secrets";
+import { MeshSecrets } from "./secrets/mesh-secrets";
+import { checkSecrets, mergeSecretValues, resolveJson, secretsReferencedBy, type SecretValues } from "./secrets/references";
 
 export { DEFAULT_PORTS, type PublishedPorts } from "./ports";
 export { containerArgs, STACK_LABEL } from "./container-args";
+export { SecretsNotSuppliedError } from "./secrets/references";
+export { ImagesMissingError } from "./images";
+export { BuildContextError } from "./builds";
 
 /** Settings of a {@link MeshStack} besides what to realize. */
 export interface MeshStackOptions {
   /**
-   * Image overrides by kind, applied on top of the plan's images (e.g. from stack config).
+   * Image overrides by kind, applied on top of the plan's images (e.g. from stack config), for
+   * the platform containers, workload apps and probes; never for a service's own image.
    * @default the plan's images (the SDK's `DEFAULT_IMAGES` unless the mesh set others)
    */
   readonly images?: Partial<ImageSet>;
@@ -34,6 +42,23 @@ export interface MeshStackOptions {
    * @default derived from each health check: start period + retries × interval + 30 s
    */
   readonly waitTimeoutSeconds?: number;
+  /**
+   * Secret values by plan secret name (`plan.secrets`). Required for every `supplied` secret
+   * (a missing one fails `pulumi preview`, naming it and its purpose); a value given for a
+   * generated secret replaces the generated one (TLS parts as `NAME#cert`, `NAME#key`).
+   * Every other secret is generated once per stack and kept in its state.
+   */
+  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Folder relative build contexts (`plan.builds`) are resolved against. @default process.cwd() */
+  readonly buildDir?: string;
+  /**
+   * Check, before anything is registered (so `pulumi preview` fails too), that every image the
+   * mesh runs and does not build is on the Docker engine; else throw `ImagesMissingError`
+   * naming each missing one and how to get it. `false` skips the check; a function answers
+   * for the engine (tests).
+   * @default true: asks the local Docker engine (`docker image inspect`)
+   */
+  readonly checkImages?: boolean | ((image: string) => boolean);
 }
 
 /** What a {@link MeshStack} realizes: a mesh (compiled here) or an already compiled plan. */
@@ -53,12 +78,24 @@ export type MeshStackArgs = MeshStackOptions &
 
 /**
  * A service mesh on Docker: one network and one container per plan container, as
- * `compile(mesh)` describes them. App and sidecar containers share their node container's
- * network namespace; containers with a health check must become healthy for `pulumi up`
- * to succeed; client secrets and the Keycloak admin password are Pulumi secrets.
+ * `compile(mesh)` describes them, with
+ * - the plan's secrets generated once per stack (or supplied) and kept as Pulumi secrets; every
+ *   env value and file that references one is a secret;
+ * - Consul's ACL policies, ACL tokens and config entries written through its HTTP API once the
+ *   server is healthy, and put back on every `pulumi up` when changed outside Pulumi; agents
+ *   and sidecars start only after their token exists;
+ * - app images built from their Dockerfiles, tagged by a hash of their context.
  *
- * An invalid mesh throws the SDK's `MeshValidationError` (every issue, with its path) before
- * any resource is registered.
+ * App and sidecar containers share their node container's network namespace; containers with
+ * a health check must become healthy for `pulumi up` to succeed.
+ *
+ * Pulumi must reach Consul's HTTP API: on the published port (127.0.0.1:8500 by default), or,
+ * with `ports.consul: false`, on the server container's address on the Docker bridge network.
+ *
+ * Before any resource is registered, an invalid mesh throws the SDK's `MeshValidationError`
+ * (every issue, with its path), a missing supplied secret `SecretsNotSuppliedError`, a
+ * missing build context `BuildContextError`, and an image that is not on the engine
+ * `ImagesMissingError`, each naming what to do.
  */
 export class MeshStack extends pulumi.ComponentResource {
   /** The plan this stack realizes. */
@@ -67,6 +104,10 @@ export class MeshStack extends pulumi.ComponentResource {
   readonly network: docker.Network;
   /** Containers by plan container name. */
   readonly containers: Readonly<Record<string, docker.Container>>;
+  /** Built app images by build name (`plan.builds`). */
+  readonly images: Readonly<Record<string, docker.RemoteImage>>;
+  /** Consul config entries, ACL policies and tokens by subject (`service-intentions/web`, `acl-policy/x`, `acl-token/<secret>`). */
+  readonly consulObjects: Readonly<Record<string, ConsulConfigEntry | ConsulPolicy | ConsulToken>>;
   /** Consul HTTP API and UI on the host; undefined when not published. */
   readonly consulUrl: pulumi.Output<string | undefined>;
   /** Keycloak on the host; undefined when not published or the mesh has no identity. */
@@ -75,23 +116,37 @@ export class MeshStack extends pulumi.ComponentResource {
   readonly ingressUrl: pulumi.Output<string | undefined>;
   /** Prometheus on the host; undefined when not published or metrics are off. */
   readonly prometheusUrl: pulumi.Output<string | undefined>;
-  /** Keycloak's admin account (the password is a secret); undefined without identity. */
+  /** Keycloak's admin account (a secret); undefined without identity. */
   readonly keycloakAdmin: pulumi.Output<{ username: string; password: string } | undefined>;
+  /** Passwords of the realm's test users by username (a secret); empty without identity. */
+  readonly userPasswords: pulumi.Output<Record<string, string>>;
+  /**
+   * Every secret value of the stack by key (`NAME`, `NAME#cert`, `NAME#key`; a secret): what
+   * the harness's `attachMesh` needs to act as the mesh's clients. Read it with
+   * `pulumi stack output secretValues --show-secrets`.
+   */
+  readonly secretValues: pulumi.Output<SecretValues>;
   /** Mesh-network address of every instance, by service and instance id. */
   readonly serviceAddresses: pulumi.Output<Record<string, Record<string, string>>>;
   /** Docker container name of every plan container, by plan name (what the harness's `attachMesh` takes). */
   readonly dockerNames: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: MeshStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Compile before registering anything: an invalid mesh leaves no resource behind.
+    // Compile and check before registering anything: an invalid mesh leaves no resource behind.
     const plan = args.plan ?? compile(args.mesh);
+    checkSecrets(plan, args.secrets);
+    const buildDir = args.buildDir ?? process.cwd();
+    for (const b of plan.builds) builtImageName(b, buildDir); // a missing context or Dockerfile throws here
+    checkImages(plan, args);
     super("meshwright:infra:MeshStack", name, {}, opts);
     this.plan = plan;
+    for (const w of plan.warnings) void pulumi.log.warn(`${w.path}: ${w.message} (hint: ${w.hint})`, this);
 
     const prefix = args.namePrefix ?? `${plan.mesh.name}-`;
     const publishAddress = args.publishAddress ?? "127.0.0.1";
     const fronts = endpoints(plan, { ...DEFAULT_PORTS, ...args.ports });
-    const secretsOf = containerSecrets(plan);
+    const urls = endpointUrls(fronts, publishAddress);
+    const dockerName = (planName: string) => `${prefix}${planName}`;
 
     this.network = new docker.Network(
       `${name}-network`,
@@ -99,35 +154,90 @@ export class MeshStack extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const generated = new MeshSecrets(`${name}-secrets`, { secrets: plan.secrets }, { parent: this });
+    const values = mergeSecretValues(generated.values, args.secrets);
+    this.secretValues = values;
+
+    const images: Record<string, docker.RemoteImage> = {};
+    for (const b of plan.builds) images[b.name] = appImage(`${name}-image-${b.name}`, b, { stack: name, cwd: buildDir }, { parent: this });
+    this.images = images;
+
     const containers: Record<string, docker.Container> = {};
-    plan.containers.forEach((spec, index) => {
+    const consulObjects: Record<string, ConsulConfigEntry | ConsulPolicy | ConsulToken> = {};
+    const tokensBySecret: Record<string, ConsulToken> = {};
+    const entries: ConsulConfigEntry[] = [];
+    plan.containers.forEach((spec) => {
       const namespace = spec.networkMode ? containers[spec.networkMode.container] : undefined;
+      const build = spec.build !== undefined ? images[spec.build] : undefined;
+      if (spec.build !== undefined && !build) throw new Error(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`);
+      const image = build ? build.name : plannedImage(plan, spec, args.images);
+      const tokens = [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]!] : []));
+      const needsEntries = spec.role === "sidecar" || spec.role === "ingress" ? entries : [];
       containers[spec.name] = new docker.Container(
         `${name}-${spec.name}`,
         containerArgs(spec, {
-          dockerName: `${prefix}${spec.name}`,
-          image: imageFor(spec.role, spec.image, args.images),
+          dockerName: dockerName(spec.name),
+          image,
           network: this.network.name,
           ...(namespace ? { namespaceOf: namespace.id } : {}),
-          secrets: secretsOf(index),
+          secretValues: values,
+          ...(spec.healthOf ? { healthOf: { dockerName: dockerName(spec.healthOf), id: mustGet(containers, spec.healthOf, spec.name).id } } : {}),
           publish: fronts.filter((f) => f.container === spec.name),
           publishAddress,
           stack: name,
           ...(args.waitTimeoutSeconds !== undefined ? { waitTimeoutSeconds: args.waitTimeoutSeconds } : {}),
         }),
-        { parent: this, dependsOn: [this.network, ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name))] },
+        {
+          parent: this,
+          dependsOn: [this.network, ...(build ? [build] : []), ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name)), ...tokens, ...needsEntries],
+        },
       );
+
+      if (spec.name !== plan.consul.server.container) return;
+      // The server is healthy: its ACL state and config entries come next, before any agent.
+      const server = containers[spec.name]!;
+      const access: ConsulAccess = {
+        address: urls.consul ?? pulumi.interpolate`http://${server.networkDatas.apply((n) => n[0]?.ipAddress ?? "")}:${plan.consul.server.httpPort}`,
+        token: values.apply((v) => v[plan.consul.acl.managementToken] ?? ""),
+        serverId: server.id,
+      };
+      const policies = plan.consul.acl.policies.map((p) => {
+        const r = new ConsulPolicy(`${name}-acl-policy/${p.name}`, { access, policy: p }, { parent: this, dependsOn: [server] });
+        consulObjects[`acl-policy/${p.name}`] = r;
+        return r;
+      });
+      for (const t of plan.consul.acl.tokens) {
+        const secretId = values.apply((v) => v[t.secret] ?? "");
+        const r = new ConsulToken(`${name}-acl-token/${t.secret}`, { access, token: t, secretId }, { parent: this, dependsOn: [server, ...policies] });
+        consulObjects[`acl-token/${t.secret}`] = r;
+        tokensBySecret[t.secret] = r;
+      }
+      // In the plan's order, one after another: Consul checks each entry against those before it.
+      for (const e of plan.consul.configEntries) {
+        const previous = entries.at(-1);
+        const r = new ConsulConfigEntry(
+          `${name}-${e.Kind}/${e.Name}`,
+          { access, entry: e, content: resolveJson(e as Record<string, unknown>, values) },
+          { parent: this, dependsOn: [server, ...(previous ? [previous] : [])] },
+        );
+        consulObjects[`${e.Kind}/${e.Name}`] = r;
+        entries.push(r);
+      }
     });
     this.containers = containers;
+    this.consulObjects = consulObjects;
 
-    const urls = endpointUrls(fronts, publishAddress);
     const when = (container: string | undefined, value: string | undefined) =>
       container && containers[container] ? containers[container].id.apply(() => value) : pulumi.output(value);
     this.consulUrl = when(plan.consul.server.container, urls.consul);
     this.keycloakUrl = when(fronts.find((f) => f.name === "keycloak")?.container, urls.keycloak);
     this.ingressUrl = when(fronts.find((f) => f.name === "ingress")?.container, urls.ingress);
     this.prometheusUrl = when(fronts.find((f) => f.name === "prometheus")?.container, urls.prometheus);
-    this.keycloakAdmin = plan.keycloak ? pulumi.secret({ ...plan.keycloak.admin }) : pulumi.output(undefined);
+    const keycloak = plan.keycloak;
+    this.keycloakAdmin = keycloak
+      ? pulumi.secret(values.apply((v) => ({ username: keycloak.admin.username, password: v[keycloak.admin.passwordSecret] ?? "" })))
+      : pulumi.output(undefined);
+    this.userPasswords = pulumi.secret(values.apply((v) => Object.fromEntries((keycloak?.users ?? []).map((u) => [u.username, v[u.passwordSecret] ?? ""]))));
     this.serviceAddresses = pulumi.output(
       Object.fromEntries(
         plan.services.map((s) => [
@@ -136,7 +246,6 @@ export class MeshStack extends pulumi.ComponentResource {
         ]),
       ),
     );
-
     this.dockerNames = pulumi.output(Object.fromEntries(Object.entries(containers).map(([planName, c]) => [planName, c.name])));
 
     this.registerOutputs({
@@ -145,10 +254,26 @@ export class MeshStack extends pulumi.ComponentResource {
       ingressUrl: this.ingressUrl,
       prometheusUrl: this.prometheusUrl,
       keycloakAdmin: this.keycloakAdmin,
+      userPasswords: this.userPasswords,
+      secretValues: this.secretValues,
       serviceAddresses: this.serviceAddresses,
       dockerNames: this.dockerNames,
     });
   }
+}
+
+/** Throws {@link ImagesMissingError} when an image the plan runs without building it is not on the engine. */
+function checkImages(plan: MeshPlan, args: MeshStackOptions): void {
+  if (args.checkImages === false) return;
+  const exists = typeof args.checkImages === "function" ? args.checkImages : localImageExists;
+  const byImage = new Map<string, MeshPlan["containers"][number][]>();
+  for (const spec of plan.containers)
+    if (spec.build === undefined) {
+      const image = plannedImage(plan, spec, args.images);
+      byImage.set(image, [...(byImage.get(image) ?? []), spec]);
+    }
+  const missing = missingImages(plan, byImage, exists);
+  if (missing.length) throw new ImagesMissingError(missing);
 }
 
 function mustGet(containers: Record<string, docker.Container>, name: string, from: string): docker.Container {

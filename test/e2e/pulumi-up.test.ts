@@ -1,19 +1,29 @@
 /**
- * MeshStack through a real `pulumi up`: the Pulumi CLI and Docker provider built by
- * `npm run engine`, an Automation API inline program, a throwaway file backend. The harness
- * attaches to the containers Pulumi created (by the stack's `dockerNames` output) and proves
- * discovery, weighted balancing and auth on them; a second `up` changes nothing; an invalid
- * mesh fails `preview` with the SDK's errors; a container that never turns healthy fails the
- * update naming it with its last log lines, and the next `up` recovers; `pulumi destroy`
- * leaves no container or network behind.
+ * MeshStack through a real `pulumi up`: the Pulumi CLI, the Docker provider and the dynamic
+ * provider launcher built by `npm run engine`, an Automation API inline program, a throwaway
+ * file backend. The harness attaches to the containers Pulumi created (by the stack's
+ * `dockerNames` and `secretValues` outputs) and proves discovery, weighted balancing and auth
+ * on them. Also proved here:
+ * - secrets: generated once, kept encrypted in the state, the same after another `up`;
+ * - Consul's ACL policies, tokens and config entries are Pulumi resources: an entry changed and
+ *   a token deleted behind Pulumi's back show in a plain preview, and `up --refresh` puts
+ *   them back, saying so;
+ * - app images built from a Dockerfile, named by content: nothing rebuilt when nothing
+ *   changed, one service's containers replaced when its context changes, a failing build
+ *   named with its output;
+ * - preview fails, naming the cause, for an invalid mesh, a missing image and a secret to
+ *   supply; a node whose token Consul refuses fails the update naming that cause;
+ * - `pulumi destroy` leaves no container or network behind.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Docker from "dockerode";
+import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import "../../harness/matchers";
-import { requireImages } from "../../harness/modules/images";
+import { requireImages } from "../../harness/realize/images";
 import { sendTraffic } from "../../harness/probes/traffic";
 import { attachMesh, divergences, waitConverged, type StartedMesh } from "../../harness/realize";
 import { balanceSampleSize } from "../../harness/stats";
@@ -21,7 +31,7 @@ import { inlineStack, StackUpdateError, upExplained, type StackTarget } from "..
 import { stackLeftovers } from "../../infra/diagnose";
 import { MeshStack, type MeshStackArgs } from "../../infra/mesh-stack";
 import { meshProgram } from "../../infra/program";
-import { compile, Mesh, type MeshPlan } from "../../sdk";
+import { compile, entryDrift, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
 
 const mesh = new Mesh("infra", { identity: { realm: "infra", scopes: ["orders:read"] }, telemetry: { metrics: false } });
 const orders = mesh.service("orders", { instances: [{ weight: 3 }, { weight: 1 }], loadBalancing: { policy: "weighted" } });
@@ -32,6 +42,7 @@ orders.allow(batch, { scopes: ["orders:read"] });
 const plan = compile(mesh);
 
 const CONFIDENCE = { alpha: 0.001, effectSize: 0.2, power: 0.95 };
+const OFF = { consul: false, keycloak: false, ingress: false, prometheus: false } as const;
 
 /** A port nothing listens on right now, to publish Consul and Keycloak on. */
 function freePort(): Promise<number> {
@@ -46,9 +57,29 @@ function freePort(): Promise<number> {
 
 function program(args: MeshStackArgs, name: string) {
   return async () => {
-    const s = new MeshStack(name, args);
-    return { consulUrl: s.consulUrl, keycloakUrl: s.keycloakUrl, dockerNames: s.dockerNames };
+    try {
+      const s = new MeshStack(name, args);
+      return { consulUrl: s.consulUrl, keycloakUrl: s.keycloakUrl, dockerNames: s.dockerNames, secretValues: s.secretValues, keycloakAdmin: s.keycloakAdmin };
+    } catch (error) {
+      // As meshProgram does: thrown, it would also resurface as an unhandled rejection.
+      pulumi.log.error((error as Error).message);
+      return {};
+    }
   };
+}
+
+/** Resources MeshStack registers for a plan, besides the stack itself. */
+function resourceCount(p: MeshPlan): number {
+  return 1 /* component */ + 1 /* network */ + 1 /* secrets */ + p.builds.length + p.containers.length + p.consul.configEntries.length + p.consul.acl.policies.length + p.consul.acl.tokens.length;
+}
+
+/** An app's build context: the workload with a note, so a changed note changes the image. */
+function appContext(root: string, name: string, note: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "Dockerfile"), "FROM meshwright/workload:0.3.0\nCOPY note.txt /note.txt\nCMD [\"serve\"]\n");
+  writeFileSync(join(dir, "note.txt"), note);
+  return dir;
 }
 
 describe("MeshStack through a real pulumi up", () => {
@@ -57,31 +88,48 @@ describe("MeshStack through a real pulumi up", () => {
   let stack: Stack | undefined;
   let running: StartedMesh | undefined;
   let upSummary: Record<string, number> = {};
+  let secrets: Record<string, string> = {};
+  let consulUrl = "";
+
+  /** Consul's HTTP API as the management token holder. */
+  const consul = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${consulUrl}${path}`, {
+      method,
+      headers: { "X-Consul-Token": secrets[plan.consul.acl.managementToken]! },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.text()) || undefined };
+  };
 
   beforeAll(async () => {
-    await requireImages([...new Set(plan.containers.map((c) => c.image))]);
+    await requireImages([...new Set(plan.containers.filter((c) => !c.build).map((c) => c.image))]);
     const ports = { consul: await freePort(), keycloak: await freePort(), ingress: false, prometheus: false } as const;
     stack = await inlineStack(target("mesh"), program({ plan, ports }, "infra"));
     const up = await upExplained(stack, "infra");
     upSummary = up.summary.resourceChanges ?? {};
-    running = await attachMesh(plan, { dockerNames: up.outputs.dockerNames!.value as Record<string, string> });
+    secrets = up.outputs.secretValues!.value as Record<string, string>;
+    consulUrl = up.outputs.consulUrl!.value as string;
+    running = await attachMesh(plan, { dockerNames: up.outputs.dockerNames!.value as Record<string, string>, secrets });
     await waitConverged(running);
-  }, 400_000);
+  }, 600_000);
 
   afterAll(async () => {
     await stack?.destroy().catch(() => undefined);
     rmSync(backend, { recursive: true, force: true });
-  });
+  }, 300_000);
 
-  it("creates the stack, the component, one network and a container per plan container", () => {
-    expect(upSummary).toEqual({ create: 3 + plan.containers.length });
+  it("creates the stack, the component, the network, the secrets, every container and every Consul policy, token and entry", () => {
+    expect(upSummary).toEqual({ create: 1 + resourceCount(plan) });
   });
 
   it("discovery: Consul's catalog and every sidecar match the plan", async () => {
     expect(await divergences(running!)).toEqual([]);
-    const res = await fetch(`${running!.consulUrl()}/v1/health/service/orders?passing=true`);
-    const passing = ((await res.json()) as { Service: { ID: string; Weights: { Passing: number } } }[]).map((e) => [e.Service.ID, e.Service.Weights.Passing]);
-    expect(passing.sort()).toEqual([["orders-1", 3], ["orders-2", 1]]);
+    const res = await consul("GET", "/v1/health/service/orders?passing=true");
+    const passing = (JSON.parse(res.body!) as { Service: { ID: string; Weights: { Passing: number } } }[]).map((e) => [e.Service.ID, e.Service.Weights.Passing]);
+    expect(passing.sort()).toEqual([
+      ["orders-1", 3],
+      ["orders-2", 1],
+    ]);
   });
 
   it("balancing: web's requests to orders follow the 3:1 instance weights", async () => {
@@ -90,32 +138,63 @@ describe("MeshStack through a real pulumi up", () => {
     const sample = await sendTraffic(running!, "web-1", "orders", { count: n, headers: { authorization: `Bearer ${token}` } });
     expect(sample.byStatus()).toEqual({ 200: n });
     expect(sample).toMatchWeights({ "orders-1": 3, "orders-2": 1 }, CONFIDENCE);
-    expect(sample).not.toBeUniform(["orders-1", "orders-2"], CONFIDENCE);
   });
 
   it("auth: orders admits a caller only with a Keycloak token carrying orders:read", async () => {
     const webToken = await running!.tokenFor("web");
     const batchToken = await running!.tokenFor("batch"); // a real token, without the scope
-    const status = async (from: string, token?: string) =>
-      (await running!.call(from, "orders", "/", token ? { headers: { authorization: `Bearer ${token}` } } : {})).status;
+    const status = async (from: string, token?: string) => (await running!.call(from, "orders", "/", token ? { headers: { authorization: `Bearer ${token}` } } : {})).status;
     expect({
       "web, with its token": await status("web-1", webToken),
       "web, no token": await status("web-1"),
       "batch, with its token (no orders:read)": await status("batch-1", batchToken),
-      "batch, with web's token": await status("batch-1", webToken),
-    }).toEqual({
-      "web, with its token": 200,
-      "web, no token": 403,
-      "batch, with its token (no orders:read)": 403,
-      // The intention allows batch with the scope: identity of the caller comes from mTLS, the scope from the token.
-      "batch, with web's token": 200,
-    });
+    }).toEqual({ "web, with its token": 200, "web, no token": 403, "batch, with its token (no orders:read)": 403 });
   });
 
-  it("a second pulumi up has nothing to change", async () => {
-    const preview = await stack!.preview();
-    expect(preview.changeSummary).toEqual({ same: 3 + plan.containers.length });
+  it("secrets: Consul refuses a request without the stack's token, and the state holds every value encrypted", async () => {
+    expect((await fetch(`${consulUrl}/v1/acl/tokens`)).status).toBe(403);
+    expect((await consul("GET", "/v1/acl/token/self")).status).toBe(200);
+    const state = readdirSync(join(backend, ".pulumi", "stacks", "meshwright-e2e"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => readFileSync(join(backend, ".pulumi", "stacks", "meshwright-e2e", f), "utf8"))
+      .join("\n");
+    for (const key of [plan.consul.acl.managementToken, plan.keycloak!.admin.passwordSecret, "consul/gossip-key", "consul/ca#key"]) {
+      expect(secrets[key]).toBeTruthy();
+      expect(state).not.toContain(JSON.stringify(secrets[key]!).slice(1, -1));
+    }
   });
+
+  it("a second pulumi up has nothing to change, and keeps every secret", async () => {
+    const preview = await stack!.preview();
+    expect(preview.changeSummary).toEqual({ same: 1 + resourceCount(plan) });
+    const outputs = await stack!.outputs();
+    expect(outputs.secretValues!.value).toEqual(secrets);
+    expect(outputs.secretValues!.secret).toBe(true);
+    expect(outputs.keycloakAdmin!.secret).toBe(true);
+  });
+
+  it("an intention changed and a token deleted behind Pulumi's back show in a plain preview; up --refresh puts them back, saying so", async () => {
+    const planned = plan.consul.configEntries.find((e) => e.Kind === "service-intentions" && e.Name === "orders")!;
+    const widened = { Kind: "service-intentions", Name: "orders", Sources: [{ Name: "*", Action: "allow" }] };
+    expect((await consul("PUT", "/v1/config", widened)).body).toBe("true");
+    const webToken = plan.consul.acl.tokens.find((t) => t.secret.endsWith("service-web-1"))!;
+    expect((await consul("DELETE", `/v1/acl/token/${webToken.accessorId}`)).status).toBe(200);
+
+    const preview = await stack!.preview();
+    expect(preview.changeSummary).toEqual({ same: resourceCount(plan) - 1, update: 2 });
+
+    const up = await upExplained(stack!, "infra", { refresh: true });
+    expect(up.restored).toEqual(
+      expect.arrayContaining([
+        { subject: "service-intentions/orders", drift: "changed" },
+        { subject: `acl-token/${webToken.secret}`, drift: "deleted" },
+      ]),
+    );
+    const live = JSON.parse((await consul("GET", "/v1/config/service-intentions/orders")).body!) as Record<string, unknown>;
+    expect(entryDrift(planned as ConfigEntry, live)).toEqual([]);
+    expect((await consul("GET", `/v1/acl/token/${webToken.accessorId}`)).status).toBe(200);
+    expect((await stack!.preview()).changeSummary).toEqual({ same: 1 + resourceCount(plan) });
+  }, 300_000);
 
   it("an invalid mesh fails preview with the SDK's errors and creates nothing", async () => {
     const bad = new Mesh("bad");
@@ -126,35 +205,114 @@ describe("MeshStack through a real pulumi up", () => {
     expect(await stackLeftovers("bad")).toEqual([]);
   });
 
-  it("a container that never turns healthy fails the update, naming it with its last log lines; the next up recovers", async () => {
-    const small = new Mesh("tiny", { telemetry: { metrics: false } });
-    small.service("lonely");
-    const good = compile(small);
-    // Broken on purpose: the sidecar asks for a service no agent registered.
-    const broken: MeshPlan = { ...good, containers: good.containers.map((c) => (c.role === "sidecar" ? { ...c, command: c.command.map((a) => (a === "lonely-1" ? "nobody-1" : a)) } : c)) };
-    const args = { ports: { consul: false, keycloak: false, ingress: false, prometheus: false }, waitTimeoutSeconds: 15 } as const;
-    const failing = await inlineStack(target("failing"), program({ plan: broken, ...args }, "tiny"));
-    try {
-      const error = await upExplained(failing, "tiny").then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(StackUpdateError);
-      console.info((error as Error).message);
-      expect((error as Error).message).toMatch(/container tiny-lonely-1-sidecar is (unhealthy|restarting|exited|not healthy yet)/);
-      expect((error as Error).message).toMatch(/its last log lines:\n {4}\S/);
+  it("an app image that is not on the engine fails preview, naming it and how to get it", async () => {
+    const m = new Mesh("ghostly", { telemetry: { metrics: false } });
+    m.service("ghost", { app: { image: "acme/ghost:1.0" } });
+    const s = await inlineStack(target("ghost"), async () => meshProgram(m));
+    const error = await s.preview().then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toContain("acme/ghost:1.0, for ghost-1-app; service ghost runs its own image: build it (docker build -t acme/ghost:1.0");
+    expect(await stackLeftovers("ghostly")).toEqual([]);
+  });
 
-      const recovered = await inlineStack(target("failing"), program({ plan: good, ...args }, "tiny"));
-      const up = await upExplained(recovered, "tiny");
-      expect(up.summary.result).toBe("succeeded");
-      await recovered.destroy();
-    } finally {
-      await failing.destroy().catch(() => undefined);
-    }
-    expect(await stackLeftovers("tiny")).toEqual([]);
+  it("a secret to supply that is missing fails preview, naming it and its purpose", async () => {
+    const small = new Mesh("needy", { telemetry: { metrics: false } });
+    small.service("api");
+    const tiny = compile(small);
+    const needy: MeshPlan = { ...tiny, secrets: [...tiny.secrets, { name: "app/api-key", purpose: "the payment provider's API key", generate: { kind: "supplied" } }] };
+    const s = await inlineStack(target("needy"), program({ plan: needy, ports: OFF }, "needy"));
+    const error = await s.preview().then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toContain("  - app/api-key: the payment provider's API key");
+    expect(await stackLeftovers("needy")).toEqual([]);
   });
 
   it("pulumi destroy removes every container and the network", async () => {
     const result = await stack!.destroy();
-    expect(result.summary.resourceChanges).toEqual({ delete: 3 + plan.containers.length });
+    expect(result.summary.resourceChanges).toEqual({ delete: 1 + resourceCount(plan) });
     expect(await stackLeftovers("infra")).toEqual([]);
     stack = undefined;
+  }, 300_000);
+});
+
+describe("MeshStack's app builds through a real pulumi up", () => {
+  const backend = mkdtempSync(join(tmpdir(), "mw-pulumi-state-"));
+  const apps = mkdtempSync(join(tmpdir(), "mw-apps-"));
+  const m = new Mesh("builds", { telemetry: { metrics: false } });
+  const beta = m.service("beta", { app: { build: { context: appContext(apps, "beta", "beta v1") } } });
+  const alpha = m.service("alpha", { app: { build: { context: appContext(apps, "alpha", "alpha v1") } }, upstreams: [beta] });
+  beta.allow(alpha);
+  const built = compile(m);
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: built, ports: OFF }, "builds"));
   });
+
+  afterAll(async () => {
+    await stack.destroy().catch(() => undefined);
+    rmSync(backend, { recursive: true, force: true });
+    rmSync(apps, { recursive: true, force: true });
+    // MeshStack keeps built images (keepLocally); this test's are its own to remove.
+    const docker = new Docker();
+    for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
+      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  }, 300_000);
+
+  it("builds each app image and runs the apps on them; a second up builds nothing", async () => {
+    const up = await upExplained(stack, "builds");
+    expect(up.summary.resourceChanges).toEqual({ create: 1 + resourceCount(built) });
+    expect((await stack.preview()).changeSummary).toEqual({ same: 1 + resourceCount(built) });
+  }, 400_000);
+
+  it("a changed file in one app's context replaces that image and that service's app container, nothing else", async () => {
+    writeFileSync(join(apps, "alpha", "note.txt"), "alpha v2");
+    const replaced: string[] = [];
+    await stack.up({ onEvent: (e) => e.resOutputsEvent?.metadata.op === "replace" && replaced.push(e.resOutputsEvent.metadata.urn.split("::").pop()!) });
+    // The probe follows its app, so the update waits for the new app's health.
+    expect(replaced.sort()).toEqual(["builds-alpha-1-app", "builds-alpha-1-probe", "builds-image-alpha"]);
+  }, 300_000);
+
+  it("a build that fails names the service and the build's last lines; fixed, the next up recovers", async () => {
+    writeFileSync(join(apps, "beta", "Dockerfile"), 'FROM meshwright/workload:0.3.0\nRUN echo "error: beta does not compile" >&2 && false\n');
+    const error = await upExplained(stack, "builds").then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StackUpdateError);
+    expect(error!.message).toContain(`the app image of service beta did not build (${join(apps, "beta", "Dockerfile")}); the build's last lines:`);
+    expect(error!.message).toContain("error: beta does not compile");
+    appContext(apps, "beta", "beta v2");
+    expect((await upExplained(stack, "builds")).summary.result).toBe("succeeded");
+  }, 300_000);
+
+  it("a node whose token Consul refuses fails the update, naming that cause; the next up recovers", async () => {
+    const node = built.containers.find((c) => c.role === "node" && c.service === "alpha")!;
+    const tokenSecret = built.consul.acl.tokens.find((t) => t.nodeIdentities?.some((n) => n.nodeName === node.name))!.secret;
+    const broken: MeshPlan = {
+      ...built,
+      secrets: [...built.secrets, { name: "bogus", purpose: "a token Consul never heard of", generate: { kind: "uuid" } }],
+      containers: built.containers.map((c) =>
+        c.name === node.name
+          ? { ...c, env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v.replace(tokenSecret, "bogus")])), files: c.files.map((f) => ({ ...f, content: f.content.replace(tokenSecret, "bogus") })) }
+          : c,
+      ),
+    };
+    const failing = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: broken, ports: OFF, waitTimeoutSeconds: 40 }, "builds"));
+    const error = await upExplained(failing, "builds").then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StackUpdateError);
+    expect(error!.message).toMatch(new RegExp(`container builds-${node.name} is [^\\n]+\\n  cause: its Consul ACL token was refused`));
+    expect((await upExplained(stack, "builds")).summary.result).toBe("succeeded");
+  }, 400_000);
+
+  it("an app that never answers its probe's health check is named, with the probe's health check output", async () => {
+    // The workload's idle mode: the app runs but listens nowhere.
+    writeFileSync(join(apps, "alpha", "Dockerfile"), 'FROM meshwright/workload:0.3.0\nCMD ["probe"]\n');
+    const silent = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: built, ports: OFF, waitTimeoutSeconds: 30 }, "builds"));
+    const error = await upExplained(silent, "builds").then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StackUpdateError);
+    expect(error!.message).toMatch(/container builds-alpha-1-app is (unhealthy|not healthy yet) \(its health check runs in builds-alpha-1-probe\)\n {2}last health check: exit [1-9]/);
+    appContext(apps, "alpha", "alpha v3");
+    expect((await upExplained(stack, "builds")).summary.result).toBe("succeeded");
+  }, 400_000);
+
+  it("pulumi destroy leaves nothing but the kept app images", async () => {
+    await stack.destroy();
+    expect(await stackLeftovers("builds")).toEqual([]);
+  }, 300_000);
 });

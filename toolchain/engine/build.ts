@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { goModuleBinary, type GoModuleBuild } from "../images/artifacts/go-build";
 import { printingContext } from "../progress";
@@ -11,26 +11,36 @@ import { packagePath } from "../package-root";
 
 /** Go source of the provider's main package (shipped in the package, found from its root). */
 const PROVIDER_MAIN = packagePath("toolchain", "engine", "docker-provider", "main.go");
+/** The dynamic provider launcher (shipped in the package), copied as it is. */
+const DYNAMIC_LAUNCHER = packagePath("toolchain", "engine", "dynamic-provider", "pulumi-resource-pulumi-nodejs");
 
 /**
  * Builds whatever of the engine is missing or stale into `~/.cache/meshwright/pulumi/<version>/bin`:
- * the `pulumi` CLI and the Docker provider plugin, from the Go module proxy. Builds are cached
- * (the provider's by a hash of its sources, recorded in `stamps/`), so a second run does
- * nothing. No language host is built (the Go module proxy does not serve it): meshwright runs
- * its programs inline through the Automation API, whose process serves as the language host.
+ * the `pulumi` CLI and the Docker provider plugin, from the Go module proxy, and writes the
+ * launcher of Node.js dynamic providers (`pulumi-resource-pulumi-nodejs`, which Pulumi's CLI
+ * distribution ships and a CLI built from source lacks). Each is stamped in `stamps/` (the
+ * provider and launcher by a hash of their sources), so a second run does nothing. No language
+ * host is built (the Go module proxy does not serve it): meshwright runs its programs inline
+ * through the Automation API, whose process serves as the language host.
  */
 export async function ensureEngine(ctx: StepContext = printingContext("pulumi-engine", engineLog())): Promise<{ built: string[] }> {
   mkdirSync(engineBin(), { recursive: true });
   mkdirSync(join(engineRoot(), "stamps"), { recursive: true });
   const built: string[] = [];
   for (const name of ENGINE_BINARIES) {
-    const version = name === "pulumi" ? `v${ENGINE.pulumi}` : providerVersion();
+    const version = name === "pulumi" ? `v${ENGINE.pulumi}` : name === "pulumi-resource-docker" ? providerVersion() : launcherVersion();
     const target = join(engineBin(), name);
     // Kept out of bin/, which is on PATH where Pulumi looks for plugins.
     const stamp = join(engineRoot(), "stamps", name);
     if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, "utf8") === version) continue;
-    const binary = name === "pulumi" ? await build(ctx, { component: "pulumi", version, ...CLI }) : await buildProvider(ctx, version);
+    const binary =
+      name === "pulumi"
+        ? await build(ctx, { component: "pulumi", version, ...CLI })
+        : name === "pulumi-resource-docker"
+          ? await buildProvider(ctx, version)
+          : DYNAMIC_LAUNCHER;
     copyFileSync(binary, `${target}.tmp`);
+    chmodSync(`${target}.tmp`, 0o755);
     renameSync(`${target}.tmp`, target);
     writeFileSync(stamp, version);
     built.push(name);
@@ -49,6 +59,11 @@ export function engineLog(): string {
 function providerVersion(): string {
   const hash = createHash("sha256").update(PROVIDER.goMod).update(readFileSync(PROVIDER_MAIN, "utf8")).digest("hex").slice(0, 10);
   return `v${ENGINE.docker}-${hash}`;
+}
+
+/** The launcher's cache key: a hash of the script. */
+function launcherVersion(): string {
+  return `launcher-${createHash("sha256").update(readFileSync(DYNAMIC_LAUNCHER)).digest("hex").slice(0, 10)}`;
 }
 
 async function buildProvider(ctx: StepContext, version: string): Promise<string> {

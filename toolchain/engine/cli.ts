@@ -14,6 +14,9 @@ Builds the Pulumi engine meshwright's \`npm start\` and infra e2e tests use, fro
 proxy (no vendor download site needed), into ${engineBin()}:
   pulumi                  the CLI, github.com/pulumi/pulumi/pkg/v3 v${ENGINE.pulumi}
   pulumi-resource-docker  Docker provider for @pulumi/docker ${ENGINE.docker} (Terraform-bridged)
+  pulumi-resource-pulumi-nodejs
+                          launcher of Node.js dynamic providers (a script; Pulumi's CLI
+                          distribution ships one, a CLI built from source does not)
 Cold: about 12 minutes on 2 cores (measured 11m56s); cached afterwards. Needs Go 1.25 or newer.
 Log: ${engineLog()}
 `;

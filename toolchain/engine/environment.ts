@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { delimiter } from "node:path";
+import { delimiter, dirname } from "node:path";
 import { engineBin, missingBinaries, stateDir } from "./paths";
 
 /** Why the engine cannot run, with the command that fixes it. */
@@ -14,6 +14,11 @@ export class EngineMissingError extends Error {
  * Environment for the Pulumi CLI: the engine's bin folder first on PATH (plugins found there
  * are used without download), a local file state backend, no login, no update check.
  * `PULUMI_CONFIG_PASSPHRASE` defaults to a fixed local value; set it to protect real secrets.
+ *
+ * Dynamic providers (MeshSecrets, the Consul ACL and config entry resources) run in a plugin
+ * the engine starts in the program's folder, which for an inline program may be any temporary
+ * folder: `MESHWRIGHT_PULUMI_NODEJS` names this process's `@pulumi/pulumi` and `MESHWRIGHT_NODE`
+ * this Node.js, so the launcher runs the same SDK on the same Node wherever it starts.
  */
 export function engineEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const missing = missingBinaries();
@@ -25,5 +30,7 @@ export function engineEnv(base: NodeJS.ProcessEnv = process.env): Record<string,
     PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE ?? "meshwright-local",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    MESHWRIGHT_PULUMI_NODEJS: base.MESHWRIGHT_PULUMI_NODEJS || dirname(require.resolve("@pulumi/pulumi/package.json")),
+    MESHWRIGHT_NODE: base.MESHWRIGHT_NODE || process.execPath,
   };
 }

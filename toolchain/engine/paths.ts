@@ -10,13 +10,16 @@ export function engineRoot(): string {
   return join(cacheRoot(), "pulumi", ENGINE.pulumi);
 }
 
-/** The folder put first on PATH: `pulumi` and `pulumi-resource-docker`. */
+/** The folder put first on PATH: `pulumi` and its plugins (`pulumi-resource-*`). */
 export function engineBin(): string {
   return join(engineRoot(), "bin");
 }
 
-/** The binaries an engine needs, by file name in {@link engineBin}. */
-export const ENGINE_BINARIES = ["pulumi", "pulumi-resource-docker"] as const;
+/**
+ * The binaries an engine needs, by file name in {@link engineBin}: the CLI, the Docker provider,
+ * and the launcher of Node.js dynamic providers (a script; see `dynamic-provider/`).
+ */
+export const ENGINE_BINARIES = ["pulumi", "pulumi-resource-docker", "pulumi-resource-pulumi-nodejs"] as const;
 
 /** Binaries of the engine that are not built yet. */
 export function missingBinaries(): string[] {

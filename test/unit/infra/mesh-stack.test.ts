@@ -1,111 +1,323 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { shop } from "../../../examples/shop";
-import { compile, Mesh, MeshValidationError } from "../../../sdk";
-import { MeshStack } from "../../../infra/mesh-stack";
-import { recordResources, settle, valueOf, type Registered } from "./mocks";
+import { compile, Mesh, MeshInvariantError, MeshValidationError } from "../../../sdk";
+import { secretRef, type MeshPlan } from "../../../sdk/plan";
+import { BuildContextError, MeshStack, SecretsNotSuppliedError } from "../../../infra/mesh-stack";
+import { recordResources, settle, TYPES, valueOf, type Registered } from "./mocks";
+import { appContext, tinyPlan } from "./plans";
 
-const CONTAINER = "docker:index/container:Container";
-const plan = compile(shop);
+// Registering a dynamic resource serializes its provider: seconds on a busy machine.
+jest.setTimeout(60_000);
 
-describe("MeshStack realizing the shop example", () => {
-  let registered: Registered[];
-  let stack: MeshStack;
+const NO_IMAGE_CHECK = { checkImages: false } as const;
+
+async function realize(plan: MeshPlan, name = "tiny", extra: Partial<ConstructorParameters<typeof MeshStack>[1]> = {}) {
+  const registered = recordResources();
+  const stack = new MeshStack(name, { plan, ...NO_IMAGE_CHECK, ...extra } as ConstructorParameters<typeof MeshStack>[1]);
+  await valueOf(stack.serviceAddresses);
+  await valueOf(stack.secretValues);
+  await settle(300);
+  const of = (type: string) => registered.filter((r) => r.type === type);
+  const named = (n: string) => registered.find((r) => r.name === n)!;
+  return { registered, stack, of, named };
+}
+
+describe("MeshStack realizing a small v2 plan", () => {
+  const context = appContext({ "main.go": "package main\n" });
+  const plan = tinyPlan(context);
+  let r: Awaited<ReturnType<typeof realize>>;
   beforeAll(async () => {
-    registered = recordResources();
-    stack = new MeshStack("shop", { mesh: shop });
-    await valueOf(stack.serviceAddresses);
-    await settle();
+    r = await realize(plan);
   });
-  const byType = (t: string) => registered.filter((r) => r.type === t);
-  const container = (planName: string) => registered.find((r) => r.type === CONTAINER && r.name === `shop-${planName}`)!;
+  const order = (name: string) => r.registered.findIndex((x) => x.name === name);
 
-  it("creates one component, one network and one container per plan container", () => {
-    const counts = registered.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
-    expect(counts).toEqual({ "meshwright:infra:MeshStack": 1, "docker:index/network:Network": 1, [CONTAINER]: plan.containers.length });
-    expect(plan.containers).toHaveLength(16) // consul, keycloak, 4 instances × (node, app, sidecar), web, prometheus;
-    expect(byType(CONTAINER).map((r) => r.name).sort()).toEqual(plan.containers.map((c) => `shop-${c.name}`).sort());
-    expect(byType("docker:index/network:Network").map((r) => [r.name, r.inputs.name])).toEqual([["shop-network", "shop-shop-net"]]);
-  });
-
-  it.each(plan.services.flatMap((s) => s.instances.map((i) => [i.app, i.sidecar, i.node] as const)))(
-    "%s and %s are in %s's network namespace",
-    (app, sidecar, node) => {
-      for (const name of [app, sidecar]) {
-        expect(container(name).inputs.networkMode).toBe(`container:shop-${node}-id`);
-        expect(container(name).inputs.networksAdvanced).toBeUndefined();
-      }
-    },
-  );
-
-  it.each(plan.containers.filter((c) => !c.networkMode).map((c) => [c.name, c.networkAliases] as const))(
-    "%s is on the mesh network only, with aliases %j",
-    (name, aliases) => {
-      expect(container(name).inputs.networksAdvanced).toEqual([{ name: "shop-shop-net", aliases }]);
-      expect(container(name).inputs.networkMode).toBeUndefined();
-    },
-  );
-
-  it("waits for every container with a health check, so an unhealthy one fails the update", () => {
-    for (const spec of plan.containers) {
-      const inputs = container(spec.name).inputs;
-      expect(inputs.wait).toBe(spec.healthCheck ? true : undefined);
-      if (spec.healthCheck) expect(inputs.healthcheck).toMatchObject({ tests: spec.healthCheck.test, retries: spec.healthCheck.retries });
-      expect(inputs.restart).toBe(spec.restartPolicy);
-    }
+  it("registers the network, one container per plan container, the secrets, the app image and one Consul object per policy, token and entry", () => {
+    const counts = r.registered.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x.type]: (acc[x.type] ?? 0) + 1 }), {});
+    expect(counts).toEqual({
+      "meshwright:infra:MeshStack": 1,
+      [TYPES.network]: 1,
+      [TYPES.secrets]: 1,
+      [TYPES.image]: 1,
+      [TYPES.container]: plan.containers.length,
+      [TYPES.configEntry]: 3,
+      [TYPES.policy]: 1,
+      [TYPES.token]: 2,
+    });
   });
 
-  it("orders containers by the plan's dependsOn", async () => {
-    // The mock engine sees registrations in dependency order; a dependency is never after its dependent.
-    const order = byType(CONTAINER).map((r) => r.name);
-    for (const spec of plan.containers)
-      for (const dep of spec.dependsOn) expect(order.indexOf(`shop-${dep}`)).toBeLessThan(order.indexOf(`shop-${spec.name}`));
+  it("names Consul objects by what they are, so the URN identifies the entry", () => {
+    expect([...r.of(TYPES.configEntry), ...r.of(TYPES.policy), ...r.of(TYPES.token)].map((x) => [x.name, x.inputs.subject]).sort()).toEqual([
+      ["tiny-acl-policy/api-read", "acl-policy/api-read"],
+      ["tiny-acl-token/consul/token/node-api-1", "acl-token/consul/token/node-api-1"],
+      ["tiny-acl-token/consul/token/service-api-1", "acl-token/consul/token/service-api-1"],
+      ["tiny-proxy-defaults/global", "proxy-defaults/global"],
+      ["tiny-service-defaults/api", "service-defaults/api"],
+      ["tiny-service-intentions/api", "service-intentions/api"],
+    ]);
   });
 
-  it("marks the Keycloak admin password, client secrets and the realm file as secrets", async () => {
-    expect(await pulumi.isSecret(stack.containers.keycloak!.envs)).toBe(true);
-    expect(await pulumi.isSecret(stack.containers.keycloak!.uploads)).toBe(true);
-    expect(await pulumi.isSecret(stack.containers["payment-service-1-app"]!.envs)).toBe(true);
-    expect(await pulumi.isSecret(stack.keycloakAdmin)).toBe(true);
-    // Not everything is secret: a container without secrets stays readable.
-    expect(await pulumi.isSecret(stack.containers.consul!.envs)).toBe(false);
-    expect(await pulumi.isSecret(stack.containers.consul!.uploads)).toBe(false);
+  it("writes Consul objects after the server is up, tokens after policies, entries in the plan's order", () => {
+    const server = order("tiny-consul");
+    for (const x of [...r.of(TYPES.configEntry), ...r.of(TYPES.policy), ...r.of(TYPES.token)]) expect(order(x.name)).toBeGreaterThan(server);
+    for (const t of r.of(TYPES.token)) expect(order(t.name)).toBeGreaterThan(order("tiny-acl-policy/api-read"));
+    expect(order("tiny-proxy-defaults/global")).toBeLessThan(order("tiny-service-defaults/api"));
+    expect(order("tiny-service-defaults/api")).toBeLessThan(order("tiny-service-intentions/api"));
   });
 
-  it("publishes the front doors on 127.0.0.1 and reports their URLs and every instance's address", async () => {
-    expect(container("consul").inputs.ports).toEqual([{ internal: 8500, external: 8500, ip: "127.0.0.1", protocol: "tcp" }]);
-    expect(await valueOf(stack.consulUrl)).toBe("http://127.0.0.1:8500");
-    expect(await valueOf(stack.keycloakUrl)).toBe("http://127.0.0.1:8080");
-    expect(await valueOf(stack.ingressUrl)).toBe("http://127.0.0.1:8000");
-    expect(await valueOf(stack.prometheusUrl)).toBe("http://127.0.0.1:9090");
-    const addresses = await valueOf(stack.serviceAddresses);
-    expect(Object.keys(addresses)).toEqual(["payment-service", "user-service"]);
-    expect(Object.keys(addresses["payment-service"]!)).toEqual(["payment-service-1", "payment-service-2", "payment-service-3"]);
-    expect(addresses["user-service"]!["user-service-1"]).toMatch(/^10\.9\.0\.\d+$/);
+  it("starts the node after its agent token exists, the sidecar after its token and every config entry", () => {
+    expect(order("tiny-api-1")).toBeGreaterThan(order("tiny-acl-token/consul/token/node-api-1"));
+    expect(order("tiny-api-1-sidecar")).toBeGreaterThan(order("tiny-acl-token/consul/token/service-api-1"));
+    expect(order("tiny-api-1-sidecar")).toBeGreaterThan(order("tiny-service-intentions/api"));
+  });
+
+  it("reaches Consul on the published port with the management token (a secret) and the server's id", async () => {
+    const entry = r.named("tiny-service-intentions/api").inputs;
+    const values = await valueOf(r.stack.secretValues);
+    // A secret input reaches the engine wrapped as one: { <secret signature>, value }.
+    const secret = (value: unknown) => expect.objectContaining({ value });
+    expect(entry).toMatchObject({ address: "http://127.0.0.1:8500", serverId: "tiny-consul-id", token: secret(values["consul/management-token"]), kind: "service-intentions", name: "api" });
+    expect(entry.entry).toEqual(plan.consul.configEntries[2]);
+    const token = r.named("tiny-acl-token/consul/token/service-api-1").inputs;
+    expect(token).toMatchObject({
+      accessorId: "0b7e9b0e-3e7c-4a52-8d5e-000000000002",
+      secretId: secret(values["consul/token/service-api-1"]),
+      serviceIdentities: [{ serviceName: "api" }],
+      nodeIdentities: [],
+      policies: ["api-read"],
+    });
+    expect(await pulumi.isSecret(r.stack.consulObjects["acl-token/consul/token/service-api-1"]!.subject)).toBe(false);
+  });
+
+  it("generates every secret but the supplied ones in one MeshSecrets resource, kept as a secret", async () => {
+    expect((r.of(TYPES.secrets)[0]!.inputs.specs as { name: string }[]).map((s) => s.name)).toEqual(plan.secrets.map((s) => s.name));
+    expect(await pulumi.isSecret(r.stack.secretValues)).toBe(true);
+    const values = await valueOf(r.stack.secretValues);
+    expect(Object.keys(values).sort()).toEqual(
+      [
+        "consul/ca#cert",
+        "consul/ca#key",
+        "consul/gossip-key",
+        "consul/management-token",
+        "consul/server-tls#cert",
+        "consul/server-tls#key",
+        "consul/token/node-api-1",
+        "consul/token/service-api-1",
+        "keycloak/admin-password",
+        "keycloak/user/alice",
+      ].sort(),
+    );
+  });
+
+  it("resolves references in env values and files; those become secrets, the rest stay plain", async () => {
+    const values = await valueOf(r.stack.secretValues);
+    const keycloak = r.stack.containers.keycloak!;
+    expect(await pulumi.isSecret(keycloak.envs)).toBe(true);
+    expect(await valueOf(keycloak.envs)).toEqual(["KC_BOOTSTRAP_ADMIN_USERNAME=admin", `KC_BOOTSTRAP_ADMIN_PASSWORD=${values["keycloak/admin-password"]}`]);
+    const uploads = (await valueOf(r.stack.containers.consul!.uploads))!;
+    expect(uploads.map((u) => [u.file, u.permissions])).toEqual([
+      ["/consul/config/server.json", "0644"],
+      ["/consul/config/tls/server.pem", "0644"],
+      ["/consul/config/tls/server.key", "0600"],
+      ["/consul/config/tls/ca.pem", "0644"],
+    ]);
+    expect(JSON.parse(uploads[0]!.content!)).toEqual({ server: true, encrypt: values["consul/gossip-key"] });
+    expect(uploads[2]!.content).toBe(values["consul/server-tls#key"]);
+    expect(await pulumi.isSecret(r.stack.containers.consul!.uploads)).toBe(true);
+    // No reference, no secret: an app's env stays readable in the state.
+    expect(await pulumi.isSecret(r.stack.containers["api-1-app"]!.envs)).toBe(false);
+    expect(JSON.stringify(await valueOf(r.stack.containers["api-1-app"]!.envs))).not.toContain("{{secret:");
+  });
+
+  it("outputs Keycloak's admin and the test users' passwords as secrets", async () => {
+    const values = await valueOf(r.stack.secretValues);
+    expect(await pulumi.isSecret(r.stack.keycloakAdmin)).toBe(true);
+    expect(await valueOf(r.stack.keycloakAdmin)).toEqual({ username: "admin", password: values["keycloak/admin-password"] });
+    expect(await pulumi.isSecret(r.stack.userPasswords)).toBe(true);
+    expect(await valueOf(r.stack.userPasswords)).toEqual({ alice: values["keycloak/user/alice"] });
+  });
+
+  it("builds the app image from its context, named by content, and runs the app on it", () => {
+    const image = r.of(TYPES.image)[0]!;
+    expect(image.name).toBe("tiny-image-api");
+    expect(image.inputs).toMatchObject({
+      name: expect.stringMatching(/^tiny\/api:[0-9a-f]{16}$/),
+      keepLocally: true,
+      build: { context, dockerfile: join(context, "Dockerfile"), buildArgs: { VERSION: "1" }, useLegacyBuilder: true },
+    });
+    expect(r.named("tiny-api-1-app").inputs.image).toBe(image.inputs.name);
+    expect(order("tiny-api-1-app")).toBeGreaterThan(order("tiny-image-api"));
+  });
+
+  it("applies the user, limits and hardening, spelt as Docker reads them back", () => {
+    expect(r.named("tiny-api-1-app").inputs).toMatchObject({
+      user: "1000:1000",
+      cpus: "0.5",
+      memory: 128,
+      capabilities: { drops: ["ALL"] },
+      securityOpts: ["no-new-privileges"],
+    });
+    expect(r.named("tiny-api-1-sidecar").inputs.user).toBeUndefined();
+  });
+
+  it("labels a probe with the app whose health it checks, and its id, so a replaced app replaces its probe", () => {
+    expect(r.named("tiny-api-1-probe").inputs.labels).toEqual(
+      expect.arrayContaining([
+        { label: "io.meshwright.health-of", value: "tiny-api-1-app" },
+        { label: "io.meshwright.health-of-id", value: "tiny-api-1-app-id" },
+      ]),
+    );
   });
 });
 
-describe("MeshStack with an invalid mesh", () => {
-  it("throws the SDK's MeshValidationError and registers nothing", async () => {
+describe("MeshStack's secrets", () => {
+  const context = appContext();
+  const withSupplied = (): MeshPlan => {
+    const plan = tinyPlan(context);
+    return {
+      ...plan,
+      secrets: [
+        ...plan.secrets,
+        { name: "app/api-key", purpose: "the payment provider's API key", generate: { kind: "supplied" } },
+        { name: "app/db-password", purpose: "the orders database's password", generate: { kind: "supplied" } },
+      ],
+      containers: plan.containers.map((c) => (c.role === "app" ? { ...c, env: { ...c.env, API_KEY: secretRef("app/api-key"), DB: `postgres://app:${secretRef("app/db-password")}@db/orders` } } : c)),
+    };
+  };
+
+  it("fails before registering anything when a supplied secret is missing, naming each with its purpose", async () => {
     const registered = recordResources();
-    const bad = new Mesh("bad");
-    bad.service("user-service", { upstreams: ["ghost"] });
-    expect(() => new MeshStack("bad", { mesh: bad })).toThrow(MeshValidationError);
-    expect(() => new MeshStack("bad", { mesh: bad })).toThrow('services.user-service.upstreams[0]: unknown upstream "ghost"');
+    const make = () => new MeshStack("s", { plan: withSupplied(), ...NO_IMAGE_CHECK, secrets: { "app/api-key": "k" } });
+    expect(make).toThrow(SecretsNotSuppliedError);
+    expect(make).toThrow("the mesh needs a secret you supply; pass it in MeshStack's secrets, by name:\n  - app/db-password: the orders database's password");
+    await settle();
+    expect(registered).toEqual([]);
+  });
+
+  it("refuses a given name the plan does not declare", () => {
+    recordResources();
+    expect(() => new MeshStack("s", { plan: tinyPlan(context), ...NO_IMAGE_CHECK, secrets: { "keycloak/admin-pasword": "x" } })).toThrow(
+      'MeshStack secrets names "keycloak/admin-pasword", which the plan does not declare',
+    );
+  });
+
+  it("uses supplied values, and a given value over a generated one", async () => {
+    const { stack } = await realize(withSupplied(), "s", { secrets: { "app/api-key": "k-123", "app/db-password": pulumi.secret("pw"), "keycloak/admin-password": "given" } });
+    const values = await valueOf(stack.secretValues);
+    expect(values).toMatchObject({ "app/api-key": "k-123", "app/db-password": "pw", "keycloak/admin-password": "given" });
+    expect(await valueOf(stack.containers["api-1-app"]!.envs)).toEqual(expect.arrayContaining(["API_KEY=k-123", "DB=postgres://app:pw@db/orders"]));
+    expect(await pulumi.isSecret(stack.containers["api-1-app"]!.envs)).toBe(true);
+    expect((await valueOf(stack.keycloakAdmin))!.password).toBe("given");
+  });
+
+  it("calls a reference to an undeclared secret a bug in the plan", () => {
+    recordResources();
+    const plan = tinyPlan(context);
+    const broken = { ...plan, containers: plan.containers.map((c) => (c.role === "app" ? { ...c, env: { X: secretRef("nobody") } } : c)) };
+    expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow(MeshInvariantError);
+    expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow("container api-1-app env X references secret nobody, which plan.secrets does not declare");
+  });
+});
+
+describe("MeshStack's app builds", () => {
+  it("names the image by the context's content: the same context, the same name; a changed file, a new one", async () => {
+    const context = appContext({ "main.go": "package main\n", "docs/notes.md": "x" });
+    const name = async () => ((await realize(tinyPlan(context), "b")).of(TYPES.image)[0]!.inputs.name as string);
+    const first = await name();
+    expect(await name()).toBe(first);
+    writeFileSync(join(context, "main.go"), "package main // changed\n");
+    const changed = await name();
+    expect(changed).not.toBe(first);
+    writeFileSync(join(context, ".dockerignore"), "docs\n");
+    const ignoring = await name();
+    writeFileSync(join(context, "docs", "notes.md"), "y");
+    expect(await name()).toBe(ignoring);
+  }, 60_000);
+
+  it("fails before registering anything when a build context is missing, naming the service", async () => {
+    const registered = recordResources();
+    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow(BuildContextError);
+    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow("service api: build context /nonexistent/api is not a folder");
     await settle();
     expect(registered).toEqual([]);
   });
 });
 
 describe("MeshStack options", () => {
-  it("applies image overrides by role, a name prefix and unpublished ports", async () => {
-    const registered = recordResources();
-    new MeshStack("s2", { plan, images: { workload: "meshwright/workload:dev" }, namePrefix: "t1-", ports: { consul: false, keycloak: 18080 } });
+  it("applies image overrides to platform containers and probes, never to a service's own image; a name prefix; unpublished ports", async () => {
+    const context = appContext();
+    const { named } = await realize(tinyPlan(context), "s2", {
+      images: { workload: "meshwright/workload:dev", consul: "meshwright/consul:dev" },
+      namePrefix: "t1-",
+      ports: { consul: false, keycloak: 18080 },
+    });
+    expect(named("s2-api-1-probe").inputs.image).toBe("meshwright/workload:dev");
+    expect(named("s2-api-1").inputs.image).toBe("meshwright/consul:dev");
+    expect(named("s2-api-1-app").inputs.image).toMatch(/^tiny\/api:/);
+    expect(named("s2-consul").inputs.name).toBe("t1-consul");
+    expect(named("s2-consul").inputs.ports).toEqual([]);
+    expect(named("s2-keycloak").inputs.ports).toEqual([expect.objectContaining({ internal: 8080, external: 18080 })]);
+    // Consul not published: Pulumi reaches it at the server's address on the bridge network.
+    expect(named("s2-service-intentions/api").inputs.address).toMatch(/^http:\/\/10\.9\.0\.\d+:8500$/);
+  });
+});
+
+describe("MeshStack realizing the shop example (compiled by the SDK)", () => {
+  const plan = compile(shop);
+  let r: Awaited<ReturnType<typeof realize>>;
+  beforeAll(async () => {
+    r = await realize(plan, "shop");
+  });
+
+  it("registers one container per plan container and one Consul object per entry, policy and token", () => {
+    const count = (t: string) => r.of(t).length;
+    expect(count(TYPES.container)).toBe(plan.containers.length);
+    expect(count(TYPES.configEntry)).toBe(plan.consul.configEntries.length);
+    expect(count(TYPES.policy)).toBe(plan.consul.acl.policies.length);
+    expect(count(TYPES.token)).toBe(plan.consul.acl.tokens.length);
+    expect(count(TYPES.image)).toBe(plan.builds.length);
+  });
+
+  it.each(plan.services.flatMap((s) => s.instances.map((i) => [i.app, i.sidecar, i.probe, i.node] as const)))(
+    "%s, %s and %s are in %s's network namespace",
+    (app, sidecar, probe, node) => {
+      for (const name of [app, sidecar, probe]) {
+        expect(r.named(`shop-${name}`).inputs.networkMode).toBe(`container:shop-${node}-id`);
+        expect(r.named(`shop-${name}`).inputs.networksAdvanced).toBeUndefined();
+      }
+    },
+  );
+
+  it("orders containers by the plan's dependsOn", () => {
+    const order = r.of(TYPES.container).map((x) => x.name);
+    for (const spec of plan.containers) for (const dep of spec.dependsOn) expect(order.indexOf(`shop-${dep}`)).toBeLessThan(order.indexOf(`shop-${spec.name}`));
+  });
+
+  it("leaves no secret reference unresolved in any container", async () => {
+    for (const c of Object.values(r.stack.containers)) {
+      expect(JSON.stringify(await valueOf(c.envs))).not.toContain("{{secret:");
+      expect(JSON.stringify(await valueOf(c.uploads))).not.toContain("{{secret:");
+    }
+  });
+
+  it("publishes the front doors on 127.0.0.1 and reports their URLs and every instance's address", async () => {
+    expect(await valueOf(r.stack.consulUrl)).toBe("http://127.0.0.1:8500");
+    expect(await valueOf(r.stack.keycloakUrl)).toBe("http://127.0.0.1:8080");
+    const addresses = await valueOf(r.stack.serviceAddresses);
+    expect(Object.keys(addresses)).toEqual(["payment-service", "user-service"]);
+    expect(addresses["user-service"]!["user-service-1"]).toMatch(/^10\.9\.0\.\d+$/);
+  });
+});
+
+describe("MeshStack with an invalid mesh", () => {
+  it("throws the SDK's MeshValidationError and registers nothing", async () => {
+    const registered: Registered[] = recordResources();
+    const bad = new Mesh("bad");
+    bad.service("user-service", { upstreams: ["ghost"] });
+    expect(() => new MeshStack("bad", { mesh: bad })).toThrow(MeshValidationError);
+    expect(() => new MeshStack("bad", { mesh: bad })).toThrow('services.user-service.upstreams[0]: unknown upstream "ghost"');
     await settle();
-    const c = (n: string) => registered.find((r) => r.name === `s2-${n}`)!.inputs;
-    expect(c("payment-service-1-app").image).toBe("meshwright/workload:dev");
-    expect(c("payment-service-1-sidecar").image).toBe(plan.images.sidecar);
-    expect(c("consul").name).toBe("t1-consul");
-    expect(c("consul").ports).toEqual([]);
-    expect(c("keycloak").ports).toEqual([expect.objectContaining({ internal: 8080, external: 18080 })]);
+    expect(registered).toEqual([]);
   });
 });

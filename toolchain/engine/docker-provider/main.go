@@ -1,6 +1,6 @@
 // pulumi-resource-docker for meshwright: a Terraform-bridged Docker provider built from the
 // Go module proxy. The provider module Pulumi publishes is not served there, so this maps the
-// two resources MeshStack uses onto the upstream Terraform provider, with the same tokens and
+// resources MeshStack uses onto the upstream Terraform provider, with the same tokens and
 // property names as @pulumi/docker (the bridge derives the rest, as Pulumi's build does).
 //
 // The wrapper module's path sits under the Terraform provider's own path: Go lets a package
@@ -32,6 +32,11 @@ func main() {
 				},
 			},
 			"docker_network": {Tok: "docker:index/network:Network"},
+			// @pulumi/docker's RemoteImage (builds app images from a Dockerfile). Its own Image
+			// resource is implemented in Pulumi's native provider, which is not served either.
+			// The bridge's derived names are RemoteImage's: build (one block), buildArgs, tags,
+			// labels, useLegacyBuilder, keepLocally, imageId, repoDigest.
+			"docker_image": {Tok: "docker:index/remoteImage:RemoteImage"},
 		},
 	}
 	// Node programs never ask for the schema; a minimal one keeps GetSchema answering.
