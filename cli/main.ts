@@ -17,6 +17,7 @@ import { images } from "./images";
 import { CONTRACT } from "./program-file";
 import { planCommand } from "./plan-command";
 import { setup } from "./setup";
+import { down, passThrough, preview, up, type StackOptions } from "./stack";
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 22))
@@ -28,6 +29,7 @@ if (major < 22 || (major === 22 && minor < 22))
 const program = new Command("meshwright")
   .description("Declare a service mesh in TypeScript, provision it with Pulumi on local Docker, and prove it behaves.")
   .version(packageVersion())
+  .enablePositionalOptions()
   .showHelpAfterError("(add --help for usage)")
   .addHelpText(
     "after",
@@ -73,6 +75,9 @@ program
     `
   pulumi                  the CLI, github.com/pulumi/pulumi/pkg/v3 v${ENGINE.pulumi}
   pulumi-resource-docker  the Docker provider for @pulumi/docker ${ENGINE.docker} (Terraform-bridged)
+  pulumi-resource-pulumi-nodejs
+                          the launcher of Node.js dynamic providers (a script; Pulumi's CLI
+                          distribution ships one, a CLI built from source does not)
 Cold: about 12 minutes on 2 cores; cached afterwards. Needs Go (meshwright setup installs it).
 Log: ${engineLog()}`,
   )
@@ -99,6 +104,66 @@ program
     "\nExamples:\n  meshwright plan mesh.ts\n  meshwright plan mesh.ts --json > plan.json\n  meshwright plan mesh.ts --diff plan.json   # what changed since plan.json was written",
   )
   .action((file: string | undefined, opts: { json: boolean; diff?: string; export?: string }) => planCommand(file, opts));
+
+const programArg = `program file (.ts, .js, or a .json plan) exporting ${CONTRACT}; default: the example mesh (examples/shop.ts)`;
+const stackOption = new Option("--stack <name>", "stack name (state in the local backend, ~/.cache/meshwright/pulumi-state)")
+  .env("MESHWRIGHT_STACK")
+  .default("dev");
+const exportOption = new Option("--export <name>", "the export to use when the file has several");
+
+program
+  .command("up")
+  .argument("[file]", programArg)
+  .addOption(stackOption)
+  .addOption(exportOption)
+  .description("bring a mesh up on local Docker with pulumi up (setup, images and engine first, each only when missing); a second up changes nothing")
+  .addHelpText(
+    "after",
+    `
+The file's default export, or its only qualifying named export, is used:
+  a Mesh or a MeshPlan   realized as a MeshStack named after the mesh, ports and images from
+                         stack config (meshwright:consulPort, keycloakPort, ingressPort,
+                         prometheusPort: a port or "off"; <kind>Image)
+  a function             the Pulumi program itself: it builds a MeshStack (and anything else)
+                         and may return the stack outputs, e.g.
+                           export default () => {
+                             const stack = new MeshStack("shop", { mesh: shop });
+                             return { consulUrl: stack.consulUrl };
+                           };
+The project is the file's folder (its Pulumi.yaml, or one written there naming the folder).`,
+  )
+  .action((file: string | undefined, opts: StackOptions) => up(file, opts));
+
+program
+  .command("preview")
+  .argument("[file]", programArg)
+  .addOption(stackOption)
+  .addOption(exportOption)
+  .description("show what up would change")
+  .action((file: string | undefined, opts: StackOptions) => preview(file, opts));
+
+program
+  .command("down")
+  .argument("[file]", programArg)
+  .addOption(stackOption)
+  .addOption(exportOption)
+  .description("pulumi destroy; fails if a container or network of the mesh remains")
+  .action((file: string | undefined, opts: StackOptions) => down(file, opts));
+
+program
+  .command("pulumi")
+  .argument("[args...]", "arguments for the Pulumi CLI")
+  .description("the Pulumi CLI meshwright built, on the same state and passphrase as up (in this folder if it has a Pulumi.yaml, else the example's)")
+  .helpOption(false)
+  .allowUnknownOption()
+  .passThroughOptions()
+  .addHelpText(
+    "after",
+    "\nExamples:\n  meshwright pulumi stack output keycloakAdmin --show-secrets\n  meshwright pulumi config set meshwright:keycloakPort 18080",
+  )
+  .action((args: string[]) => {
+    process.exitCode = passThrough(args);
+  });
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

@@ -2,7 +2,7 @@
  * The Pulumi program Pulumi.yaml names: the shop mesh (examples/shop.ts) on local Docker.
  * Stack config: `consulPort`, `keycloakPort`, `ingressPort`, `prometheusPort` (a port or
  * `off`) and `<kind>Image` (consul, sidecar, keycloak, prometheus, workload, zipkin).
- * `npm start` runs the same program inline (see infra/cli.ts); with Pulumi's own CLI
+ * `npm start` (meshwright up) runs the same program inline (see cli/stack.ts); with Pulumi's own CLI
  * installed, `pulumi up` runs this file.
  */
 import { meshProgram } from "./program";
