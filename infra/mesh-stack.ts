@@ -168,8 +168,9 @@ export class MeshStack extends pulumi.ComponentResource {
     const entries: ConsulConfigEntry[] = [];
     plan.containers.forEach((spec) => {
       const namespace = spec.networkMode ? containers[spec.networkMode.container] : undefined;
+      if (spec.networkMode && !namespace) throw new pulumi.ResourceError(`plan container ${spec.name} joins ${spec.networkMode.container}, which is not defined before it`, this);
       const build = spec.build !== undefined ? images[spec.build] : undefined;
-      if (spec.build !== undefined && !build) throw new Error(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`);
+      if (spec.build !== undefined && !build) throw new pulumi.ResourceError(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`, this);
       const image = build ? build.name : plannedImage(plan, spec, args.images);
       const tokens = [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]!] : []));
       const needsEntries = spec.role === "sidecar" || spec.role === "ingress" ? entries : [];
@@ -181,7 +182,7 @@ export class MeshStack extends pulumi.ComponentResource {
           network: this.network.name,
           ...(namespace ? { namespaceOf: namespace.id } : {}),
           secretValues: values,
-          ...(spec.healthOf ? { healthOf: { dockerName: dockerName(spec.healthOf), id: mustGet(containers, spec.healthOf, spec.name).id } } : {}),
+          ...(spec.healthOf ? { healthOf: { dockerName: dockerName(spec.healthOf), id: mustGet(containers, spec.healthOf, spec.name, this).id } } : {}),
           publish: fronts.filter((f) => f.container === spec.name),
           publishAddress,
           stack: name,
@@ -189,7 +190,7 @@ export class MeshStack extends pulumi.ComponentResource {
         }),
         {
           parent: this,
-          dependsOn: [this.network, ...(build ? [build] : []), ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name)), ...tokens, ...needsEntries],
+          dependsOn: [this.network, ...(build ? [build] : []), ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name, this)), ...tokens, ...needsEntries],
         },
       );
 
@@ -242,7 +243,7 @@ export class MeshStack extends pulumi.ComponentResource {
       Object.fromEntries(
         plan.services.map((s) => [
           s.name,
-          pulumi.output(Object.fromEntries(s.instances.map((i) => [i.id, mustGet(containers, i.node, s.name).networkDatas.apply((n) => n[0]?.ipAddress ?? "")]))),
+          pulumi.output(Object.fromEntries(s.instances.map((i) => [i.id, mustGet(containers, i.node, s.name, this).networkDatas.apply((n) => n[0]?.ipAddress ?? "")]))),
         ]),
       ),
     );
@@ -276,8 +277,9 @@ function checkImages(plan: MeshPlan, args: MeshStackOptions): void {
   if (missing.length) throw new ImagesMissingError(missing);
 }
 
-function mustGet(containers: Record<string, docker.Container>, name: string, from: string): docker.Container {
+function mustGet(containers: Record<string, docker.Container>, name: string, from: string, parent: pulumi.Resource): docker.Container {
   const c = containers[name];
-  if (!c) throw new Error(`plan container ${from} depends on ${name}, which is not defined before it (the plan lists containers in start order)`);
+  // A ResourceError is reported against the MeshStack's URN, so Pulumi's output names the component that failed.
+  if (!c) throw new pulumi.ResourceError(`plan container ${from} depends on ${name}, which is not defined before it (the plan lists containers in start order)`, parent);
   return c;
 }

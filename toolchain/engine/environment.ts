@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { delimiter, dirname } from "node:path";
+import { MissingPrerequisiteError } from "../errors";
+import { command } from "../invocation";
 import { engineBin, missingBinaries, stateDir } from "./paths";
 
 /** Why the engine cannot run, with the command that fixes it. */
-export class EngineMissingError extends Error {
-  override readonly name = "EngineMissingError";
+export class EngineMissingError extends MissingPrerequisiteError {
+  override readonly name: string = "EngineMissingError";
   constructor(readonly missing: readonly string[]) {
-    super(`the Pulumi engine is not built (missing ${missing.join(", ")} in ${engineBin()}); run: npm run engine`);
+    super(`the Pulumi engine is not built (missing ${missing.join(", ")} in ${engineBin()})`, { fix: command("engine") });
   }
 }
 
