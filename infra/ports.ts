@@ -1,7 +1,7 @@
 import type { ContainerSpec, MeshPlan } from "../sdk";
 
 /**
- * Host ports the mesh's front doors are published on (on {@link MeshStackArgs.publishAddress}).
+ * Host ports the mesh's front doors are published on (on `MeshStackArgs.publishAddress`).
  * `false` leaves that one unpublished.
  */
 export interface PublishedPorts {

@@ -2,7 +2,7 @@ import type { ExecResult } from "testcontainers";
 
 /**
  * What the harness needs of one running container of a mesh. A testcontainers
- * `StartedTestContainer` is one; so is an {@link AttachedContainer} found by name in a mesh
+ * `StartedTestContainer` is one; so is an `AttachedContainer` found by name in a mesh
  * something else started (a `pulumi up`).
  */
 export interface MeshContainer {
