@@ -11,6 +11,7 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_proce
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import { createServer } from "node:net";
 import { packageRoot } from "../../toolchain/package-root";
 
 const ROOT = packageRoot();
@@ -31,6 +32,26 @@ function sh(cmd: string, args: readonly string[], opts: { cwd?: string; timeoutM
   return r;
 }
 
+/** Stack state of (b) in the test's own folder, never the user's. */
+const stackEnv: NodeJS.ProcessEnv = { ...env, PULUMI_BACKEND_URL: `file://${join(work, "state")}` };
+
+/** A port nothing listens on right now, to publish Consul on. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+/** Containers and networks labelled as MeshStack `stack`'s. */
+function leftovers(stack: string): string[] {
+  const q = (args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
+  return [...q(["ps", "-aq", "--filter", `label=io.meshwright.stack=${stack}`]), ...q(["network", "ls", "-q", "--filter", `label=io.meshwright.stack=${stack}`])];
+}
+
 describe("meshwright installed from its packed tarball into a blank project", () => {
   let tarball = "";
 
@@ -38,12 +59,17 @@ describe("meshwright installed from its packed tarball into a blank project", ()
     const packed = JSON.parse(sh("npm", ["pack", "--json", "--pack-destination", work], { cwd: ROOT }).stdout) as { filename: string; size: number }[];
     tarball = join(work, packed[0]!.filename);
     mkdirSync(project);
+    mkdirSync(join(work, "state"));
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "infra-repo", private: true, version: "1.0.0" }, null, 2));
     const peers = ["@pulumi/pulumi", "@pulumi/docker", "testcontainers", "jest"].map((p) => `${p}@${version(p)}`);
     sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...peers]);
   }, 600_000);
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => {
+    // A failed (b) may leave its stack up: take it down before the state goes.
+    spawnSync("npx", ["meshwright", "down", "infra.ts"], { cwd: project, env: stackEnv, encoding: "utf8" });
+    rmSync(work, { recursive: true, force: true });
+  });
 
   it("(a) compiles a mesh from plain node scripts, ESM and CommonJS, with named exports of every entry point", () => {
     const mesh = `const mesh = new Mesh("tiny");
@@ -64,6 +90,43 @@ console.log(JSON.stringify({ mesh: plan.mesh.name, services: plan.services.map((
     expect(JSON.parse(sh("node", ["esm.mjs"]).stdout)).toEqual(expected);
     expect(JSON.parse(sh("node", ["cjs.cjs"]).stdout)).toEqual(expected);
   });
+
+  it("(b) a TypeScript Pulumi program with MeshStack goes up through the installed meshwright up; a second up changes nothing; down leaves nothing", async () => {
+    const port = await freePort();
+    writeFileSync(
+      join(project, "infra.ts"),
+      `import { Mesh } from "meshwright/sdk";
+import { MeshStack } from "meshwright/infra";
+
+const mesh = new Mesh("pkgup", { telemetry: { metrics: false } });
+const orders = mesh.service("orders");
+const web = mesh.service("web", { upstreams: [orders] });
+orders.allow(web);
+
+/** The Pulumi program: meshwright up runs it inline. */
+export default () => {
+  const stack = new MeshStack("pkgup", { mesh, ports: { consul: ${port}, keycloak: false, ingress: false, prometheus: false } });
+  return { consulUrl: stack.consulUrl, dockerNames: stack.dockerNames };
+};
+`,
+    );
+    const run = (cmd: string) => {
+      const r = spawnSync("npx", ["meshwright", cmd, "infra.ts"], { cwd: project, env: stackEnv, encoding: "utf8", timeout: 540_000, maxBuffer: 64 * 1024 ** 2 });
+      if (r.status !== 0) throw new Error(`meshwright ${cmd} exited ${r.status ?? r.signal}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+      return r.stdout;
+    };
+    const first = run("up");
+    expect(first).toMatch(/infra\.ts \(default\) is up \(\d+ create;/);
+    expect(first).toContain(`consulUrl: "http://127.0.0.1:${port}"`);
+    const consul = await fetch(`http://127.0.0.1:${port}/v1/status/leader`);
+    expect(consul.status).toBe(200);
+    expect(leftovers("pkgup").length).toBeGreaterThan(0);
+
+    expect(run("up")).toMatch(/infra\.ts \(default\) is up \(no changes;/);
+
+    expect(run("down")).toMatch(/is down \(\d+ deleted/);
+    expect(leftovers("pkgup")).toEqual([]);
+  }, 1_200_000);
 
   it("(d) `npx meshwright images` from the installed package finds every image in the same cache and builds nothing", () => {
     const out = sh("npx", ["meshwright", "images"]).stdout;
