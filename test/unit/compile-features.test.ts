@@ -97,6 +97,21 @@ describe("access", () => {
     });
   });
 
+  it("denies an exact path with any trailing slashes, and without regard to case", () => {
+    const mesh = new Mesh("deny", {});
+    const api = mesh.service("api");
+    const ui = mesh.service("ui");
+    api.allow(ui, { paths: ["/"] });
+    api.deny(ui, { exactPaths: ["/value/supersecret", "/admin/"] });
+    const sources = entry(compile(mesh), "service-intentions", "api")?.["Sources"] as { Permissions: { Action: string; HTTP: { PathRegex?: string } }[] }[];
+    const denies = sources[0]!.Permissions.filter((p) => p.Action === "deny" && p.HTTP.PathRegex !== AMBIGUOUS_PATH).map((p) => p.HTTP.PathRegex!);
+    expect(denies).toEqual(["(?i)/value/supersecret/*", "(?i)/admin/*"]);
+    // Envoy matches a PathRegex against the whole path (RE2 full match)
+    const denied = (path: string) => denies.some((r) => new RegExp(`^(?:${r.replace("(?i)", "")})$`, "i").test(path));
+    for (const path of ["/value/supersecret", "/value/supersecret/", "/value/supersecret//", "/VALUE/SUPERSECRET/", "/admin", "/admin/"]) expect([path, denied(path)]).toEqual([path, true]);
+    for (const path of ["/value/supersecrets", "/value/supersecret/x", "/admin/x", "/value"]) expect([path, denied(path)]).toEqual([path, false]);
+  });
+
   it("allows a tcp caller outright at L4", () => {
     const mesh = new Mesh("l4");
     const db = mesh.service("db", { protocol: "tcp", port: 5432 });
