@@ -91,8 +91,18 @@ describe("edges trust nothing a caller says about itself", () => {
   it("logs the path Envoy matched and the TCP peer, not headers a caller can forge", () => {
     const format = JSON.parse((proxyDefaults.AccessLogs as { JSONFormat: string }).JSONFormat) as Record<string, string>;
     expect(format.path).toBe("%REQ(:PATH)%");
-    expect(format.downstream_remote_address).toBe("%DOWNSTREAM_REMOTE_ADDRESS%");
-    expect(JSON.stringify(format)).not.toMatch(/X-ENVOY-ORIGINAL-PATH|X-FORWARDED-FOR/i);
+    // DOWNSTREAM_REMOTE_ADDRESS comes from x-forwarded-for: a forged 6.6.6.6 was logged as the peer
+    expect(format.downstream_remote_address).toBe("%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%");
+    expect(JSON.stringify(format)).not.toMatch(/X-ENVOY-ORIGINAL-PATH|X-FORWARDED-FOR|%DOWNSTREAM_REMOTE_ADDRESS/i);
+  });
+
+  it("sets the ingress's x-forwarded-for from the TCP peer, not from the client's own x-forwarded-for", () => {
+    const gateway = plan.consul.configEntries.find((e) => e.Kind === "ingress-gateway")!;
+    const services = (gateway.Listeners as { Services: { RequestHeaders: { Set: Record<string, string>; Remove: string[] } }[] }[]).flatMap((l) => l.Services);
+    for (const s of services) {
+      expect(s.RequestHeaders.Set).toEqual({ "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" });
+      expect(s.RequestHeaders.Remove).toEqual(expect.arrayContaining(["x-real-ip", "forwarded", "x-envoy-original-path", "x-envoy-internal"]));
+    }
   });
 
   it("stamps the answering sidecar's address on responses, replacing what the app sent", () => {

@@ -91,7 +91,7 @@ describe("the shop example compiles to the reference plan", () => {
     expect(entry("ingress-gateway", "web")).toMatchObject({
       Kind: "ingress-gateway",
       Name: "web",
-      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" } } }] }],
+      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" } } }] }],
     });
     // the gateway reaches user-service only on its routes' path prefixes, through the path guard
     expect(entry("service-intentions", "user-service")).toMatchObject({

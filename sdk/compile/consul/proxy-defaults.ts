@@ -80,8 +80,10 @@ export const STAMP_ANSWERING_ENDPOINT = {
 
 /**
  * Access log lines record what really arrived: the path Envoy matched (`:path`, not a
- * caller-supplied `x-envoy-original-path`) and the TCP peer (not a caller-supplied
- * `x-forwarded-for`). Otherwise the fields of Consul's default JSON format.
+ * caller-supplied `x-envoy-original-path`) and the TCP peer (`DOWNSTREAM_DIRECT_REMOTE_ADDRESS`:
+ * Envoy derives `DOWNSTREAM_REMOTE_ADDRESS` from a caller-supplied `x-forwarded-for`, and on
+ * the real components a forged one was logged as the peer, `6.6.6.6:0`). Otherwise the fields
+ * of Consul's default JSON format.
  */
 export const ACCESS_LOG_FORMAT = {
   start_time: "%START_TIME%",
@@ -101,7 +103,7 @@ export const ACCESS_LOG_FORMAT = {
   upstream_host: "%UPSTREAM_HOST%",
   upstream_cluster: "%UPSTREAM_CLUSTER%",
   downstream_local_address: "%DOWNSTREAM_LOCAL_ADDRESS%",
-  downstream_remote_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
+  downstream_remote_address: "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%",
   requested_server_name: "%REQUESTED_SERVER_NAME%",
 } as const;
 
