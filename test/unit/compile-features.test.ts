@@ -1,6 +1,6 @@
 import { compile, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
 import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
-import { APPLY_HEALTH_CHANGES_AT_ONCE, STAMP_ANSWERING_ENDPOINT } from "../../sdk/compile/consul/proxy-defaults";
+import { APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua } from "../../sdk/compile/consul/proxy-defaults";
 import { UNTRUSTED_REQUEST_HEADERS } from "../../sdk/compile/consul/router";
 import shop from "../../examples/shop";
 
@@ -339,7 +339,7 @@ describe("telemetry", () => {
     mesh.service("api");
     const plan = compile(mesh);
     expect(plan.prometheus).toBeUndefined();
-    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, STAMP_ANSWERING_ENDPOINT] }]);
+    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua([], "dc1")] }]);
     expect(plan.containers.map((c) => c.role)).not.toContain("prometheus");
   });
 });

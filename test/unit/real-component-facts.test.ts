@@ -105,6 +105,17 @@ describe("edges trust nothing a caller says about itself", () => {
     }
   });
 
+  it("strips forged proxy headers on every sidecar's inbound side, trusting x-forwarded-for only from the gateways' certificates", () => {
+    // an app holding its own leaf certificate calls another sidecar directly, past its own sidecar's router
+    const lua = (proxyDefaults.EnvoyExtensions as { Name: string; Arguments: { Listener: string; Script: string } }[]).find((e) => e.Name === "builtin/lua");
+    expect(lua?.Arguments.Listener).toBe("inbound");
+    const script = lua?.Arguments.Script ?? "";
+    expect(script).toContain('local untrusted = {"x-forwarded-host", "forwarded", "x-real-ip", "x-envoy-original-path",');
+    expect(script).not.toMatch(/local untrusted = \{[^}]*"x-forwarded-(for|client-cert)"/);
+    expect(script).toContain('local gateways = {"/dc/dc1/svc/web"}');
+    expect(script).toContain('if not from_gateway(request_handle) then headers:remove("x-forwarded-for") end');
+  });
+
   it("stamps the answering sidecar's address on responses, replacing what the app sent", () => {
     const lua = (proxyDefaults.EnvoyExtensions as { Name: string; Arguments: { Listener: string; Script: string } }[]).find((e) => e.Name === "builtin/lua");
     expect(lua?.Arguments.Listener).toBe("inbound");
