@@ -82,6 +82,14 @@ describe("path tricks are denied before any path rule is judged", () => {
   });
 });
 
+describe("no agent hands out leaf certificates over HTTP", () => {
+  // Consul 1.16 returned a cached leaf (with its key) to anonymous callers: the gateway's from the
+  // server, an app's own from its agent.
+  it.each(agentConfigs)("%s blocks /v1/agent/connect/ca/leaf", (_, config) => {
+    expect((config as { http_config?: { block_endpoints?: string[] } }).http_config?.block_endpoints).toEqual(["/v1/agent/connect/ca/leaf"]);
+  });
+});
+
 describe("edges trust nothing a caller says about itself", () => {
   it("sanitizes x-forwarded-client-cert, so an app never sees a forged caller entry first", () => {
     // Consul 1.16 forwarded a caller-supplied entry ahead of the real one on direct mTLS.
