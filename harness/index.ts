@@ -24,6 +24,7 @@ export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
 export { catalogHealth, consulClient, sidecarEndpoints, type CatalogInstance } from "./probes/discovery";
 export { accessLog, type AccessLogEntry } from "./probes/access-log";
 export { formatAuthMatrix, mismatches, type AuthCell } from "./probes/auth-matrix";
+export { formatSecurityMatrix, securityMismatches, type SecurityCell } from "./probes/security-matrix";
 export * as forgedTokens from "./probes/forged-tokens";
 export * from "./stats";
 // Types the public signatures above name, so the API reference can show them.

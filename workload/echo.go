@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"strings"
 )
 
 // echoHeaders is the fixed set of request headers a mesh test cares about:
@@ -12,6 +13,11 @@ type echoHeaders struct {
 	Authorization authPresence `json:"authorization"`
 	XRequestID    string       `json:"x-request-id"`
 	UserAgent     string       `json:"user-agent"`
+	// Proxy holds every header a proxy sets to tell the app where a request came
+	// from or how it was routed (x-forwarded-*, forwarded, x-real-ip, x-envoy-*),
+	// by lower-case name, several values joined with ", ". A caller must not be
+	// able to set them, so security tests read here what reached the app.
+	Proxy map[string]string `json:"proxy"`
 }
 
 // authPresence reports only presence: the token itself must never land in
@@ -52,6 +58,7 @@ func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
 			Authorization: authPresence{Present: r.Header.Get("Authorization") != ""},
 			XRequestID:    r.Header.Get("X-Request-Id"),
 			UserAgent:     r.Header.Get("User-Agent"),
+			Proxy:         proxyHeaders(r.Header),
 		},
 		BodyBytes: n,
 		Probe:     r.Header.Get("X-Meshwright-Probe"),
@@ -72,4 +79,16 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{
 		"status": "unhealthy", "service": s.cfg.ServiceName, "instance": s.cfg.InstanceID,
 	})
+}
+
+// proxyHeaders picks the proxy-set request headers out of h (see echoHeaders.Proxy).
+func proxyHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for name, values := range h {
+		lk := strings.ToLower(name)
+		if strings.HasPrefix(lk, "x-forwarded-") || strings.HasPrefix(lk, "x-envoy-") || lk == "forwarded" || lk == "x-real-ip" {
+			out[lk] = strings.Join(values, ", ")
+		}
+	}
+	return out
 }

@@ -75,6 +75,41 @@ func TestEchoNamesServiceInstanceAndVersionWithoutLeakingTokens(t *testing.T) {
 	}
 }
 
+func TestEchoShowsEveryProxyHeaderItReceivedAndNoOtherHeader(t *testing.T) {
+	srv := newTestServer(t, nil)
+	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+	req.Header.Add("X-Forwarded-For", "6.6.6.6")
+	req.Header.Add("X-Forwarded-For", "10.0.0.1")
+	req.Header.Set("X-Envoy-Original-Path", "/forged")
+	req.Header.Set("Forwarded", "for=6.6.6.6")
+	req.Header.Set("X-Real-Ip", "6.6.6.6")
+	req.Header.Set("X-Forwarded-Client-Cert", "URI=spiffe://x")
+	req.Header.Set("Cookie", "session=secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Headers struct {
+			Proxy map[string]string `json:"proxy"`
+		} `json:"headers"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"x-forwarded-for":         "6.6.6.6, 10.0.0.1",
+		"x-envoy-original-path":   "/forged",
+		"forwarded":               "for=6.6.6.6",
+		"x-real-ip":               "6.6.6.6",
+		"x-forwarded-client-cert": "URI=spiffe://x",
+	}
+	if mustJSON(body.Headers.Proxy) != mustJSON(want) {
+		t.Errorf("proxy headers: got %v, want %v", body.Headers.Proxy, want)
+	}
+}
+
 func TestCallForwardsToTheUpstreamListenerWithAuthorizationAndPromotedFaults(t *testing.T) {
 	var got http.Header
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

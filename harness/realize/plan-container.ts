@@ -2,6 +2,9 @@ import { Wait, type StartedNetwork } from "testcontainers";
 import type { ContainerSpec } from "../../sdk";
 import { SingleNetworkContainer } from "./single-network-container";
 
+/** Where the harness publishes a mesh's ports on the host. */
+export const LOOPBACK = "127.0.0.1";
+
 /** Labels every container and network of one run carries, so leftovers can be found. */
 export const RUN_LABEL = "io.meshwright.run";
 
@@ -55,6 +58,10 @@ export class PlanContainer extends SingleNetworkContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     await super.beforeContainerCreated();
     this.hostConfig.RestartPolicy = { Name: this.spec.restartPolicy };
+    // Published on the host's loopback only, as MeshStack does: Docker's default (every
+    // interface) puts Consul, Keycloak's admin console and every sidecar in reach of
+    // anyone who can reach the host.
+    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) for (const b of bindings as { HostIp?: string }[]) b.HostIp = LOOPBACK;
     const r = this.spec.resources;
     if (r?.nanoCpus !== undefined) this.hostConfig.NanoCpus = r.nanoCpus;
     if (r?.memoryBytes !== undefined) this.hostConfig.Memory = r.memoryBytes;

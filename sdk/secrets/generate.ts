@@ -112,11 +112,13 @@ function caOf(name: string, ca: string, byName: ReadonlyMap<string, PlanSecret>)
 }
 
 /** What to certify; with `issuer` the certificate is signed by it, else it is a self-signed CA. */
-interface CertificateRequest {
+export interface CertificateRequest {
   readonly commonName: string;
   readonly ca?: boolean;
   readonly dnsNames?: readonly string[];
   readonly ipAddresses?: readonly string[];
+  /** URI subject alternative names, e.g. a SPIFFE id. */
+  readonly uris?: readonly string[];
   readonly issuer?: { readonly cert: string; readonly key: string };
 }
 
@@ -127,9 +129,11 @@ const COMMON_NAME = "2.5.4.3";
 /**
  * An X.509 v3 certificate and its EC P-256 key (PEM; the key PKCS#8). The ASN.1 structures and
  * their DER encoding come from `@peculiar/asn1-x509`; keys and the ECDSA signature (DER, as
- * X.509 wants it) from `node:crypto`, synchronously.
+ * X.509 wants it) from `node:crypto`, synchronously. Without `issuer` it is a self-signed CA
+ * (when `ca`); with one, a certificate for server and client auth. Plans get theirs through
+ * {@link generateSecretValues}; the security e2e makes a mesh identity (a SPIFFE URI) with it.
  */
-function makeCertificate(req: CertificateRequest): { cert: string; key: string } {
+export function makeCertificate(req: CertificateRequest): { cert: string; key: string } {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const spki = AsnConvert.parse(publicKey.export({ type: "spki", format: "der" }), SubjectPublicKeyInfo);
   const keyId = keyIdentifier(spki);
@@ -154,7 +158,11 @@ function makeCertificate(req: CertificateRequest): { cert: string; key: string }
         extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: AsnConvert.parse(issuerKeyId.extnValue, KeyIdentifier) })),
       );
     extensions.push(extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([id_kp_serverAuth, id_kp_clientAuth])));
-    const names = [...(req.dnsNames ?? []).map((d) => new GeneralName({ dNSName: d })), ...(req.ipAddresses ?? []).map((ip) => new GeneralName({ iPAddress: ip }))];
+    const names = [
+      ...(req.dnsNames ?? []).map((d) => new GeneralName({ dNSName: d })),
+      ...(req.ipAddresses ?? []).map((ip) => new GeneralName({ iPAddress: ip })),
+      ...(req.uris ?? []).map((u) => new GeneralName({ uniformResourceIdentifier: u })),
+    ];
     if (names.length) extensions.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names)));
   }
   const tbs = new TBSCertificate({

@@ -32,6 +32,7 @@ import { stackLeftovers } from "../../infra/diagnose";
 import { MeshStack, type MeshStackArgs } from "../../infra/mesh-stack";
 import { meshProgram } from "../../infra/program";
 import { compile, entryDrift, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
+import { IMAGE_TAGS } from "../../toolchain/images/components";
 
 const mesh = new Mesh("infra", { identity: { realm: "infra", scopes: ["orders:read"] }, telemetry: { metrics: false } });
 const orders = mesh.service("orders", { instances: [{ weight: 3 }, { weight: 1 }], loadBalancing: { policy: "weighted" } });
@@ -77,7 +78,7 @@ function resourceCount(p: MeshPlan): number {
 function appContext(root: string, name: string, note: string): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "Dockerfile"), "FROM meshwright/workload:0.3.0\nCOPY note.txt /note.txt\nCMD [\"serve\"]\n");
+  writeFileSync(join(dir, "Dockerfile"), `FROM ${IMAGE_TAGS.workload}\nCOPY note.txt /note.txt\nCMD ["serve"]\n`);
   writeFileSync(join(dir, "note.txt"), note);
   return dir;
 }
@@ -272,7 +273,7 @@ describe("MeshStack's app builds through a real pulumi up", () => {
   }, 300_000);
 
   it("a build that fails names the service and the build's last lines; fixed, the next up recovers", async () => {
-    writeFileSync(join(apps, "beta", "Dockerfile"), 'FROM meshwright/workload:0.3.0\nRUN echo "error: beta does not compile" >&2 && false\n');
+    writeFileSync(join(apps, "beta", "Dockerfile"), `FROM ${IMAGE_TAGS.workload}\nRUN echo "error: beta does not compile" >&2 && false\n`);
     const error = await upExplained(stack, "builds").then(() => undefined, (e: unknown) => e as Error);
     expect(error).toBeInstanceOf(StackUpdateError);
     expect(error!.message).toContain(`the app image of service beta did not build (${join(apps, "beta", "Dockerfile")}); the build's last lines:`);
@@ -302,7 +303,7 @@ describe("MeshStack's app builds through a real pulumi up", () => {
 
   it("an app that never answers its probe's health check is named, with the probe's health check output", async () => {
     // The workload's idle mode: the app runs but listens nowhere.
-    writeFileSync(join(apps, "alpha", "Dockerfile"), 'FROM meshwright/workload:0.3.0\nCMD ["probe"]\n');
+    writeFileSync(join(apps, "alpha", "Dockerfile"), `FROM ${IMAGE_TAGS.workload}\nCMD ["probe"]\n`);
     const silent = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: built, ports: OFF, waitTimeoutSeconds: 30 }, "builds"));
     const error = await upExplained(silent, "builds").then(() => undefined, (e: unknown) => e as Error);
     expect(error).toBeInstanceOf(StackUpdateError);

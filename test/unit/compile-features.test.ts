@@ -1,6 +1,6 @@
 import { compile, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
 import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
-import { APPLY_HEALTH_CHANGES_AT_ONCE, STAMP_ANSWERING_ENDPOINT } from "../../sdk/compile/consul/proxy-defaults";
+import { APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua } from "../../sdk/compile/consul/proxy-defaults";
 import { UNTRUSTED_REQUEST_HEADERS } from "../../sdk/compile/consul/router";
 import shop from "../../examples/shop";
 
@@ -95,6 +95,21 @@ describe("access", () => {
         ],
       }],
     });
+  });
+
+  it("denies an exact path with any trailing slashes, and without regard to case", () => {
+    const mesh = new Mesh("deny", {});
+    const api = mesh.service("api");
+    const ui = mesh.service("ui");
+    api.allow(ui, { paths: ["/"] });
+    api.deny(ui, { exactPaths: ["/value/supersecret", "/admin/"] });
+    const sources = entry(compile(mesh), "service-intentions", "api")?.["Sources"] as { Permissions: { Action: string; HTTP: { PathRegex?: string } }[] }[];
+    const denies = sources[0]!.Permissions.filter((p) => p.Action === "deny" && p.HTTP.PathRegex !== AMBIGUOUS_PATH).map((p) => p.HTTP.PathRegex!);
+    expect(denies).toEqual(["(?i)/value/supersecret/*", "(?i)/admin/*"]);
+    // Envoy matches a PathRegex against the whole path (RE2 full match)
+    const denied = (path: string) => denies.some((r) => new RegExp(`^(?:${r.replace("(?i)", "")})$`, "i").test(path));
+    for (const path of ["/value/supersecret", "/value/supersecret/", "/value/supersecret//", "/VALUE/SUPERSECRET/", "/admin", "/admin/"]) expect([path, denied(path)]).toEqual([path, true]);
+    for (const path of ["/value/supersecrets", "/value/supersecret/x", "/admin/x", "/value"]) expect([path, denied(path)]).toEqual([path, false]);
   });
 
   it("allows a tcp caller outright at L4", () => {
@@ -324,7 +339,7 @@ describe("telemetry", () => {
     mesh.service("api");
     const plan = compile(mesh);
     expect(plan.prometheus).toBeUndefined();
-    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, STAMP_ANSWERING_ENDPOINT] }]);
+    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua([], "dc1")] }]);
     expect(plan.containers.map((c) => c.role)).not.toContain("prometheus");
   });
 });

@@ -71,12 +71,22 @@ describe("path tricks are denied before any path rule is judged", () => {
     "/value/%73upersecret", "/value/%53upersecret", "/v%31/x", "/a%5Fb", "/a%7eb", "/a%2db",
     "/value/supersecret;x=1", "/admin;/x", "/a%3Bb", "/a%3fb", "/a%23b",
     "/a%252e%252e/b", "/a%00b", "/a%0ab", "/a%7f", "/a%C0%AFb", "/a%f8b",
+    // overlong three- and four-byte forms of '/', a UTF-16 surrogate, beyond U+10FFFF
+    "/value%E0%80%AFsupersecret", "/a%e0%9f%bfb", "/a%F0%80%80%AFb", "/a%ED%A0%80b", "/a%F4%90%80%80b",
     "/a%", "/a%4", "/a%zz", "/a%4g",
   ])("%s is ambiguous", (path) => {
     expect(ambiguous.test(path)).toBe(true);
   });
-  it.each(["/pay", "/pay/", "/pay/x.y", "/pay/..x", "/v1.2/items", "/", "/search/hello%20world", "/a%40b", "/caf%C3%A9", "/a%3Ab", "/A%2Cb"])("%s is not", (path) => {
+  it.each(["/pay", "/pay/", "/pay/x.y", "/pay/..x", "/v1.2/items", "/", "/search/hello%20world", "/a%40b", "/caf%C3%A9", "/a%3Ab", "/A%2Cb", "/%E2%82%AC", "/%E0%A0%80", "/%F0%9F%98%80", "/%ED%9F%BF", "/%F4%8F%BF%BF"])("%s is not", (path) => {
     expect(ambiguous.test(path)).toBe(false);
+  });
+});
+
+describe("no agent hands out leaf certificates over HTTP", () => {
+  // Consul 1.16 returned a cached leaf (with its key) to anonymous callers: the gateway's from the
+  // server, an app's own from its agent.
+  it.each(agentConfigs)("%s blocks /v1/agent/connect/ca/leaf", (_, config) => {
+    expect((config as { http_config?: { block_endpoints?: string[] } }).http_config?.block_endpoints).toEqual(["/v1/agent/connect/ca/leaf"]);
   });
 });
 
@@ -89,8 +99,29 @@ describe("edges trust nothing a caller says about itself", () => {
   it("logs the path Envoy matched and the TCP peer, not headers a caller can forge", () => {
     const format = JSON.parse((proxyDefaults.AccessLogs as { JSONFormat: string }).JSONFormat) as Record<string, string>;
     expect(format.path).toBe("%REQ(:PATH)%");
-    expect(format.downstream_remote_address).toBe("%DOWNSTREAM_REMOTE_ADDRESS%");
-    expect(JSON.stringify(format)).not.toMatch(/X-ENVOY-ORIGINAL-PATH|X-FORWARDED-FOR/i);
+    // DOWNSTREAM_REMOTE_ADDRESS comes from x-forwarded-for: a forged 6.6.6.6 was logged as the peer
+    expect(format.downstream_remote_address).toBe("%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%");
+    expect(JSON.stringify(format)).not.toMatch(/X-ENVOY-ORIGINAL-PATH|X-FORWARDED-FOR|%DOWNSTREAM_REMOTE_ADDRESS/i);
+  });
+
+  it("sets the ingress's x-forwarded-for from the TCP peer, not from the client's own x-forwarded-for", () => {
+    const gateway = plan.consul.configEntries.find((e) => e.Kind === "ingress-gateway")!;
+    const services = (gateway.Listeners as { Services: { RequestHeaders: { Set: Record<string, string>; Remove: string[] } }[] }[]).flatMap((l) => l.Services);
+    for (const s of services) {
+      expect(s.RequestHeaders.Set).toEqual({ "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" });
+      expect(s.RequestHeaders.Remove).toEqual(expect.arrayContaining(["x-real-ip", "forwarded", "x-envoy-original-path", "x-envoy-internal"]));
+    }
+  });
+
+  it("strips forged proxy headers on every sidecar's inbound side, trusting x-forwarded-for only from the gateways' certificates", () => {
+    // an app holding its own leaf certificate calls another sidecar directly, past its own sidecar's router
+    const lua = (proxyDefaults.EnvoyExtensions as { Name: string; Arguments: { Listener: string; Script: string } }[]).find((e) => e.Name === "builtin/lua");
+    expect(lua?.Arguments.Listener).toBe("inbound");
+    const script = lua?.Arguments.Script ?? "";
+    expect(script).toContain('local untrusted = {"x-forwarded-host", "forwarded", "x-real-ip", "x-envoy-original-path",');
+    expect(script).not.toMatch(/local untrusted = \{[^}]*"x-forwarded-(for|client-cert)"/);
+    expect(script).toContain('local gateways = {"/dc/dc1/svc/web"}');
+    expect(script).toContain('if not from_gateway(request_handle) then headers:remove("x-forwarded-for") end');
   });
 
   it("stamps the answering sidecar's address on responses, replacing what the app sent", () => {

@@ -3,7 +3,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateSecretValues } from "../../sdk/secrets/generate";
+import { generateSecretValues, makeCertificate } from "../../sdk/secrets/generate";
 import type { PlanSecret } from "../../sdk/plan";
 
 const SPECS: PlanSecret[] = [
@@ -114,5 +114,16 @@ describe("generated TLS material", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("makeCertificate", () => {
+  it("certifies a URI name (a SPIFFE id), signed by the given CA", () => {
+    const ca = makeCertificate({ commonName: "test CA", ca: true });
+    const leaf = makeCertificate({ commonName: "", uris: ["spiffe://td.consul/ns/default/dc/dc1/svc/web"], issuer: ca });
+    const cert = new X509Certificate(leaf.cert);
+    expect(cert.subjectAltName).toBe("URI:spiffe://td.consul/ns/default/dc/dc1/svc/web");
+    expect(cert.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
+    expect(cert.ca).toBe(false);
   });
 });

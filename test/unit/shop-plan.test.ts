@@ -91,7 +91,7 @@ describe("the shop example compiles to the reference plan", () => {
     expect(entry("ingress-gateway", "web")).toMatchObject({
       Kind: "ingress-gateway",
       Name: "web",
-      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" } } }] }],
+      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" } } }] }],
     });
     // the gateway reaches user-service only on its routes' path prefixes, through the path guard
     expect(entry("service-intentions", "user-service")).toMatchObject({
@@ -137,6 +137,29 @@ describe("the shop example compiles to the reference plan", () => {
     expect(env("payment-service-1")["CONSUL_HTTP_TOKEN"]).toBe("{{secret:consul/token/node-payment-service-1}}");
     expect(Object.values(env("payment-service-1-app")).join(" ")).not.toMatch(/consul\/token|management/);
     const tokens = plan.consul.acl.tokens.filter((t) => t.secret.endsWith("payment-service-1"));
-    expect(tokens.map((t) => [t.nodeIdentities ?? t.serviceIdentities])).toEqual([[[{ nodeName: "payment-service-1", datacenter: "dc1" }]], [[{ serviceName: "payment-service" }]]]);
+    expect(tokens.map((t) => t.nodeIdentities ?? t.policies)).toEqual([[{ nodeName: "payment-service-1", datacenter: "dc1" }], ["service-payment-service"]]);
+  });
+
+  it("lets an instance's token read only what its sidecar needs: its upstreams, their sidecars and nodes", () => {
+    // the token is in Envoy's bootstrap, which Envoy's admin API shows the app (/config_dump)
+    const rules = (name: string) => plan.consul.acl.policies.find((p) => p.name === name)?.rules.split("\n");
+    expect(rules("service-user-service")).toEqual([
+      'service "user-service" { policy = "write" }',
+      'service "user-service-sidecar-proxy" { policy = "write" }',
+      'service "payment-service" { policy = "read" }',
+      'service "payment-service-sidecar-proxy" { policy = "read" }',
+      'node "payment-service-1" { policy = "read" }',
+      'node "payment-service-2" { policy = "read" }',
+      'node "payment-service-3" { policy = "read" }',
+      'node "user-service-1" { policy = "read" }',
+    ]);
+    expect(rules("service-payment-service")).toEqual([
+      'service "payment-service" { policy = "write" }',
+      'service "payment-service-sidecar-proxy" { policy = "write" }',
+      'node "payment-service-1" { policy = "read" }',
+      'node "payment-service-2" { policy = "read" }',
+      'node "payment-service-3" { policy = "read" }',
+    ]);
+    for (const t of plan.consul.acl.tokens) expect(t.serviceIdentities).toBeUndefined();
   });
 });

@@ -21,7 +21,7 @@ export const COMPONENTS = {
   /** The JDK Keycloak runs on, copied from the machine. */
   jdkHome: "/usr/lib/jvm/temurin-25-jdk-amd64",
   /** The test workload's own version (bump when its API changes). */
-  workload: "0.3.0",
+  workload: "0.3.1",
   /** meshwright's reaper (toolchain/reaper), testcontainers' Ryuk protocol (bump when its behaviour changes). */
   reaper: "0.1.0",
 } as const;

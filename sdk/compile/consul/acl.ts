@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type { ConsulAclPlan, ConsulAclPolicy, ConsulAclToken } from "../../plan";
-import type { ResolvedMesh } from "../resolve";
+import type { ResolvedMesh, ResolvedService } from "../resolve";
 import { SECRET } from "../secrets";
 
 /**
- * ACL objects of the mesh: one token per node (node identity), one per instance (service
- * identity: its registration and its sidecar, nothing else), one per ingress gateway and one
- * for Prometheus. Apps get none. The anonymous token keeps Consul's default: no policy, so
- * with `default_policy = "deny"` an unauthenticated request can read or write nothing.
+ * ACL objects of the mesh: one token per node (node identity), one per instance (its
+ * service's policy: {@link servicePolicyRules}), one per ingress gateway and one for
+ * Prometheus. Apps get none. The anonymous token keeps Consul's default: no policy, so with
+ * `default_policy = "deny"` an unauthenticated request can read or write nothing.
  *
  * @see https://developer.hashicorp.com/consul/docs/v1.16.x/security/acl
  */
@@ -19,6 +19,11 @@ export function aclPlan(mesh: ResolvedMesh): ConsulAclPlan {
       description: "Prometheus: discover services and scrape the agents' metrics",
       rules: ['service_prefix "" { policy = "read" }', 'node_prefix "" { policy = "read" }', 'agent_prefix "" { policy = "read" }'].join("\n"),
     },
+    ...mesh.services.map((s) => ({
+      name: servicePolicyName(s.name),
+      description: `${s.name}: register its instances and sidecars, read the services its upstreams reach`,
+      rules: servicePolicyRules(mesh, s),
+    })),
     ...mesh.ingresses.map((g) => ({
       name: `gateway-${g.name}`,
       description: `ingress gateway ${g.name}: register itself and read the services it routes to`,
@@ -32,11 +37,52 @@ export function aclPlan(mesh: ResolvedMesh): ConsulAclPlan {
     ...mesh.services.flatMap((s) =>
       s.instances.flatMap((i) => [
         token(mesh, SECRET.nodeToken(i.id), `agent token of node ${i.id}`, { nodeIdentities: [{ nodeName: i.id, datacenter: dc }] }),
-        token(mesh, SECRET.serviceToken(i.id), `registration and sidecar of ${i.id}`, { serviceIdentities: [{ serviceName: s.name }] }),
+        token(mesh, SECRET.serviceToken(i.id), `registration and sidecar of ${i.id}`, { policies: [servicePolicyName(s.name)] }),
       ]),
     ),
   ];
   return { managementToken: SECRET.consulManagement, policies, tokens };
+}
+
+/** Name of the policy of a service's instance tokens. */
+export function servicePolicyName(service: string): string {
+  return `service-${service}`;
+}
+
+/**
+ * What an instance's token may do: write its own service and sidecar registrations (which
+ * also lets it read its intentions and get its own leaf certificate), and read the catalog
+ * entries its sidecar needs for its upstreams: each service an upstream's discovery chain can
+ * reach (the upstream and its failover services) with its sidecars, and their nodes.
+ *
+ * Not Consul's service identity, which also reads every service and node (`service_prefix ""`
+ * and `node_prefix ""`): the sidecar's token is in Envoy's bootstrap, and Envoy's admin API
+ * (loopback, in the instance's network namespace) serves it to the app in `/config_dump`
+ * (seen on the real components). With this policy a stolen token reads no more than the
+ * app's own upstreams.
+ */
+export function servicePolicyRules(mesh: ResolvedMesh, service: ResolvedService): string {
+  const reached = reachableServices(mesh, service.upstreams.map((u) => u.service));
+  const nodes = [...new Set([...service.instances.map((i) => i.id), ...reached.flatMap((r) => mesh.byName.get(r)?.instances.map((i) => i.id) ?? [])])].sort();
+  return [
+    `service "${service.name}" { policy = "write" }`,
+    `service "${service.name}-sidecar-proxy" { policy = "write" }`,
+    ...reached.flatMap((r) => [`service "${r}" { policy = "read" }`, `service "${r}-sidecar-proxy" { policy = "read" }`]),
+    ...nodes.map((n) => `node "${n}" { policy = "read" }`),
+  ].join("\n");
+}
+
+/** The services the discovery chains of `upstreams` can send traffic to: them and their failover services, sorted. */
+function reachableServices(mesh: ResolvedMesh, upstreams: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const failover = mesh.byName.get(name)?.failover?.service;
+    if (failover !== undefined) visit(failover);
+  };
+  upstreams.forEach(visit);
+  return [...seen].sort();
 }
 
 function token(mesh: ResolvedMesh, secret: string, description: string, grants: Pick<ConsulAclToken, "serviceIdentities" | "nodeIdentities" | "policies">): ConsulAclToken {

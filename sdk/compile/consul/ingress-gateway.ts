@@ -5,11 +5,14 @@ import { ingressRouter, UNTRUSTED_REQUEST_HEADERS } from "./router";
 
 /**
  * What the gateway does to every request from outside: drop proxy and Envoy headers a client
- * could forge, and set `x-forwarded-for` to the client's real address.
+ * could forge, and set `x-forwarded-for` to the client's real address: the TCP peer
+ * (`DOWNSTREAM_DIRECT_REMOTE_ADDRESS`), because Envoy takes `DOWNSTREAM_REMOTE_ADDRESS` from
+ * the client's own `x-forwarded-for` (seen on the real components: a forged `6.6.6.6` came
+ * out as the "real" address).
  */
 export const INGRESS_REQUEST_HEADERS = {
   Remove: UNTRUSTED_REQUEST_HEADERS.filter((h) => h !== "x-forwarded-for"),
-  Set: { "x-forwarded-for": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" },
+  Set: { "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" },
 };
 
 /** The gateway's config entry plus the virtual services and routers its path routing needs. */

@@ -15,12 +15,14 @@ import { jwtProviderName } from "./jwt-provider";
  * - percent-encodings a normalizing server decodes into something else: of unreserved
  *   characters (letters, digits, `-._~`, which RFC 3986 says are never to be encoded), of
  *   `/`, `\`, `?`, `#`, `;` and `%` itself (double encoding), of control characters and NUL,
- *   of byte values that are never valid UTF-8 lead bytes (overlong encodings);
+ *   of byte values that are never valid UTF-8 lead bytes (overlong encodings), and of the
+ *   starts of three- and four-byte sequences that are overlong (`%E0%80%AF` is `/` to a
+ *   lenient decoder), UTF-16 surrogates or beyond U+10FFFF;
  * - a `%` not followed by two hex digits.
  * Every L7 source denies them before any of its rules, so allow and deny rules both fail
  * closed. Percent-encodings of other characters (a space, `:`, `@`, non-ASCII text) pass.
  */
-export const AMBIGUOUS_PATH = String.raw`.*(//|/\.\.?(/|$)|\\|;|%(2[35DdEeFf]|3[0-9BbFf]|4[1-9A-Fa-f]|5[0-9AaCcFf]|6[1-9A-Fa-f]|7[0-9AaEeFf]|[01][0-9A-Fa-f]|[Cc][01]|[Ff][5-9A-Fa-f])|%([^0-9A-Fa-f]|[0-9A-Fa-f]([^0-9A-Fa-f]|$)|$)).*`;
+export const AMBIGUOUS_PATH = String.raw`.*(//|/\.\.?(/|$)|\\|;|%(2[35DdEeFf]|3[0-9BbFf]|4[1-9A-Fa-f]|5[0-9AaCcFf]|6[1-9A-Fa-f]|7[0-9AaEeFf]|[01][0-9A-Fa-f]|[Cc][01]|[Ff][5-9A-Fa-f]|[Ee]0%[89][0-9A-Fa-f]|[Ee][Dd]%[AaBb][0-9A-Fa-f]|[Ff]0%8[0-9A-Fa-f]|[Ff]4%[9AaBb][0-9A-Fa-f])|%([^0-9A-Fa-f]|[0-9A-Fa-f]([^0-9A-Fa-f]|$)|$)).*`;
 
 /**
  * Default deny. With ACLs on and `default_policy = "deny"` Consul already denies unlisted
@@ -67,8 +69,9 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
 
 /**
  * Permissions of one rule. Deny rules match paths without regard to case (a server that
- * ignores case would otherwise serve `/ADMIN` past a deny of `/admin`); allow rules match
- * exactly. A token requirement checks the destination's audience (through its own JWT
+ * ignores case would otherwise serve `/ADMIN` past a deny of `/admin`), and a denied exact
+ * path also with trailing slashes (most frameworks serve `/admin/` as `/admin`); allow rules
+ * match exactly. A token requirement checks the destination's audience (through its own JWT
  * provider) and, for a service caller, that the token was issued to that caller (`azp`).
  */
 function permissions(destination: string, tokenOf: string | undefined, action: "allow" | "deny", rule: AccessRule): Record<string, unknown>[] {
@@ -80,7 +83,7 @@ function permissions(destination: string, tokenOf: string | undefined, action: "
     action === "deny"
       ? [
           ...(rule.paths ?? []).map((p) => ({ PathRegex: `(?i)${escapeRegex(p)}.*` })),
-          ...(rule.exactPaths ?? []).map((p) => ({ PathRegex: `(?i)${escapeRegex(p)}` })),
+          ...(rule.exactPaths ?? []).map((p) => ({ PathRegex: `(?i)${escapeRegex(p.replace(/\/+$/, ""))}/*` })),
           ...(rule.pathRegex !== undefined ? [{ PathRegex: `(?i)(${rule.pathRegex})` }] : []),
         ]
       : [

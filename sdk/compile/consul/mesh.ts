@@ -2,11 +2,11 @@ import type { ConfigEntry } from "../../plan";
 
 /**
  * Mesh-wide security settings (the `mesh` config entry):
- * - `SanitizeXForwardedClientCert`: a sidecar drops any `x-forwarded-client-cert` the caller
- *   sent. Without it Consul forwards a caller-supplied entry ahead of the real one, and an app
- *   reading the first entry trusts a forged caller. In Consul 1.16 it also adds none for the
- *   verified peer certificate (seen on the real components: the app gets no such header at
- *   all), so apps cannot learn their caller's identity from it; the intentions judge it.
+ * - `SanitizeXForwardedClientCert`: a sidecar removes `x-forwarded-client-cert` from every
+ *   request it passes to its app (Envoy's `SANITIZE`), so an app never sees a caller-supplied
+ *   entry; it sees none at all, the caller's identity being the sidecar's business (its
+ *   intentions). Without it Consul forwards a caller-supplied entry ahead of the real one, and
+ *   an app reading the first entry trusts a forged caller.
  * - `AllowEnablingPermissiveMutualTLS: false`: no service can be switched to accept plaintext.
  * - TLS 1.2 at least between sidecars.
  *

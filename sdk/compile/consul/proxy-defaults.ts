@@ -1,5 +1,6 @@
 import type { ConfigEntry } from "../../plan";
 import type { ResolvedMesh } from "../resolve";
+import { UNTRUSTED_REQUEST_HEADERS } from "./router";
 
 /** Envoy's Prometheus listener on every proxy (sidecars and gateways). */
 export const ENVOY_METRICS_PORT = 20200;
@@ -60,28 +61,61 @@ export const APPLY_HEALTH_CHANGES_AT_ONCE = {
 export const ENDPOINT_HEADER = "x-meshwright-endpoint";
 
 /**
- * Every sidecar stamps its own public address on the responses it relays from its app
- * (Consul's `builtin/lua` extension on the inbound listener), replacing whatever the app
- * sent. The harness maps the address to the instance through the catalog, so a balance
- * verdict knows who answered whatever the app's body looks like.
+ * The Lua script of every sidecar's inbound listener (Consul's `builtin/lua` extension; it
+ * runs after the JWT and RBAC filters, before the request reaches the app):
+ *
+ * - on requests, it removes {@link UNTRUSTED_REQUEST_HEADERS}, and `x-forwarded-for` unless
+ *   the caller's certificate is an ingress gateway's (the gateways set it to the client's
+ *   real address). Callers' own sidecars remove them already (service-router), but an app
+ *   that gets its own leaf certificate (its sidecar's token is readable from Envoy's admin
+ *   API) can call another sidecar directly, and then nothing else would: seen on the real
+ *   components, a forged `x-forwarded-for`, `x-real-ip`, `forwarded` and
+ *   `x-envoy-original-path` reached the app. `x-forwarded-client-cert` is left to the mesh
+ *   entry's sanitizing, which Envoy applies before any filter.
+ * - on responses, it stamps the sidecar's own public address as {@link ENDPOINT_HEADER},
+ *   replacing whatever the app sent; the harness maps the address to the instance through the
+ *   catalog, so a balance verdict knows who answered whatever the app's body looks like.
  */
-export const STAMP_ANSWERING_ENDPOINT = {
-  Name: "builtin/lua",
-  Arguments: {
-    ProxyType: "connect-proxy",
-    Listener: "inbound",
-    Script: [
-      "function envoy_on_response(response_handle)",
-      `  response_handle:headers():replace("${ENDPOINT_HEADER}", response_handle:streamInfo():downstreamLocalAddress())`,
-      "end",
-    ].join("\n"),
-  },
-} as const;
+export function inboundLua(gateways: readonly string[], datacenter: string): { Name: string; Arguments: Record<string, string> } {
+  const strip = UNTRUSTED_REQUEST_HEADERS.filter((h) => h !== "x-forwarded-for" && h !== "x-forwarded-client-cert");
+  const trusted = gateways.map((g) => `/dc/${datacenter}/svc/${g}`);
+  return {
+    Name: "builtin/lua",
+    Arguments: {
+      ProxyType: "connect-proxy",
+      Listener: "inbound",
+      Script: [
+        `local untrusted = {${strip.map((h) => `"${h}"`).join(", ")}}`,
+        `local gateways = {${trusted.map((t) => `"${t}"`).join(", ")}}`,
+        "local function from_gateway(handle)",
+        "  local ssl = handle:streamInfo():downstreamSslConnection()",
+        "  if ssl == nil then return false end",
+        "  for _, uri in ipairs(ssl:uriSanPeerCertificate()) do",
+        "    for _, suffix in ipairs(gateways) do",
+        "      if string.sub(uri, -string.len(suffix)) == suffix then return true end",
+        "    end",
+        "  end",
+        "  return false",
+        "end",
+        "function envoy_on_request(request_handle)",
+        "  local headers = request_handle:headers()",
+        "  for _, name in ipairs(untrusted) do headers:remove(name) end",
+        '  if not from_gateway(request_handle) then headers:remove("x-forwarded-for") end',
+        "end",
+        "function envoy_on_response(response_handle)",
+        `  response_handle:headers():replace("${ENDPOINT_HEADER}", response_handle:streamInfo():downstreamLocalAddress())`,
+        "end",
+      ].join("\n"),
+    },
+  };
+}
 
 /**
  * Access log lines record what really arrived: the path Envoy matched (`:path`, not a
- * caller-supplied `x-envoy-original-path`) and the TCP peer (not a caller-supplied
- * `x-forwarded-for`). Otherwise the fields of Consul's default JSON format.
+ * caller-supplied `x-envoy-original-path`) and the TCP peer (`DOWNSTREAM_DIRECT_REMOTE_ADDRESS`:
+ * Envoy derives `DOWNSTREAM_REMOTE_ADDRESS` from a caller-supplied `x-forwarded-for`, and on
+ * the real components a forged one was logged as the peer, `6.6.6.6:0`). Otherwise the fields
+ * of Consul's default JSON format.
  */
 export const ACCESS_LOG_FORMAT = {
   start_time: "%START_TIME%",
@@ -101,14 +135,14 @@ export const ACCESS_LOG_FORMAT = {
   upstream_host: "%UPSTREAM_HOST%",
   upstream_cluster: "%UPSTREAM_CLUSTER%",
   downstream_local_address: "%DOWNSTREAM_LOCAL_ADDRESS%",
-  downstream_remote_address: "%DOWNSTREAM_REMOTE_ADDRESS%",
+  downstream_remote_address: "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%",
   requested_server_name: "%REQUESTED_SERVER_NAME%",
 } as const;
 
 /**
  * Mesh-wide proxy settings: metrics listener, access logs, Zipkin tracing (listener-level
  * tracing config plus a static `zipkin` cluster, as Consul documents for Envoy tracing),
- * {@link APPLY_HEALTH_CHANGES_AT_ONCE} and {@link STAMP_ANSWERING_ENDPOINT}.
+ * {@link APPLY_HEALTH_CHANGES_AT_ONCE} and {@link inboundLua}.
  */
 export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
   const config = bootstrapProxyConfig(mesh);
@@ -133,6 +167,6 @@ export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
     Name: "global",
     Config: config,
     ...(mesh.telemetry.accessLogs ? { AccessLogs: { Enabled: true, Type: "stdout", JSONFormat: JSON.stringify(ACCESS_LOG_FORMAT) } } : {}),
-    EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, STAMP_ANSWERING_ENDPOINT],
+    EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua(mesh.ingresses.map((g) => g.name), mesh.datacenter)],
   };
 }

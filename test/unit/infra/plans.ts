@@ -50,7 +50,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
       sidecar: "meshwright/sidecar:1.16.3-envoy1.40.0",
       keycloak: "meshwright/keycloak:26.7.3",
       prometheus: "meshwright/prometheus:3.5.1",
-      workload: "meshwright/workload:0.3.0",
+      workload: "meshwright/workload:0.3.1",
     },
     network: { name: "tiny-net" },
     consul: {
@@ -196,7 +196,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
         role: "probe",
         service: "api",
         instance,
-        image: "meshwright/workload:0.3.0",
+        image: "meshwright/workload:0.3.1",
         command: ["probe"],
         networkMode: { container: instance },
         healthCheck: { test: ["CMD", "workload", "get", "http://127.0.0.1:8080/health"], ...HEALTH },

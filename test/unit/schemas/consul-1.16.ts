@@ -262,6 +262,7 @@ export const agentConfig = z.strictObject({
   encrypt: z.string(),
   encrypt_verify_incoming: z.boolean(),
   encrypt_verify_outgoing: z.boolean(),
+  http_config: z.strictObject({ block_endpoints: z.array(z.string().startsWith("/v1/")).optional() }).optional(),
   tls: z.strictObject({
     defaults: z.strictObject({ ca_file: z.string(), cert_file: z.string().optional(), key_file: z.string().optional(), verify_incoming: z.boolean().optional(), verify_outgoing: z.boolean().optional() }),
     internal_rpc: z.strictObject({ verify_incoming: z.boolean().optional(), verify_server_hostname: z.boolean().optional() }).optional(),
