@@ -92,11 +92,22 @@ export async function upExplained(stack: Stack, meshStack: string, { onOutput, r
   } catch (error) {
     const text = String((error as Error).message);
     const failing = await failingContainers(meshStack).catch(() => []);
-    const pulumiErrors = [...new Set(text.split("\n").map((l) => l.trim()).filter((l) => /^error: (?!update failed|1 error occurred)/.test(l)))];
+    const pulumiErrors = [
+      ...new Set(
+        text
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => /^error: (?!update failed|1 error occurred)/.test(l)),
+      ),
+    ];
     const imageResources = [...new Set([...text.matchAll(/docker:index:RemoteImage \(([^)]+)\)/g)].map((m) => m[1]!))];
-    const builds = (await Promise.all(imageResources.map((r) => explainBuildFailure(r).catch(() => undefined)))).filter((b): b is BuildFailure => b !== undefined);
+    const builds = (await Promise.all(imageResources.map((r) => explainBuildFailure(r).catch(() => undefined)))).filter(
+      (b): b is BuildFailure => b !== undefined,
+    );
     throw new StackUpdateError(
-      [`pulumi up of stack ${stack.name} failed`, ...pulumiErrors.map((l) => `  ${l}`), ...builds.map(describeBuildFailure), describeFailing(failing)].filter(Boolean).join("\n"),
+      [`pulumi up of stack ${stack.name} failed`, ...pulumiErrors.map((l) => `  ${l}`), ...builds.map(describeBuildFailure), describeFailing(failing)]
+        .filter(Boolean)
+        .join("\n"),
       { cause: error },
     );
   }

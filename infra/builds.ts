@@ -76,7 +76,16 @@ export async function explainBuildFailure(resource: string, lines = 15): Promise
   if (!found) return undefined;
   const { build, dir } = found;
   const dockerfile = join(dir, build.dockerfile || "Dockerfile");
-  const args = ["build", "--rm", "--force-rm", "-f", dockerfile, ...Object.entries(build.args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]), ...(build.target ? ["--target", build.target] : []), dir];
+  const args = [
+    "build",
+    "--rm",
+    "--force-rm",
+    "-f",
+    dockerfile,
+    ...Object.entries(build.args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+    ...(build.target ? ["--target", build.target] : []),
+    dir,
+  ];
   const output = await new Promise<string>((resolve) => {
     const child = spawn("docker", args, { env: { ...process.env, DOCKER_BUILDKIT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
@@ -86,7 +95,10 @@ export async function explainBuildFailure(resource: string, lines = 15): Promise
     child.on("close", () => resolve(text));
   });
   // Without colours, and from the first step on (the classic builder first says it is deprecated).
-  const all = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => l.trim());
+  const all = output
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n")
+    .filter((l) => l.trim());
   const from = all.findIndex((l) => /^(Sending build context|Step 1\/)/.test(l));
   return { service: build.name, dockerfile, lastLines: all.slice(Math.max(0, from)).slice(-lines) };
 }

@@ -135,6 +135,7 @@ function numericUser(user: string | undefined): { uid: string; gid?: string } | 
 }
 
 function fileMode(container: string, path: string, mode: number): string {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new RangeError(`${container} file ${path}: mode ${mode.toString(8)} is not a permission mode (0 to 0777)`);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    throw new RangeError(`${container} file ${path}: mode ${mode.toString(8)} is not a permission mode (0 to 0777)`);
   return `0${mode.toString(8).padStart(3, "0")}`;
 }

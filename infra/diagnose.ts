@@ -32,7 +32,7 @@ export async function failingContainers(stack: string, lines = 10, docker = new 
   const list = await docker.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${stack}`] } });
   const failing = list.filter((c) => c.State !== "running" || /\((unhealthy|health: starting)\)/.test(c.Status));
   const logsOf = async (id: string) =>
-    demuxLogs((await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: CAUSE_LINES, follow: false })) as unknown as Buffer)
+    demuxLogs(await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: CAUSE_LINES, follow: false }))
       .split("\n")
       .filter(Boolean);
   const found = await Promise.all(
@@ -56,7 +56,10 @@ export async function failingContainers(stack: string, lines = 10, docker = new 
   const byName = new Map<string, FailingContainer>();
   for (const f of found) {
     const seen = byName.get(f.name);
-    byName.set(f.name, seen ? { ...f, ...seen, ...(seen.checkedBy ? {} : f.checkedBy ? { checkedBy: f.checkedBy, lastHealthCheck: f.lastHealthCheck } : {}) } : f);
+    byName.set(
+      f.name,
+      seen ? { ...f, ...seen, ...(seen.checkedBy ? {} : f.checkedBy ? { checkedBy: f.checkedBy, lastHealthCheck: f.lastHealthCheck } : {}) } : f,
+    );
   }
   return [...byName.values()];
 }

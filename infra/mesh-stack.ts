@@ -168,11 +168,13 @@ export class MeshStack extends pulumi.ComponentResource {
     const entries: ConsulConfigEntry[] = [];
     plan.containers.forEach((spec) => {
       const namespace = spec.networkMode ? containers[spec.networkMode.container] : undefined;
-      if (spec.networkMode && !namespace) throw new pulumi.ResourceError(`plan container ${spec.name} joins ${spec.networkMode.container}, which is not defined before it`, this);
+      if (spec.networkMode && !namespace)
+        throw new pulumi.ResourceError(`plan container ${spec.name} joins ${spec.networkMode.container}, which is not defined before it`, this);
       const build = spec.build !== undefined ? images[spec.build] : undefined;
-      if (spec.build !== undefined && !build) throw new pulumi.ResourceError(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`, this);
+      if (spec.build !== undefined && !build)
+        throw new pulumi.ResourceError(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`, this);
       const image = build ? build.name : plannedImage(plan, spec, args.images);
-      const tokens = [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]!] : []));
+      const tokens = [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]] : []));
       const needsEntries = spec.role === "sidecar" || spec.role === "ingress" ? entries : [];
       containers[spec.name] = new docker.Container(
         `${name}-${spec.name}`,
@@ -190,7 +192,13 @@ export class MeshStack extends pulumi.ComponentResource {
         }),
         {
           parent: this,
-          dependsOn: [this.network, ...(build ? [build] : []), ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name, this)), ...tokens, ...needsEntries],
+          dependsOn: [
+            this.network,
+            ...(build ? [build] : []),
+            ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name, this)),
+            ...tokens,
+            ...needsEntries,
+          ],
         },
       );
 
@@ -243,7 +251,9 @@ export class MeshStack extends pulumi.ComponentResource {
       Object.fromEntries(
         plan.services.map((s) => [
           s.name,
-          pulumi.output(Object.fromEntries(s.instances.map((i) => [i.id, mustGet(containers, i.node, s.name, this).networkDatas.apply((n) => n[0]?.ipAddress ?? "")]))),
+          pulumi.output(
+            Object.fromEntries(s.instances.map((i) => [i.id, mustGet(containers, i.node, s.name, this).networkDatas.apply((n) => n[0]?.ipAddress ?? "")])),
+          ),
         ]),
       ),
     );
@@ -280,6 +290,10 @@ function checkImages(plan: MeshPlan, args: MeshStackOptions): void {
 function mustGet(containers: Record<string, docker.Container>, name: string, from: string, parent: pulumi.Resource): docker.Container {
   const c = containers[name];
   // A ResourceError is reported against the MeshStack's URN, so Pulumi's output names the component that failed.
-  if (!c) throw new pulumi.ResourceError(`plan container ${from} depends on ${name}, which is not defined before it (the plan lists containers in start order)`, parent);
+  if (!c)
+    throw new pulumi.ResourceError(
+      `plan container ${from} depends on ${name}, which is not defined before it (the plan lists containers in start order)`,
+      parent,
+    );
   return c;
 }

@@ -27,9 +27,7 @@ export interface Endpoint {
 
 /** The front doors the plan has and the ports say to publish. */
 export function endpoints(plan: MeshPlan, ports: PublishedPorts): Endpoint[] {
-  const candidates: [keyof PublishedPorts, string, number][] = [
-    ["consul", plan.consul.server.container, plan.consul.server.httpPort],
-  ];
+  const candidates: [keyof PublishedPorts, string, number][] = [["consul", plan.consul.server.container, plan.consul.server.httpPort]];
   if (plan.keycloak) candidates.push(["keycloak", containerOf(plan, "keycloak"), portOf(plan.keycloak.url)]);
   const ingress = plan.ingresses[0];
   if (ingress?.listeners[0]) candidates.push(["ingress", ingress.container, ingress.listeners[0].port]);

@@ -30,7 +30,13 @@ export function meshProgram(mesh: Mesh | MeshSpec | MeshPlan = shop, name = mesh
     const config = new pulumi.Config(CONFIG_NAMESPACE);
     stack = new MeshStack(name, { plan, ...settingsFromConfig((key) => config.get(key)) });
   } catch (error) {
-    if (!(error instanceof MeshValidationError || error instanceof SecretsNotSuppliedError || error instanceof BuildContextError || error instanceof ImagesMissingError)) throw error;
+    if (!(
+      error instanceof MeshValidationError ||
+      error instanceof SecretsNotSuppliedError ||
+      error instanceof BuildContextError ||
+      error instanceof ImagesMissingError
+    ))
+      throw error;
     // Thrown, it would also resurface as unhandled rejections after an inline run ends.
     pulumi.log.error(error.message);
     return undefined;

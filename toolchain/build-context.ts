@@ -31,7 +31,9 @@ export function contextDir(build: BuildSpec, cwd = process.cwd()): string {
 export function contextFiles(build: BuildSpec, cwd = process.cwd()): string[] {
   const dir = contextDir(build, cwd);
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new BuildContextError(`service ${build.name}: build context ${dir} is not a folder (app.build.context is "${build.context}"; relative paths start at ${cwd})`);
+    throw new BuildContextError(
+      `service ${build.name}: build context ${dir} is not a folder (app.build.context is "${build.context}"; relative paths start at ${cwd})`,
+    );
   if (!existsSync(join(dir, build.dockerfile)))
     throw new BuildContextError(`service ${build.name}: no ${build.dockerfile} in build context ${dir} (set app.build.dockerfile if it has another name)`);
   const ignoreFile = join(dir, ".dockerignore");

@@ -31,7 +31,9 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     child.stderr!.on("data", write);
     if (opts.input) opts.input.pipe(child.stdin!);
     child.on("error", (err) =>
-      reject(new ImageBuildError(`cannot run ${cmd}: ${err.message}`, `${command("setup")} installs it where it can (see README.md)`, opts.log, { cause: err })),
+      reject(
+        new ImageBuildError(`cannot run ${cmd}: ${err.message}`, `${command("setup")} installs it where it can (see README.md)`, opts.log, { cause: err }),
+      ),
     );
     child.on("close", (code) => {
       if (code === 0) return resolve();
@@ -64,7 +66,10 @@ export function capture(cmd: string, args: readonly string[]): Promise<{ code: n
 /** The last `n` lines of a file. */
 export function lastLines(path: string, n: number): string {
   try {
-    return readFileSync(path, "utf8").split("\n").slice(-n - 1).join("\n");
+    return readFileSync(path, "utf8")
+      .split("\n")
+      .slice(-n - 1)
+      .join("\n");
   } catch {
     return "";
   }
@@ -79,7 +84,6 @@ function explainCommon(tail: string): { reason: string; fix: string } | undefine
       reason: "a package registry could not be reached",
       fix: `check this machine's network access to the package registries, then run ${command("images")} again`,
     };
-  if (/Cannot connect to the Docker daemon|docker.sock/i.test(tail))
-    return { reason: "no Docker engine answers", fix: command("setup") };
+  if (/Cannot connect to the Docker daemon|docker.sock/i.test(tail)) return { reason: "no Docker engine answers", fix: command("setup") };
   return undefined;
 }

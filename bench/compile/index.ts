@@ -92,5 +92,8 @@ console.log(`meshwright compile benchmark (node ${process.version}${gc ? ", --ex
 console.table(rows);
 const out = join(__dirname, "..", "results");
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "compile.json"), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), gcExposed: Boolean(gc), rows }, null, 2)}\n`);
+writeFileSync(
+  join(out, "compile.json"),
+  `${JSON.stringify({ node: process.version, date: new Date().toISOString(), gcExposed: Boolean(gc), rows }, null, 2)}\n`,
+);
 console.log(`wrote ${join("bench", "results", "compile.json")}`);

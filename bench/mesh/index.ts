@@ -16,7 +16,9 @@ import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { Mesh, type Resilience } from "../../sdk";
 
-const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "8" }, help: { type: "boolean", short: "h" } } });
+const { values } = parseArgs({
+  options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "8" }, help: { type: "boolean", short: "h" } },
+});
 if (values.help) {
   console.log("Usage: npx tsx bench/mesh/index.ts [--requests 2000] [--concurrency 8]\nNeeds Docker and `npm run images`.");
   process.exit(0);
@@ -25,7 +27,12 @@ const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 
 function stats(sample: TrafficSample, wallMs: number) {
-  return { p50Ms: sample.latencyMs(50), p99Ms: sample.latencyMs(99), rps: Math.round((sample.results.length / wallMs) * 1000), failed: sample.results.filter((r) => r.status !== 200).length };
+  return {
+    p50Ms: sample.latencyMs(50),
+    p99Ms: sample.latencyMs(99),
+    rps: Math.round((sample.results.length / wallMs) * 1000),
+    failed: sample.results.filter((r) => r.status !== 200).length,
+  };
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -72,13 +79,22 @@ async function main() {
   try {
     await waitConverged(running);
     // Direct: the same workload binary as server and client, on the mesh network, no sidecars.
-    const server = await new GenericContainer(running.plan.images.workload).withNetworkMode(running.networkName).withNetworkAliases("direct-server")
-      .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" }).withLabels({ "io.meshwright.run": running.runId })
-      .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/)).start();
-    const caller = await new GenericContainer(running.plan.images.workload).withNetworkMode(running.networkName).withCommand(["probe"])
-      .withLabels({ "io.meshwright.run": running.runId }).start();
+    const server = await new GenericContainer(running.plan.images.workload)
+      .withNetworkMode(running.networkName)
+      .withNetworkAliases("direct-server")
+      .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" })
+      .withLabels({ "io.meshwright.run": running.runId })
+      .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+      .start();
+    const caller = await new GenericContainer(running.plan.images.workload)
+      .withNetworkMode(running.networkName)
+      .withCommand(["probe"])
+      .withLabels({ "io.meshwright.run": running.runId })
+      .start();
     try {
-      const [directRaw, directMs] = await timed(() => caller.exec(["workload", "load", "http://direct-server:8080/", "-n", String(requests), "-c", String(concurrency)]));
+      const [directRaw, directMs] = await timed(() =>
+        caller.exec(["workload", "load", "http://direct-server:8080/", "-n", String(requests), "-c", String(concurrency)]),
+      );
       if (directRaw.exitCode !== 0) throw new Error(`direct load: workload load exited ${directRaw.exitCode}: ${directRaw.stderr}`);
       const direct = new TrafficSample("direct-client", "direct-server", (JSON.parse(directRaw.stdout) as { results: TrafficSample["results"] }).results);
       const [meshed, meshMs] = await timed(() => sendTraffic(running, "client-1", "backend", { count: requests, concurrency }));

@@ -9,6 +9,6 @@ export { demuxLogs };
  */
 export async function containerLogs(containerId: string): Promise<string[]> {
   const client = await getContainerRuntimeClient();
-  const raw = (await client.container.getById(containerId).logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
+  const raw = await client.container.getById(containerId).logs({ follow: false, stdout: true, stderr: true });
   return demuxLogs(raw).split("\n");
 }

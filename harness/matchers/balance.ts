@@ -32,7 +32,11 @@ export const balanceMatchers = {
   /** Requests sent one at a time took `instances` in turn: far fewer repeats than random picking makes. */
   toBeRoundRobin(received: unknown, instances: readonly string[], alpha?: number) {
     if (!(received instanceof TrafficSample)) throw new TypeError("toBeRoundRobin needs a TrafficSample (the order of answers matters)");
-    const v = roundRobinVerdict(received.results.map((r) => r.instance), instances, alpha);
+    const v = roundRobinVerdict(
+      received.results.map((r) => r.instance),
+      instances,
+      alpha,
+    );
     return { pass: v.pass, message: () => `expected ${v.pass ? "no " : ""}round robin: ${v.summary}` };
   },
   /** `instance` got fewer requests than a fair share of `instances` (one-sided binomial test). */

@@ -14,7 +14,17 @@ export function mismatches(cells: readonly AuthCell[]): AuthCell[] {
 
 /** The matrix as an aligned text table, mismatches marked, for failure messages. */
 export function formatAuthMatrix(cells: readonly AuthCell[]): string {
-  const rows = [["caller", "callee", "request", "expected", "actual", ""], ...cells.map((c) => [c.caller, c.callee, c.request, String(c.expected), String(c.actual ?? "no answer"), c.actual === c.expected ? "" : "✗"])];
+  const rows = [
+    ["caller", "callee", "request", "expected", "actual", ""],
+    ...cells.map((c) => [c.caller, c.callee, c.request, String(c.expected), String(c.actual ?? "no answer"), c.actual === c.expected ? "" : "✗"]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -86,7 +86,9 @@ export async function degrade(mesh: StartedMesh, instance: string, faults: Workl
 function workloadInstance(mesh: StartedMesh, id: string, what: string): { instance: PlannedInstance } {
   const { service, instance } = plannedInstance(mesh.plan, id);
   if (service.app.kind !== "workload" || instance.ports.workloadAdmin === undefined)
-    throw new Error(`${what} ${id}: faults on command need meshwright's workload app, and ${service.name} runs ${service.app.image}; container faults (inflict kill, stop, pause, disconnect, ...) work for every app`);
+    throw new Error(
+      `${what} ${id}: faults on command need meshwright's workload app, and ${service.name} runs ${service.app.image}; container faults (inflict kill, stop, pause, disconnect, ...) work for every app`,
+    );
   return { instance };
 }
 

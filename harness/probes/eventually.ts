@@ -22,7 +22,9 @@ export async function eventually<T>(probe: () => Promise<T>, opts: EventuallyOpt
       last = err;
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${opts.timeoutMs ?? 60_000} ms waiting for ${opts.what}: ${last instanceof Error ? last.message : String(last)}`, { cause: last });
+      throw new Error(`timed out after ${opts.timeoutMs ?? 60_000} ms waiting for ${opts.what}: ${last instanceof Error ? last.message : String(last)}`, {
+        cause: last,
+      });
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
   }
 }

@@ -18,7 +18,10 @@ export interface RequestCounts {
 }
 
 interface EnvoyClusters {
-  cluster_statuses?: { name: string; host_statuses?: { address?: { socket_address?: { address?: string; port_value?: number } }; stats?: { name: string; value?: string }[] }[] }[];
+  cluster_statuses?: {
+    name: string;
+    host_statuses?: { address?: { socket_address?: { address?: string; port_value?: number } }; stats?: { name: string; value?: string }[] }[];
+  }[];
 }
 
 /**

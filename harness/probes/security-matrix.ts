@@ -22,7 +22,17 @@ export function securityMismatches(cells: readonly SecurityCell[]): SecurityCell
 
 /** The matrix as an aligned text table, mismatches marked ✗, for failure messages and reports. */
 export function formatSecurityMatrix(cells: readonly SecurityCell[]): string {
-  const rows = [["id", "from", "target", "attempt", "expected", "actual", ""], ...cells.map((c) => [c.id, c.from, c.target, c.attempt, c.expected, c.actual, c.actual === c.expected ? "" : "✗"])];
+  const rows = [
+    ["id", "from", "target", "attempt", "expected", "actual", ""],
+    ...cells.map((c) => [c.id, c.from, c.target, c.attempt, c.expected, c.actual, c.actual === c.expected ? "" : "✗"]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -73,7 +73,19 @@ interface LoadResult extends Omit<TrafficResult, "instance"> {
 export async function sendTraffic(mesh: StartedMesh, fromInstance: string, upstream: string, options: TrafficOptions): Promise<TrafficSample> {
   const from = mesh.instance(fromInstance);
   const url = `${from.upstreamUrl(upstream)}${(options.path ?? "/").startsWith("/") ? (options.path ?? "/") : `/${options.path}`}`;
-  const args = ["workload", "load", url, "-n", String(options.count), "-c", String(options.concurrency ?? 8), "-X", options.method ?? "GET", "--timeout-ms", String(options.timeoutMs ?? 10_000)];
+  const args = [
+    "workload",
+    "load",
+    url,
+    "-n",
+    String(options.count),
+    "-c",
+    String(options.concurrency ?? 8),
+    "-X",
+    options.method ?? "GET",
+    "--timeout-ms",
+    String(options.timeoutMs ?? 10_000),
+  ];
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
   const r = await from.exec(args);
   if (r.exitCode !== 0) throw new Error(`traffic from ${fromInstance} to ${upstream}: workload load exited ${r.exitCode}: ${r.stderr.slice(0, 300)}`);

@@ -28,17 +28,26 @@ export async function attachMesh(plan: MeshPlan, options: AttachMeshOptions = {}
   const nameOf = (planName: string) => options.dockerNames?.[planName] ?? `${plan.mesh.name}-${planName}`;
   const found = await Promise.all(
     plan.containers.map(async (spec) => {
-      const info = await dockerode.getContainer(nameOf(spec.name)).inspect().catch(() => undefined);
+      const info = await dockerode
+        .getContainer(nameOf(spec.name))
+        .inspect()
+        .catch(() => undefined);
       return { spec, info };
     }),
   );
   const problems = found.flatMap(({ spec, info }) =>
-    !info ? [`${spec.name}: no container named ${nameOf(spec.name)}`] : info.State.Running ? [] : [`${spec.name}: container ${nameOf(spec.name)} is ${info.State.Status}`],
+    !info
+      ? [`${spec.name}: no container named ${nameOf(spec.name)}`]
+      : info.State.Running
+        ? []
+        : [`${spec.name}: container ${nameOf(spec.name)} is ${info.State.Status}`],
   );
   if (problems.length)
     throw new Error(`cannot attach to mesh ${plan.mesh.name}; is it up (npm start, or pulumi up of your stack)?\n${problems.map((p) => `  ${p}`).join("\n")}`);
 
-  const started = new Map<string, StartedPlanContainer>(found.map(({ spec, info }) => [spec.name, { spec, container: new AttachedContainer(dockerode, info!) }]));
+  const started = new Map<string, StartedPlanContainer>(
+    found.map(({ spec, info }) => [spec.name, { spec, container: new AttachedContainer(dockerode, info!) }]),
+  );
   const networks = Object.keys(found.find(({ spec }) => !spec.networkMode)?.info?.NetworkSettings.Networks ?? {});
   return new StartedMesh(plan, `attached:${plan.mesh.name}`, networks[0] ?? "", started, async () => undefined, options.secrets ?? {});
 }

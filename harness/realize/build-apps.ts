@@ -27,7 +27,13 @@ export async function buildApps(plan: MeshPlan, options: { cwd?: string; log?: (
   for (const build of plan.builds) {
     const image = builtImageName(build, cwd);
     images[build.name] = image;
-    const exists = await docker.getImage(image).inspect().then(() => true, () => false);
+    const exists = await docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
     if (exists) {
       log(`  app ${build.name}: ${image} (cached)`);
       continue;
@@ -36,14 +42,17 @@ export async function buildApps(plan: MeshPlan, options: { cwd?: string; log?: (
     log(`  app ${build.name}: building ${image} from ${contextDir(build, cwd)}`);
     // Packed here from contextFiles (which honours .dockerignore but, as Docker does, always
     // sends the Dockerfile); dockerode's own packing drops an ignored Dockerfile.
-    const stream = await docker.buildImage(
-      pack(contextDir(build, cwd), { entries: contextFiles(build, cwd) }) as unknown as NodeJS.ReadableStream,
-      { t: image, dockerfile: build.dockerfile, buildargs: { ...build.args }, ...(build.target ? { target: build.target } : {}), labels: { "io.meshwright.build": build.name } },
-    );
+    const stream = await docker.buildImage(pack(contextDir(build, cwd), { entries: contextFiles(build, cwd) }) as unknown as NodeJS.ReadableStream, {
+      t: image,
+      dockerfile: build.dockerfile,
+      buildargs: { ...build.args },
+      ...(build.target ? { target: build.target } : {}),
+      labels: { "io.meshwright.build": build.name },
+    });
     const lines: string[] = [];
     const failure = await new Promise<string | undefined>((resolve, reject) => {
       docker.modem.followProgress(
-        stream as NodeJS.ReadableStream,
+        stream,
         (err: Error | null) => (err ? reject(err) : resolve(undefined)),
         (event: BuildEvent) => {
           if (event.stream) lines.push(...event.stream.split("\n").filter((l) => l.trim()));
@@ -53,7 +62,12 @@ export async function buildApps(plan: MeshPlan, options: { cwd?: string; log?: (
     });
     if (failure !== undefined) {
       const step = [...lines].reverse().find((l) => /^Step \d+\/\d+ :/.test(l)) ?? "(before the first step)";
-      throw new AppBuildError(`service ${build.name}: building its app image failed at ${step}: ${failure}\n  last lines of the build:\n${lines.slice(-10).map((l) => `    ${l}`).join("\n")}`);
+      throw new AppBuildError(
+        `service ${build.name}: building its app image failed at ${step}: ${failure}\n  last lines of the build:\n${lines
+          .slice(-10)
+          .map((l) => `    ${l}`)
+          .join("\n")}`,
+      );
     }
     log(`  app ${build.name}: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }

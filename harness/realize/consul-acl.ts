@@ -14,7 +14,12 @@ export class ConsulApiError extends Error {
 }
 
 /** One authenticated request; JSON in and out. */
-export async function consulRequest<T>(api: ConsulApi, method: string, path: string, body?: unknown): Promise<{ status: number; body: T | undefined; text: string }> {
+export async function consulRequest<T>(
+  api: ConsulApi,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T | undefined; text: string }> {
   const res = await fetch(`${api.url}${path}`, {
     method,
     headers: { "x-consul-token": api.token, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
@@ -40,13 +45,17 @@ export async function applyAcl(plan: MeshPlan, api: ConsulApi, secrets: Readonly
   for (;;) {
     const self = await consulRequest(api, "GET", "/v1/acl/token/self").catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
     if (self.status === 200) break;
-    if (Date.now() > deadline) throw new ConsulApiError(`Consul's ACL system did not accept the management token within ${timeoutMs} ms: ${self.status} ${self.text.trim()}`);
+    if (Date.now() > deadline)
+      throw new ConsulApiError(`Consul's ACL system did not accept the management token within ${timeoutMs} ms: ${self.status} ${self.text.trim()}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   for (const p of plan.consul.acl.policies) {
     const existing = await consulRequest<{ ID: string }>(api, "GET", `/v1/acl/policy/name/${encodeURIComponent(p.name)}`);
     const body = { Name: p.name, Description: p.description, Rules: p.rules };
-    const r = existing.status === 200 && existing.body ? await consulRequest(api, "PUT", `/v1/acl/policy/${existing.body.ID}`, body) : await consulRequest(api, "PUT", "/v1/acl/policy", body);
+    const r =
+      existing.status === 200 && existing.body
+        ? await consulRequest(api, "PUT", `/v1/acl/policy/${existing.body.ID}`, body)
+        : await consulRequest(api, "PUT", "/v1/acl/policy", body);
     if (r.status !== 200) throw new ConsulApiError(`ACL policy ${p.name}: Consul answered ${r.status} ${r.text.trim()}`);
   }
   for (const t of plan.consul.acl.tokens) await putToken(api, t, secrets);

@@ -53,7 +53,8 @@ export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
   for (const service of mesh.plan.services) {
     const passing = (await catalogHealth(mesh, service.name)).filter((i) => i.status === "passing").map((i) => i.id);
     const want = service.instances.map((i) => i.id).sort();
-    if (JSON.stringify(passing) !== JSON.stringify(want)) out.push({ where: "consul", what: `${service.name}: passing [${passing.join(", ")}], plan [${want.join(", ")}]` });
+    if (JSON.stringify(passing) !== JSON.stringify(want))
+      out.push({ where: "consul", what: `${service.name}: passing [${passing.join(", ")}], plan [${want.join(", ")}]` });
   }
   for (const e of expectedEndpoints(mesh.plan)) {
     let seen: number;

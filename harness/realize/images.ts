@@ -6,12 +6,16 @@ import { reaperImages } from "./reaper";
 export class MissingImageError extends Error {
   override readonly name = "MissingImageError";
   constructor(readonly missing: readonly string[]) {
-    const why = missing.includes(IMAGE_TAGS.reaper) ? ` (${IMAGE_TAGS.reaper} is the reaper testcontainers starts first, to remove a test's containers if its process dies)` : "";
+    const why = missing.includes(IMAGE_TAGS.reaper)
+      ? ` (${IMAGE_TAGS.reaper} is the reaper testcontainers starts first, to remove a test's containers if its process dies)`
+      : "";
     const own = missing.filter((t) => t.startsWith("meshwright/"));
     const users = missing.filter((t) => !t.startsWith("meshwright/"));
     super(
       [
-        own.length ? `missing local image${own.length > 1 ? "s" : ""} ${own.join(", ")}: run \`npm run images\` (or \`npx meshwright images\`) to build ${own.length > 1 ? "them" : "it"}${why}` : "",
+        own.length
+          ? `missing local image${own.length > 1 ? "s" : ""} ${own.join(", ")}: run \`npm run images\` (or \`npx meshwright images\`) to build ${own.length > 1 ? "them" : "it"}${why}`
+          : "",
         users.length
           ? `missing app image${users.length > 1 ? "s" : ""} ${users.join(", ")}: meshwright pulls nothing; build ${users.length > 1 ? "them" : "it"} on this Docker engine (docker build -t <image> .) or load ${users.length > 1 ? "them" : "it"} (docker load), or declare app: { build: { context } } to have the mesh build it`
           : "",

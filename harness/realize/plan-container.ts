@@ -28,7 +28,10 @@ export function dockerName(run: Pick<RunContext, "runId">, planName: string): st
  * health check, so the realizer decides nothing the plan did not say.
  */
 export class PlanContainer extends SingleNetworkContainer {
-  constructor(readonly spec: ContainerSpec, run: RunContext) {
+  constructor(
+    readonly spec: ContainerSpec,
+    run: RunContext,
+  ) {
     super(spec.image);
     this.withName(dockerName(run, spec.name))
       .withLabels({ [RUN_LABEL]: run.runId, "io.meshwright.role": spec.role, "io.meshwright.name": spec.name })
@@ -50,7 +53,13 @@ export class PlanContainer extends SingleNetworkContainer {
     }
     if (spec.healthCheck) {
       const h = spec.healthCheck;
-      this.withHealthCheck({ test: h.test as ["CMD", ...string[]], interval: h.intervalMs, timeout: h.timeoutMs, retries: h.retries, startPeriod: h.startPeriodMs });
+      this.withHealthCheck({
+        test: h.test as ["CMD", ...string[]],
+        interval: h.intervalMs,
+        timeout: h.timeoutMs,
+        retries: h.retries,
+        startPeriod: h.startPeriodMs,
+      });
       this.withWaitStrategy(Wait.forHealthCheck());
     }
   }

@@ -11,6 +11,10 @@ export async function removeRunContainers(runId: string): Promise<number> {
   const mine = await client.container.dockerode.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
   // Namespace-sharing containers first: Docker refuses to remove a namespace owner in use.
   const order = [...mine].sort((a, b) => Number(b.HostConfig.NetworkMode.startsWith("container:")) - Number(a.HostConfig.NetworkMode.startsWith("container:")));
-  for (const c of order) await client.container.dockerode.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of order)
+    await client.container.dockerode
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   return mine.length;
 }

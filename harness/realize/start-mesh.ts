@@ -74,7 +74,11 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
     const container = await new PlanContainer({ ...withSecrets(spec, secrets), image: image ?? spec.image }, run).start();
     started.set(spec.name, { spec, container });
     if (spec.role === "consul-server") {
-      await applyAcl(plan, { url: `http://${container.getHost()}:${container.getMappedPort(plan.consul.server.httpPort)}`, token: secrets[plan.consul.acl.managementToken]! }, secrets);
+      await applyAcl(
+        plan,
+        { url: `http://${container.getHost()}:${container.getMappedPort(plan.consul.server.httpPort)}`, token: secrets[plan.consul.acl.managementToken]! },
+        secrets,
+      );
       log(`  ${spec.name}: ACL policies and tokens created`);
     }
     log(`  ${spec.name} (${spec.role}) healthy at ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -92,7 +96,9 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
     const tail = await lastLogLines(run, culprit);
     if (!(options.keepOnFailure ?? process.env.MESHWRIGHT_KEEP_FAILED === "1")) await stopAll();
     const what = culprit === failedAt ? `${failedAt} did not start` : `${culprit} never answered its health check (checked by ${failedAt})`;
-    throw new MeshStartError(`mesh ${plan.mesh.name}: ${what}: ${reason.message}${tail ? `\n  last log lines of ${culprit}:\n${tail}` : ""}`, { cause: reason });
+    throw new MeshStartError(`mesh ${plan.mesh.name}: ${what}: ${reason.message}${tail ? `\n  last log lines of ${culprit}:\n${tail}` : ""}`, {
+      cause: reason,
+    });
   }
   log(`mesh ${plan.mesh.name} up: ${started.size} containers in ${((Date.now() - t0) / 1000).toFixed(1)}s (run ${run.runId})`);
   return new StartedMesh(plan, run.runId, network.getName(), started, stopAll, secrets);
@@ -118,7 +124,11 @@ async function lastLogLines(run: RunContext, planName: string): Promise<string> 
   try {
     const client = await getContainerRuntimeClient();
     const info = await client.container.dockerode.getContainer(dockerName(run, planName)).inspect();
-    return (await containerLogs(info.Id)).filter(Boolean).slice(-8).map((l) => `    ${l}`).join("\n");
+    return (await containerLogs(info.Id))
+      .filter(Boolean)
+      .slice(-8)
+      .map((l) => `    ${l}`)
+      .join("\n");
   } catch {
     return "";
   }

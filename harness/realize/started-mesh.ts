@@ -86,7 +86,10 @@ export class StartedMesh implements AsyncDisposable {
   /** An ingress gateway by name (the first one when omitted). */
   ingress(name?: string): IngressGateway {
     const spec = name === undefined ? this.plan.ingresses[0] : this.plan.ingresses.find((g) => g.name === name);
-    if (!spec) throw new Error(`mesh ${this.plan.mesh.name} has no ingress${name ? ` "${name}"` : ""}; known: ${this.plan.ingresses.map((g) => g.name).join(", ") || "none"}`);
+    if (!spec)
+      throw new Error(
+        `mesh ${this.plan.mesh.name} has no ingress${name ? ` "${name}"` : ""}; known: ${this.plan.ingresses.map((g) => g.name).join(", ") || "none"}`,
+      );
     return new IngressGateway(spec, this.container(spec.container));
   }
 
@@ -105,7 +108,10 @@ export class StartedMesh implements AsyncDisposable {
     const out = new Map<string, string>();
     for (const service of this.plan.services)
       for (const i of service.instances) {
-        const info = await docker.getContainer(this.container(i.node).getId()).inspect().catch(() => undefined);
+        const info = await docker
+          .getContainer(this.container(i.node).getId())
+          .inspect()
+          .catch(() => undefined);
         for (const net of Object.values(info?.NetworkSettings.Networks ?? {})) if (net.IPAddress) out.set(net.IPAddress, i.id);
       }
     return out;

@@ -28,7 +28,12 @@ export class KeycloakServer {
     const kc = this.kc();
     const client = kc.clients.find((c) => c.service === service && c.secret);
     if (!client?.secret) throw new Error(`service ${service} has no Keycloak client in mesh ${this.plan.mesh.name}`);
-    return this.token(`token for ${service}`, { grant_type: "client_credentials", client_id: client.clientId, client_secret: this.secret(client.secret), ...scope(options) });
+    return this.token(`token for ${service}`, {
+      grant_type: "client_credentials",
+      client_id: client.clientId,
+      client_secret: this.secret(client.secret),
+      ...scope(options),
+    });
   }
 
   /**
@@ -41,7 +46,13 @@ export class KeycloakServer {
     if (!client) throw new Error(`mesh ${this.plan.mesh.name} has no password-grant client: set identity.unsafePasswordGrantClient: true on a test mesh`);
     const user = kc.users.find((u) => u.username === username);
     if (!user) throw new Error(`mesh ${this.plan.mesh.name} has no user ${username}; known: ${kc.users.map((u) => u.username).join(", ") || "none"}`);
-    return this.token(`token for user ${username}`, { grant_type: "password", client_id: client.clientId, username, password: this.secret(user.passwordSecret), ...scope(options) });
+    return this.token(`token for user ${username}`, {
+      grant_type: "password",
+      client_id: client.clientId,
+      username,
+      password: this.secret(user.passwordSecret),
+      ...scope(options),
+    });
   }
 
   /** The realm's signing keys (JWKS). */

@@ -37,12 +37,19 @@ export function balanceSampleSize(categories: number, options: VerdictOptions = 
  * Whether `observed` counts per instance are consistent with `weights` (instance → weight;
  * equal weights test uniformity). An instance that answered but has no weight fails outright.
  */
-export function weightsVerdict(observed: Readonly<Record<string, number>>, weights: Readonly<Record<string, number>>, options: VerdictOptions = {}): BalanceVerdict {
+export function weightsVerdict(
+  observed: Readonly<Record<string, number>>,
+  weights: Readonly<Record<string, number>>,
+  options: VerdictOptions = {},
+): BalanceVerdict {
   const o = { ...DEFAULTS, ...options };
   const strangers = Object.keys(observed).filter((k) => !(k in weights) && observed[k]! > 0);
   const names = Object.keys(weights).sort();
   const counts = names.map((n) => observed[n] ?? 0);
-  const result = chiSquareTest(counts, names.map((n) => weights[n]!));
+  const result = chiSquareTest(
+    counts,
+    names.map((n) => weights[n]!),
+  );
   const expected = Object.fromEntries(names.map((n, i) => [n, Math.round(result.expected[i]! * 10) / 10]));
   const pass = strangers.length === 0 && result.pValue >= o.alpha;
   const spread = names.map((n, i) => `${n} ${counts[i]}/${expected[n]}`).join(", ");

@@ -17,7 +17,8 @@ export interface ChiSquareResult {
  * (any non-negative weights; normalized here).
  */
 export function chiSquareTest(observed: readonly number[], proportions: readonly number[]): ChiSquareResult {
-  if (observed.length !== proportions.length || observed.length < 2) throw new RangeError(`need ≥ 2 categories and one proportion per count (got ${observed.length} counts, ${proportions.length} proportions)`);
+  if (observed.length !== proportions.length || observed.length < 2)
+    throw new RangeError(`need ≥ 2 categories and one proportion per count (got ${observed.length} counts, ${proportions.length} proportions)`);
   const total = observed.reduce((a, b) => a + b, 0);
   const weight = proportions.reduce((a, b) => a + b, 0);
   if (total <= 0 || weight <= 0) throw new RangeError("counts and proportions must each sum to more than zero");

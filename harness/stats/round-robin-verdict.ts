@@ -27,8 +27,9 @@ export function roundRobinVerdict(sequence: readonly (string | undefined)[], ins
   const missing = instances.filter((i) => !sequence.includes(i));
   const strangers = [...new Set(sequence.filter((s) => !instances.includes(s ?? "")))].map(String);
   const pass = pValue < alpha && missing.length === 0 && strangers.length === 0;
-  const summary = missing.length || strangers.length
-    ? `instances ${missing.length ? `never answering: ${missing.join(", ")}` : ""}${missing.length && strangers.length ? "; " : ""}${strangers.length ? `not declared: ${strangers.join(", ")}` : ""}`
-    : `${repeats} of ${pairs} consecutive requests went to the same instance; random picking would repeat about ${(pairs / instances.length).toFixed(0)} (p=${pValue.toPrecision(3)}, ${pValue < alpha ? "taken in turn" : "not distinguishable from random"} at ${(1 - alpha) * 100}% confidence)`;
+  const summary =
+    missing.length || strangers.length
+      ? `instances ${missing.length ? `never answering: ${missing.join(", ")}` : ""}${missing.length && strangers.length ? "; " : ""}${strangers.length ? `not declared: ${strangers.join(", ")}` : ""}`
+      : `${repeats} of ${pairs} consecutive requests went to the same instance; random picking would repeat about ${(pairs / instances.length).toFixed(0)} (p=${pValue.toPrecision(3)}, ${pValue < alpha ? "taken in turn" : "not distinguishable from random"} at ${(1 - alpha) * 100}% confidence)`;
   return { pass, repeats, pairs, pValue, summary };
 }

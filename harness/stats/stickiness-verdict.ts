@@ -17,11 +17,20 @@ export interface StickinessVerdict {
  * requests, with counts. Sticky when every key has exactly one instance; spread when the keys'
  * owners are consistent with uniform over `instances` at level `alpha`.
  */
-export function stickinessVerdict(answers: Readonly<Record<string, Readonly<Record<string, number>>>>, instances: readonly string[], alpha = 0.001): StickinessVerdict {
-  const unstable = Object.entries(answers).filter(([, by]) => Object.keys(by).length !== 1).map(([k]) => k);
+export function stickinessVerdict(
+  answers: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  instances: readonly string[],
+  alpha = 0.001,
+): StickinessVerdict {
+  const unstable = Object.entries(answers)
+    .filter(([, by]) => Object.keys(by).length !== 1)
+    .map(([k]) => k);
   const keysPerInstance: Record<string, number> = Object.fromEntries(instances.map((i) => [i, 0]));
   for (const by of Object.values(answers)) for (const i of Object.keys(by)) keysPerInstance[i] = (keysPerInstance[i] ?? 0) + 1;
-  const spread = chiSquareTest(instances.map((i) => keysPerInstance[i] ?? 0), instances.map(() => 1));
+  const spread = chiSquareTest(
+    instances.map((i) => keysPerInstance[i] ?? 0),
+    instances.map(() => 1),
+  );
   const pass = unstable.length === 0 && spread.pValue >= alpha;
   const summary = unstable.length
     ? `${unstable.length} of ${Object.keys(answers).length} keys were answered by more than one instance (e.g. ${unstable[0]}: ${JSON.stringify(answers[unstable[0]!])})`

@@ -46,7 +46,9 @@ export interface ConsulApiError extends Error {
 /** A {@link ConsulApiError} whose message names the object, the request and Consul's answer. */
 export function consulApiError(subject: string, method: string, path: string, status: number, answer: string): ConsulApiError {
   const message =
-    status === 0 ? `consul ${subject}: ${method} ${path} got no answer: ${answer}` : `consul ${subject}: ${method} ${path} answered ${status}: ${answer.trim()}`;
+    status === 0
+      ? `consul ${subject}: ${method} ${path} got no answer: ${answer}`
+      : `consul ${subject}: ${method} ${path} answered ${status}: ${answer.trim()}`;
   return Object.assign(new Error(message), { name: "ConsulApiError" as const, subject, method, path, status, answer, unreachable: status === 0 });
 }
 

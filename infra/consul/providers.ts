@@ -54,7 +54,17 @@ interface ConsulObject<T extends ConsulConnection> {
 
 /** Fields of the inputs that change what is written, as opposed to where and by whom. */
 function planned<T extends ConsulConnection>(inputs: T): Record<string, unknown> {
-  const { address: _a, token: _t, serverId: _s, subject: _n, revision: _v, drift: _d, restored: _r, __provider: _p, ...rest } = inputs as T & {
+  const {
+    address: _a,
+    token: _t,
+    serverId: _s,
+    subject: _n,
+    revision: _v,
+    drift: _d,
+    restored: _r,
+    __provider: _p,
+    ...rest
+  } = inputs as T & {
     drift?: unknown;
     restored?: unknown;
     __provider?: unknown;
@@ -188,10 +198,7 @@ export const aclPolicyProvider = consulProvider<AclPolicyInputs>({
   },
   differences(i, live) {
     const p = live as LivePolicy;
-    return [
-      ...(p.Description ?? "") !== i.description ? ["Description"] : [],
-      ...((p.Rules ?? "").trim() !== i.rules.trim() ? ["Rules"] : []),
-    ];
+    return [...((p.Description ?? "") !== i.description ? ["Description"] : []), ...((p.Rules ?? "").trim() !== i.rules.trim() ? ["Rules"] : [])];
   },
   async write(i, live) {
     const body = { Name: i.name, Description: i.description, Rules: i.rules };
@@ -201,7 +208,8 @@ export const aclPolicyProvider = consulProvider<AclPolicyInputs>({
   },
   async remove(i) {
     // By name: the ID in state may be of a policy someone deleted and made again.
-    const live = (await consulCall(i, i.subject, "GET", `/v1/acl/policy/name/${encodeURIComponent(i.name)}`, undefined, DELETE_RETRY)).body as LivePolicy | undefined;
+    const live = (await consulCall(i, i.subject, "GET", `/v1/acl/policy/name/${encodeURIComponent(i.name)}`, undefined, DELETE_RETRY)).body as
+      LivePolicy | undefined;
     if (live) await consulCall(i, i.subject, "DELETE", `/v1/acl/policy/${live.ID}`, undefined, DELETE_RETRY);
   },
 });
@@ -266,7 +274,12 @@ export const aclTokenProvider = consulProvider<AclTokenInputs>({
     return [
       ...(t.SecretID !== i.secretId ? ["SecretID"] : []),
       ...((t.Description ?? "") !== i.description ? ["Description"] : []),
-      ...(sameNames(i.policies, (t.Policies ?? []).map((p) => p.Name)) ? [] : ["Policies"]),
+      ...(sameNames(
+        i.policies,
+        (t.Policies ?? []).map((p) => p.Name),
+      )
+        ? []
+        : ["Policies"]),
       ...(sameNames(
         i.serviceIdentities.map((s) => s.serviceName),
         (t.ServiceIdentities ?? []).map((s) => s.ServiceName),

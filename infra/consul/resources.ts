@@ -32,7 +32,14 @@ abstract class ConsulResource extends pulumi.dynamic.Resource {
 export const CONSUL_PROVIDER_REVISION = 1;
 
 function connection(access: ConsulAccess, subject: string) {
-  return { address: access.address, token: pulumi.secret(access.token), serverId: access.serverId, subject, revision: CONSUL_PROVIDER_REVISION, restored: undefined };
+  return {
+    address: access.address,
+    token: pulumi.secret(access.token),
+    serverId: access.serverId,
+    subject,
+    revision: CONSUL_PROVIDER_REVISION,
+    restored: undefined,
+  };
 }
 
 const SECRET_OUTPUTS = ["token", "secretId"];

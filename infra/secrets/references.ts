@@ -21,7 +21,11 @@ export class SecretsNotSuppliedError extends Error {
               ...missing.map((s) => `  - ${s.name}: ${s.purpose}`),
             ]
           : []),
-        ...(unknown.length ? [`MeshStack secrets names ${unknown.map((n) => JSON.stringify(n)).join(", ")}, which the plan does not declare (it declares: ${declared.join(", ") || "none"})`] : []),
+        ...(unknown.length
+          ? [
+              `MeshStack secrets names ${unknown.map((n) => JSON.stringify(n)).join(", ")}, which the plan does not declare (it declares: ${declared.join(", ") || "none"})`,
+            ]
+          : []),
       ].join("\n"),
     );
   }
@@ -38,7 +42,10 @@ export function checkSecrets(plan: Pick<MeshPlan, "secrets" | "containers" | "co
   const keys = new Set(secretValueKeys(plan.secrets));
   for (const [where, text] of planTexts(plan))
     for (const ref of secretRefsIn(text))
-      if (!keys.has(ref)) throw new MeshInvariantError(`${where} references secret ${ref}, which plan.secrets does not declare (a TLS secret is referenced as NAME#cert or NAME#key)`);
+      if (!keys.has(ref))
+        throw new MeshInvariantError(
+          `${where} references secret ${ref}, which plan.secrets does not declare (a TLS secret is referenced as NAME#cert or NAME#key)`,
+        );
   const missing = plan.secrets.filter((s) => s.generate.kind === "supplied" && given[s.name] === undefined);
   const unknown = Object.keys(given).filter((k) => !keys.has(k));
   if (missing.length || unknown.length) throw new SecretsNotSuppliedError(missing, unknown, declared);
@@ -61,7 +68,10 @@ function planTexts(plan: Pick<MeshPlan, "containers" | "consul">): [string, stri
 }
 
 /** Generated values with the given ones on top (a secret). */
-export function mergeSecretValues(generated: pulumi.Input<SecretValues>, given: Readonly<Record<string, pulumi.Input<string>>> = {}): pulumi.Output<SecretValues> {
+export function mergeSecretValues(
+  generated: pulumi.Input<SecretValues>,
+  given: Readonly<Record<string, pulumi.Input<string>>> = {},
+): pulumi.Output<SecretValues> {
   return pulumi.secret(pulumi.all([generated, pulumi.all(given)]).apply(([g, s]) => ({ ...g, ...s })));
 }
 
@@ -82,7 +92,7 @@ export function resolveJson<T>(value: T, values: pulumi.Output<SecretValues>): p
         : v && typeof v === "object"
           ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, all)]))
           : v;
-  return pulumi.secret(values.apply((all) => walk(value, all))) as pulumi.Output<T>;
+  return pulumi.secret(values.apply((all) => walk(value, all)));
 }
 
 /** Names of the secrets a container references (without `#part`). */

@@ -7,13 +7,35 @@ import { SECRET } from "./secrets";
  * causes, so a trace (W3C Trace Context and Zipkin's B3, which Envoy's Zipkin tracer reads)
  * and Envoy's request id follow it.
  */
-export const TRACE_HEADERS = ["traceparent", "tracestate", "x-request-id", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "b3"] as const;
+export const TRACE_HEADERS = [
+  "traceparent",
+  "tracestate",
+  "x-request-id",
+  "x-b3-traceid",
+  "x-b3-spanid",
+  "x-b3-parentspanid",
+  "x-b3-sampled",
+  "x-b3-flags",
+  "b3",
+] as const;
 
 /** The workload's admin API: loopback only, on its own port, never served through the mesh. */
 export const WORKLOAD_ADMIN_PORT = 19100;
 
 /** Env names every app gets; `env` of an app may not replace them. */
-export const CONTRACT_ENV = ["SERVICE_NAME", "INSTANCE_ID", "VERSION", "LISTEN_ADDR", "PORT", "UPSTREAMS", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_TOKEN_URL", "OAUTH_ISSUER", "TRACE_HEADERS"] as const;
+export const CONTRACT_ENV = [
+  "SERVICE_NAME",
+  "INSTANCE_ID",
+  "VERSION",
+  "LISTEN_ADDR",
+  "PORT",
+  "UPSTREAMS",
+  "OAUTH_CLIENT_ID",
+  "OAUTH_CLIENT_SECRET",
+  "OAUTH_TOKEN_URL",
+  "OAUTH_ISSUER",
+  "TRACE_HEADERS",
+] as const;
 
 /** `UPSTREAM_<NAME>_URL` for an upstream service. */
 export function upstreamEnvName(service: string): string {

@@ -2,7 +2,15 @@ import { secretRef, type ContainerSpec } from "../plan";
 import { appEnv, buildRepository } from "./app";
 import { consulCaFile } from "./consul/agent-defaults";
 import { ENVOY_METRICS_PORT, ZIPKIN_PORT } from "./consul/proxy-defaults";
-import { AGENT_GRPC_PORT, AGENT_HTTP_PORT, clientAgentConfig, ENVOY_ADMIN_PORT, EXPOSE_HEALTH_PORT, EXPOSE_METRICS_PORT, SIDECAR_PORT } from "./consul/registration";
+import {
+  AGENT_GRPC_PORT,
+  AGENT_HTTP_PORT,
+  clientAgentConfig,
+  ENVOY_ADMIN_PORT,
+  EXPOSE_HEALTH_PORT,
+  EXPOSE_METRICS_PORT,
+  SIDECAR_PORT,
+} from "./consul/registration";
 import { CONSUL_PORTS, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./consul/server";
 import { PROMETHEUS_CONSUL_CA_FILE } from "./prometheus";
 import type { ResolvedInstance, ResolvedMesh, ResolvedService } from "./resolve";
@@ -39,7 +47,12 @@ function health(test: string[], retries = 60, startPeriodMs = 1 * SECOND): NonNu
  * because Envoy's admin API answers HTTP/1.0 with 426 Upgrade Required.
  */
 function httpProbe(port: number, path: string, expect: string): string[] {
-  return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '${expect}' <&3`];
+  return [
+    "CMD",
+    "bash",
+    "-c",
+    `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '${expect}' <&3`,
+  ];
 }
 
 /**
@@ -67,7 +80,14 @@ export function containers(mesh: ResolvedMesh, inputs: ContainerInputs): Contain
       list.push(node(mesh, service, instance), app(mesh, service, instance), sidecar(mesh, service, instance), probe(mesh, service, instance));
     }
   }
-  for (const gateway of mesh.ingresses) list.push(ingress(mesh, gateway.name, gateway.listeners.map((l) => l.port)));
+  for (const gateway of mesh.ingresses)
+    list.push(
+      ingress(
+        mesh,
+        gateway.name,
+        gateway.listeners.map((l) => l.port),
+      ),
+    );
   if (inputs.prometheus) list.push(prometheus(mesh, inputs.prometheus));
   return list;
 }
@@ -271,7 +291,17 @@ function ingress(mesh: ResolvedMesh, name: string, listenerPorts: number[]): Con
     name,
     role: "ingress",
     image: mesh.images.sidecar,
-    command: ["-gateway=ingress", "-register", "-service", name, "-address", `{{ GetInterfaceIP "eth0" }}:${SIDECAR_PORT}`, "-admin-bind", `127.0.0.1:${ENVOY_ADMIN_PORT}`, "-ignore-envoy-compatibility"],
+    command: [
+      "-gateway=ingress",
+      "-register",
+      "-service",
+      name,
+      "-address",
+      `{{ GetInterfaceIP "eth0" }}:${SIDECAR_PORT}`,
+      "-admin-bind",
+      `127.0.0.1:${ENVOY_ADMIN_PORT}`,
+      "-ignore-envoy-compatibility",
+    ],
     // The gateway has no local agent: it reaches the server over the network, so over TLS.
     env: {
       CONSUL_HTTP_ADDR: `https://consul:${CONSUL_PORTS.https}`,

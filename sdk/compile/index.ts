@@ -123,7 +123,13 @@ function plannedServices(mesh: ResolvedMesh): PlannedService[] {
       version: i.version,
       meta: i.meta,
       registration: registration(mesh, s, i),
-      ports: { app: s.port, envoyAdmin: ENVOY_ADMIN_PORT, sidecarPublic: SIDECAR_PORT, agentHttp: AGENT_HTTP_PORT, ...(s.app ? {} : { workloadAdmin: WORKLOAD_ADMIN_PORT }) },
+      ports: {
+        app: s.port,
+        envoyAdmin: ENVOY_ADMIN_PORT,
+        sidecarPublic: SIDECAR_PORT,
+        agentHttp: AGENT_HTTP_PORT,
+        ...(s.app ? {} : { workloadAdmin: WORKLOAD_ADMIN_PORT }),
+      },
     })),
     upstreams: s.upstreams.map((u) => ({ service: u.service, localPort: u.localPort })),
     subsets: s.subsets,
@@ -137,7 +143,16 @@ function plannedBuilds(mesh: ResolvedMesh): PlannedBuild[] {
   return mesh.services.flatMap((s) => {
     const b = s.app?.build;
     if (!b) return [];
-    return [{ name: s.name, context: b.context, dockerfile: b.dockerfile ?? "Dockerfile", args: { ...b.args }, ...(b.target !== undefined ? { target: b.target } : {}), repository: buildRepository(mesh, s) }];
+    return [
+      {
+        name: s.name,
+        context: b.context,
+        dockerfile: b.dockerfile ?? "Dockerfile",
+        args: { ...b.args },
+        ...(b.target !== undefined ? { target: b.target } : {}),
+        repository: buildRepository(mesh, s),
+      },
+    ];
   });
 }
 

@@ -89,7 +89,8 @@ export const FIRST_UPSTREAM_PORT = 9001;
 /** Fill in defaults. The spec must have passed `validate()`. */
 export function resolve(spec: MeshSpec): ResolvedMesh {
   const lbFromCallers = new Map<string, LoadBalancing>();
-  for (const s of spec.services) for (const u of s.upstreams ?? []) if (u.loadBalancing && !lbFromCallers.has(u.service)) lbFromCallers.set(u.service, u.loadBalancing);
+  for (const s of spec.services)
+    for (const u of s.upstreams ?? []) if (u.loadBalancing && !lbFromCallers.has(u.service)) lbFromCallers.set(u.service, u.loadBalancing);
   const services = spec.services.map((s) => resolveService(s, lbFromCallers.get(s.name)));
   const tracing = spec.telemetry?.tracing;
   return {
@@ -114,9 +115,8 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
   const protocol = s.protocol ?? "http";
   const port = s.port ?? 8080;
   const version = s.version ?? "v1";
-  const rawInstances = typeof s.instances === "number" || s.instances === undefined
-    ? Array.from({ length: s.instances ?? 1 }, (): InstanceProps => ({}))
-    : s.instances;
+  const rawInstances =
+    typeof s.instances === "number" || s.instances === undefined ? Array.from({ length: s.instances ?? 1 }, (): InstanceProps => ({})) : s.instances;
   const instances = rawInstances.map((i, n): ResolvedInstance => ({
     id: `${s.name}-${n + 1}`,
     index: n + 1,
@@ -128,9 +128,10 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
     env: i.env ?? {},
   }));
   const hc = s.healthCheck ?? (protocol === "http" ? { kind: "http" as const } : { kind: "tcp" as const });
-  const healthCheck = hc.kind === "http"
-    ? { kind: "http" as const, path: hc.path ?? "/health", interval: hc.interval ?? "5s", timeout: hc.timeout ?? "2s" }
-    : { kind: "tcp" as const, interval: hc.interval ?? "5s", timeout: hc.timeout ?? "2s" };
+  const healthCheck =
+    hc.kind === "http"
+      ? { kind: "http" as const, path: hc.path ?? "/health", interval: hc.interval ?? "5s", timeout: hc.timeout ?? "2s" }
+      : { kind: "tcp" as const, interval: hc.interval ?? "5s", timeout: hc.timeout ?? "2s" };
   const taken = new Set<number>([port, ...RESERVED_INSTANCE_PORTS.keys(), ...(s.upstreams ?? []).flatMap((u) => (u.localPort ? [u.localPort] : []))]);
   let next = FIRST_UPSTREAM_PORT;
   const upstreams = (s.upstreams ?? []).map((u) => {

@@ -45,7 +45,13 @@ export function meshSecrets(mesh: ResolvedMesh): PlanSecret[] {
     {
       name: SECRET.consulServerTls,
       purpose: "Consul server TLS certificate",
-      generate: { kind: "tls-cert", ca: SECRET.consulCa, commonName: `server.${dc}.consul`, dnsNames: [`server.${dc}.consul`, "consul", "localhost"], ipAddresses: ["127.0.0.1"] },
+      generate: {
+        kind: "tls-cert",
+        ca: SECRET.consulCa,
+        commonName: `server.${dc}.consul`,
+        dnsNames: [`server.${dc}.consul`, "consul", "localhost"],
+        ipAddresses: ["127.0.0.1"],
+      },
     },
     { name: SECRET.serverAgentToken, purpose: "agent token of the Consul server's node", generate: { kind: "uuid" } },
     { name: SECRET.prometheusToken, purpose: "Prometheus' Consul token (catalog and metrics read)", generate: { kind: "uuid" } },
@@ -58,14 +64,20 @@ export function meshSecrets(mesh: ResolvedMesh): PlanSecret[] {
     for (const [env, ref] of Object.entries(s.app?.secretEnv ?? {})) {
       const name = SECRET.app(ref.secret);
       if (list.some((x) => x.name === name)) continue;
-      list.push({ name, purpose: `app secret "${ref.secret}" (${s.name} ${env})`, generate: ref.source === "supplied" ? { kind: "supplied" } : { kind: "password" } });
+      list.push({
+        name,
+        purpose: `app secret "${ref.secret}" (${s.name} ${env})`,
+        generate: ref.source === "supplied" ? { kind: "supplied" } : { kind: "password" },
+      });
     }
   }
   for (const g of mesh.ingresses) list.push({ name: SECRET.gatewayToken(g.name), purpose: `token of ingress gateway ${g.name}`, generate: { kind: "uuid" } });
   if (mesh.identity) {
     list.push({ name: SECRET.keycloakAdmin, purpose: "Keycloak admin password (master realm)", generate: { kind: "password" } });
-    for (const s of mesh.services) list.push({ name: SECRET.clientSecret(s.name), purpose: `OAuth client secret of ${s.name}`, generate: { kind: "password" } });
-    for (const u of mesh.identity.users) list.push({ name: SECRET.userPassword(u.username), purpose: `password of user ${u.username}`, generate: { kind: "password" } });
+    for (const s of mesh.services)
+      list.push({ name: SECRET.clientSecret(s.name), purpose: `OAuth client secret of ${s.name}`, generate: { kind: "password" } });
+    for (const u of mesh.identity.users)
+      list.push({ name: SECRET.userPassword(u.username), purpose: `password of user ${u.username}`, generate: { kind: "password" } });
   }
   return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -52,10 +52,7 @@ export type AccessAction = "allow" | "deny";
 /** True when the rule needs an L7 (HTTP-aware) intention. */
 export function isL7Rule(rule: AccessRule | undefined): boolean {
   if (!rule) return false;
-  return Boolean(
-    rule.paths?.length || rule.exactPaths?.length || rule.pathRegex || rule.methods?.length ||
-      rule.headers?.length || needsJwt(rule),
-  );
+  return Boolean(rule.paths?.length || rule.exactPaths?.length || rule.pathRegex || rule.methods?.length || rule.headers?.length || needsJwt(rule));
 }
 
 /** True when the rule requires a token. */

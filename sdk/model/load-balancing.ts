@@ -7,13 +7,7 @@ import type { Duration } from "./duration";
  *
  * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-resolver#loadbalancer
  */
-export type LoadBalancing =
-  | RoundRobin
-  | RandomPick
-  | LeastRequest
-  | Weighted
-  | RingHash
-  | Maglev;
+export type LoadBalancing = RoundRobin | RandomPick | LeastRequest | Weighted | RingHash | Maglev;
 
 /** Every load-balancing policy name. */
 export type LoadBalancingPolicy = LoadBalancing["policy"];

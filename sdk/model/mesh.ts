@@ -82,9 +82,7 @@ function serviceSpec(service: Service): ServiceSpec {
     ...rest,
     ...(upstreams ? { upstreams: upstreams.map(upstreamSpec) } : {}),
     ...(failover ? { failover: "subset" in failover ? { subset: failover.subset } : { service: refName(failover.service) } } : {}),
-    ...(service._access.length
-      ? { access: service._access.map((a) => ({ ...a, caller: refName(a.caller) })) }
-      : {}),
+    ...(service._access.length ? { access: service._access.map((a) => ({ ...a, caller: refName(a.caller) })) } : {}),
   };
   return spec;
 }

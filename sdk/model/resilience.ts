@@ -35,8 +35,18 @@ export type RetryCondition =
 
 /** Every {@link RetryCondition}, for validation. */
 export const RETRY_CONDITIONS: readonly RetryCondition[] = [
-  "5xx", "gateway-error", "reset", "connect-failure", "envoy-ratelimited", "retriable-4xx",
-  "refused-stream", "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+  "5xx",
+  "gateway-error",
+  "reset",
+  "connect-failure",
+  "envoy-ratelimited",
+  "retriable-4xx",
+  "refused-stream",
+  "cancelled",
+  "deadline-exceeded",
+  "internal",
+  "resource-exhausted",
+  "unavailable",
 ];
 
 /** Retry policy for requests to a service. */

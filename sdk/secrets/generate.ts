@@ -147,7 +147,11 @@ export function makeCertificate(req: CertificateRequest): { cert: string; key: s
     extension(
       id_ce_keyUsage,
       true,
-      new KeyUsage(req.ca ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature : KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment),
+      new KeyUsage(
+        req.ca
+          ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature
+          : KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
+      ),
     ),
     extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId)),
   ];
@@ -177,7 +181,11 @@ export function makeCertificate(req: CertificateRequest): { cert: string; key: s
     extensions: new Extensions(extensions),
   });
   const signature = sign("sha256", Buffer.from(AsnConvert.serialize(tbs)), signer);
-  const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }), signatureValue: toArrayBuffer(signature) });
+  const cert = new Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }),
+    signatureValue: toArrayBuffer(signature),
+  });
   return {
     cert: pem("CERTIFICATE", Buffer.from(AsnConvert.serialize(cert))),
     key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),

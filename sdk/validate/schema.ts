@@ -90,10 +90,14 @@ const app = z.strictObject({
   ...appSettings,
 });
 
-const healthCheck = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("http"), path: z.string().optional(), interval: duration.optional(), timeout: duration.optional() }),
-  z.strictObject({ kind: z.literal("tcp"), interval: duration.optional(), timeout: duration.optional() }),
-], { error: 'healthCheck must be { kind: "http", path?, interval?, timeout? } or { kind: "tcp", interval?, timeout? }' });
+const healthCheck = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({ kind: z.literal("http"), path: z.string().optional(), interval: duration.optional(), timeout: duration.optional() }),
+    z.strictObject({ kind: z.literal("tcp"), interval: duration.optional(), timeout: duration.optional() }),
+  ],
+  { error: 'healthCheck must be { kind: "http", path?, interval?, timeout? } or { kind: "tcp", interval?, timeout? }' },
+);
 
 const accessRule = z.strictObject({
   paths: z.array(z.string()).optional(),
@@ -123,7 +127,9 @@ export const serviceSchema = z.strictObject({
   app: app.optional(),
   port: port.optional(),
   protocol: z.enum(["http", "grpc", "tcp"]).optional(),
-  instances: z.union([z.number().int().min(0).max(1000), z.array(instance)], { error: "instances must be a whole number (0-1000) or a list of instance props" }).optional(),
+  instances: z
+    .union([z.number().int().min(0).max(1000), z.array(instance)], { error: "instances must be a whole number (0-1000) or a list of instance props" })
+    .optional(),
   healthCheck: healthCheck.optional(),
   upstreams: z
     .array(
@@ -150,9 +156,7 @@ export const serviceSchema = z.strictObject({
       tokenLifetimeSeconds: z.number().int().min(5).max(86400).optional(),
     })
     .optional(),
-  access: z
-    .array(z.strictObject({ caller: z.string(), action: z.enum(["allow", "deny"]), rule: accessRule.optional() }))
-    .optional(),
+  access: z.array(z.strictObject({ caller: z.string(), action: z.enum(["allow", "deny"]), rule: accessRule.optional() })).optional(),
 });
 
 /** Shape of one ingress gateway. */
@@ -167,7 +171,9 @@ export const ingressSchema = z.strictObject({
   ),
 });
 
-const named = z.union([z.string(), z.strictObject({ name: z.string(), description: z.string().optional() })], { error: "expected a name or { name, description }" });
+const named = z.union([z.string(), z.strictObject({ name: z.string(), description: z.string().optional() })], {
+  error: "expected a name or { name, description }",
+});
 
 /** Shape of the mesh-wide settings (services and ingresses are checked one by one). */
 export const meshSchema = z.strictObject({

@@ -36,7 +36,17 @@ const payment = shop.service("payment-service", {
 const user = shop.service("user-service", { upstreams: [payment], identity: { scopes: ["payments:write"] } });
 const batch = shop.service("batch-service", { upstreams: [payment], identity: { scopes: ["payments:write"] } });
 shop.service("report-service", { identity: { scopes: ["payments:write"] } });
-const web = shop.ingress("web", { listeners: [{ port: 8080, routes: [{ host: "shop.local", service: user }, { host: "pay.local", service: payment }] }] });
+const web = shop.ingress("web", {
+  listeners: [
+    {
+      port: 8080,
+      routes: [
+        { host: "shop.local", service: user },
+        { host: "pay.local", service: payment },
+      ],
+    },
+  ],
+});
 const POST_PAY = { paths: ["/pay"], methods: ["POST" as const], scopes: ["payments:write"] };
 payment.allow(user, POST_PAY);
 payment.allow(batch, POST_PAY);
@@ -75,11 +85,23 @@ describe("auth matrix on the shop mesh, in the mesh and through the ingress", ()
     const alice = await m.userToken("alice", { scopes: ["payments:write"] });
     const bob = await m.userToken("bob"); // no payments:write: the realm does not grant it to bob
     // What makes each of these a test of one check: the claims the others would pass.
-    const scoped = (t: string) => (decodeJwt(t).payload as { meshwright?: { scopes?: Record<string, string> } }).meshwright?.scopes?.["payments:write"] === "true";
+    const scoped = (t: string) =>
+      (decodeJwt(t).payload as { meshwright?: { scopes?: Record<string, string> } }).meshwright?.scopes?.["payments:write"] === "true";
     const audiences = (t: string) => [decodeJwt(t).payload.aud].flat();
-    expect({ batch: scoped(batchToken), report: scoped(reportToken), alice: scoped(alice), bob: scoped(bob) }).toEqual({ batch: true, report: true, alice: true, bob: false });
-    expect({ batch: audiences(batchToken).includes("payment-service"), report: audiences(reportToken).includes("payment-service"), alice: audiences(alice).includes("payment-service") }).toEqual({ batch: true, report: false, alice: true });
-    const jwks = (await (await fetch(`${m.keycloakUrl()}/realms/${plan.keycloak!.realmName}/protocol/openid-connect/certs`)).json()) as { keys: Record<string, unknown>[] };
+    expect({ batch: scoped(batchToken), report: scoped(reportToken), alice: scoped(alice), bob: scoped(bob) }).toEqual({
+      batch: true,
+      report: true,
+      alice: true,
+      bob: false,
+    });
+    expect({
+      batch: audiences(batchToken).includes("payment-service"),
+      report: audiences(reportToken).includes("payment-service"),
+      alice: audiences(alice).includes("payment-service"),
+    }).toEqual({ batch: true, report: false, alice: true });
+    const jwks = (await (await fetch(`${m.keycloakUrl()}/realms/${plan.keycloak!.realmName}/protocol/openid-connect/certs`)).json()) as {
+      keys: Record<string, unknown>[];
+    };
     const rsaKey = jwks.keys.find((k) => k.use === "sig" && k.kty === "RSA")!;
     const scopeClaim = plan.keycloak!.claims.scopePrefix;
     const withoutScope = tamperedToken(valid, (c) => ({ ...c, [scopeClaim[0]!]: {} }));
@@ -91,7 +113,13 @@ describe("auth matrix on the shop mesh, in the mesh and through the ingress", ()
       { request: "POST /pay, token of a client without the scope", path: "/pay", method: "POST", headers: bearer(otherClient), expected: 403 },
       { request: "POST /pay, scope claim stripped (signature kept)", path: "/pay", method: "POST", headers: bearer(withoutScope), expected: 403 },
       { request: "POST /pay, alg none", path: "/pay", method: "POST", headers: bearer(unsignedToken(valid)), expected: 403 },
-      { request: "POST /pay, HS256 keyed with the public key", path: "/pay", method: "POST", headers: bearer(hs256WithPublicKey(valid, rsaKey)), expected: 403 },
+      {
+        request: "POST /pay, HS256 keyed with the public key",
+        path: "/pay",
+        method: "POST",
+        headers: bearer(hs256WithPublicKey(valid, rsaKey)),
+        expected: 403,
+      },
       { request: "POST /pay, signed by an unknown key (kid)", path: "/pay", method: "POST", headers: bearer(signedByStranger(valid)), expected: 403 },
       { request: "POST /pay, garbage token", path: "/pay", method: "POST", headers: bearer("not.a.jwt"), expected: 403 },
       { request: "POST /pay, batch-service's token (issued to another client: azp)", path: "/pay", method: "POST", headers: bearer(batchToken), expected: 403 },
@@ -125,11 +153,39 @@ describe("auth matrix on the shop mesh, in the mesh and through the ingress", ()
       { request: "POST /pay, alice's token (payments:write)", host: "pay.local", path: "/pay", method: "POST", headers: bearer(alice), expected: 200 },
       { request: "POST /pay, no token", host: "pay.local", path: "/pay", method: "POST", expected: 403 },
       { request: "POST /pay, bob's token (no payments:write)", host: "pay.local", path: "/pay", method: "POST", headers: bearer(bob), expected: 403 },
-      { request: "POST /pay, report-service's token (scope, another audience)", host: "pay.local", path: "/pay", method: "POST", headers: bearer(reportToken), expected: 403 },
-      { request: "POST /pay, alice's token, signature forged to add bob", host: "pay.local", path: "/pay", method: "POST", headers: bearer(tamperedToken(alice, (c) => ({ ...c, preferred_username: "bob" }))), expected: 403 },
+      {
+        request: "POST /pay, report-service's token (scope, another audience)",
+        host: "pay.local",
+        path: "/pay",
+        method: "POST",
+        headers: bearer(reportToken),
+        expected: 403,
+      },
+      {
+        request: "POST /pay, alice's token, signature forged to add bob",
+        host: "pay.local",
+        path: "/pay",
+        method: "POST",
+        headers: bearer(tamperedToken(alice, (c) => ({ ...c, preferred_username: "bob" }))),
+        expected: 403,
+      },
       { request: "GET /pay, alice's token (method not allowed)", host: "pay.local", path: "/pay", headers: bearer(alice), expected: 403 },
-      { request: "POST /admin/state, alice's token (path not allowed)", host: "pay.local", path: "/admin/state", method: "POST", headers: bearer(alice), expected: 403 },
-      { request: "POST /pay/../admin/state, alice's token", host: "pay.local", path: "/pay/../admin/state", method: "POST", headers: bearer(alice), expected: 403 },
+      {
+        request: "POST /admin/state, alice's token (path not allowed)",
+        host: "pay.local",
+        path: "/admin/state",
+        method: "POST",
+        headers: bearer(alice),
+        expected: 403,
+      },
+      {
+        request: "POST /pay/../admin/state, alice's token",
+        host: "pay.local",
+        path: "/pay/../admin/state",
+        method: "POST",
+        headers: bearer(alice),
+        expected: 403,
+      },
       { request: "GET / on shop.local (user-service, no token needed)", host: "shop.local", path: "/", expected: 200 },
     ];
     for (const c of ingressCases) {
@@ -140,10 +196,19 @@ describe("auth matrix on the shop mesh, in the mesh and through the ingress", ()
 
     // A caller with no intention at all, over the ingress's own identity: user-service is the only caller payment-service allows.
     const direct = await m.httpFrom("user-service-1", "http://payment-service-1:21000/pay", { method: "POST", timeoutMs: 3000 });
-    cells.push({ caller: "user-service (no mTLS)", callee: "payment-service-1:21000", request: "POST /pay, plaintext to the sidecar", expected: 0, actual: direct.status ?? 0 });
+    cells.push({
+      caller: "user-service (no mTLS)",
+      callee: "payment-service-1:21000",
+      request: "POST /pay, plaintext to the sidecar",
+      expected: 0,
+      actual: direct.status ?? 0,
+    });
 
     const wrong = mismatches(cells);
-    if (wrong.length || adminReached.length) throw new Error(`auth matrix differs from the plan (${wrong.length} cells; a path other than /pay reached the app: ${adminReached.join(", ") || "none"}):\n${formatAuthMatrix(cells)}`);
+    if (wrong.length || adminReached.length)
+      throw new Error(
+        `auth matrix differs from the plan (${wrong.length} cells; a path other than /pay reached the app: ${adminReached.join(", ") || "none"}):\n${formatAuthMatrix(cells)}`,
+      );
     console.info(formatAuthMatrix(cells));
   });
 });

@@ -24,7 +24,17 @@ const least = mesh.service("lr-backend", { instances: 3, loadBalancing: { policy
 const byIp = mesh.service("ip-backend", { instances: 3, loadBalancing: { policy: "ring_hash", hashPolicies: [{ sourceIp: true }] } });
 const client = mesh.service("client", { upstreams: [weighted, random, hashed, turns, least, byIp] });
 for (const backend of [weighted, random, hashed, turns, least, byIp]) backend.allow(client);
-mesh.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "ip.local", service: byIp }, { host: "rr.local", service: turns }] }] });
+mesh.ingress("edge", {
+  listeners: [
+    {
+      port: 8080,
+      routes: [
+        { host: "ip.local", service: byIp },
+        { host: "rr.local", service: turns },
+      ],
+    },
+  ],
+});
 
 const three = (name: string) => [1, 2, 3].map((i) => `${name}-${i}`);
 
@@ -63,7 +73,11 @@ describe(`load balancing, ${n} requests per verdict at ${(1 - CONFIDENCE.alpha) 
     const byUser: Record<string, TrafficSample> = {};
     // Five users at a time: each batch is a docker exec, which costs seconds on a loaded machine.
     for (let i = 0; i < users.length; i += 5)
-      await Promise.all(users.slice(i, i + 5).map(async (u) => (byUser[u] = await sendTraffic(running!, "client-1", "hashed-backend", { count: 10, headers: { "x-user": u } }))));
+      await Promise.all(
+        users
+          .slice(i, i + 5)
+          .map(async (u) => (byUser[u] = await sendTraffic(running!, "client-1", "hashed-backend", { count: 10, headers: { "x-user": u } }))),
+      );
     expect(byUser).toBeSticky(["hashed-backend-1", "hashed-backend-2", "hashed-backend-3"]);
     // The same verdict fails without the header: every request then hashes alike or at random.
     const anonymous = { nobody: await sendTraffic(running!, "client-1", "random-backend", { count: 30 }) };
@@ -116,10 +130,29 @@ describe(`load balancing, ${n} requests per verdict at ${(1 - CONFIDENCE.alpha) 
         Object.fromEntries(
           await Promise.all(
             clients.map(async (c, i) => {
-              const r = await c.exec(["workload", "load", `http://${gateway.name}:${gateway.listeners[0]!.port}/`, "-n", "10", "-c", "2", "-H", `Host: ${host}`, "--timeout-ms", "10000"]);
+              const r = await c.exec([
+                "workload",
+                "load",
+                `http://${gateway.name}:${gateway.listeners[0]!.port}/`,
+                "-n",
+                "10",
+                "-c",
+                "2",
+                "-H",
+                `Host: ${host}`,
+                "--timeout-ms",
+                "10000",
+              ]);
               if (r.exitCode !== 0) throw new Error(`outside-${i}: workload load exited ${r.exitCode}: ${r.stderr}`);
               // Who answered: the answering sidecar's x-meshwright-endpoint stamp, as for in-mesh traffic.
-              return [`client-${i}`, new TrafficSample(`outside-${i}`, host, await attribute(running!, (JSON.parse(r.stdout) as { results: Parameters<typeof attribute>[1] }).results))] as const;
+              return [
+                `client-${i}`,
+                new TrafficSample(
+                  `outside-${i}`,
+                  host,
+                  await attribute(running!, (JSON.parse(r.stdout) as { results: Parameters<typeof attribute>[1] }).results),
+                ),
+              ] as const;
             }),
           ),
         );

@@ -39,7 +39,11 @@ describe("the bookstore: own apps built from Dockerfiles, proved with the harnes
       const seen = await catalogHealth(m, s.name);
       expect(seen.map((i) => [i.id, i.status])).toEqual(s.instances.map((i) => [i.id, "passing"]));
     }
-    expect(plan.services.map((s) => [s.name, s.app.kind])).toEqual([["inventory", "workload"], ["catalog", "build"], ["storefront", "build"]]);
+    expect(plan.services.map((s) => [s.name, s.app.kind])).toEqual([
+      ["inventory", "workload"],
+      ["catalog", "build"],
+      ["storefront", "build"],
+    ]);
     const page = await m.ingress("web").request({ host: "bookstore.local", path: "/" });
     expect(page.status).toBe(200);
     expect(page.body).toContain("<html");
@@ -51,7 +55,12 @@ describe("the bookstore: own apps built from Dockerfiles, proved with the harnes
     for (let i = 0; i < 200; i++) {
       const started = Date.now() - t0;
       const r = await m.ingress("web").request({ host: API, path: "/" });
-      results.push({ status: r.status, startMs: started, latencyMs: Date.now() - t0 - started, ...(r.headers["x-meshwright-endpoint"] ? { endpoint: r.headers["x-meshwright-endpoint"] } : {}) });
+      results.push({
+        status: r.status,
+        startMs: started,
+        latencyMs: Date.now() - t0 - started,
+        ...(r.headers["x-meshwright-endpoint"] ? { endpoint: r.headers["x-meshwright-endpoint"] } : {}),
+      });
     }
     const sample = new TrafficSample("test process", "catalog", await attribute(m, results));
     expect(sample.byStatus()).toEqual({ 200: 200 });
@@ -101,7 +110,9 @@ describe("the bookstore: own apps built from Dockerfiles, proved with the harnes
     const sample = await load;
     const failed = sample.results.filter((r) => r.status !== 200);
     const lastFromKilled = Math.max(0, ...sample.results.filter((r) => r.instance === "inventory-2").map((r) => r.startMs));
-    console.info(`inventory-2 killed ${killedAtMs} ms into ${count} requests: ${failed.length} failed, answered by ${JSON.stringify(sample.byInstance())}, its last answer started at ${lastFromKilled} ms`);
+    console.info(
+      `inventory-2 killed ${killedAtMs} ms into ${count} requests: ${failed.length} failed, answered by ${JSON.stringify(sample.byInstance())}, its last answer started at ${lastFromKilled} ms`,
+    );
     // The kill landed mid-batch: inventory-2 answered before it and not after.
     expect(sample.results[sample.results.length - 1]!.startMs).toBeGreaterThan(killedAtMs + 1000);
     expect(sample.byInstance()["inventory-2"]).toBeGreaterThan(0);
@@ -110,9 +121,12 @@ describe("the bookstore: own apps built from Dockerfiles, proved with the harnes
     // request to the other instance, and outlier detection ejects the dead one after 2 errors.
     expect(failed.length).toBeLessThanOrEqual(3);
     await inflict(m, "inventory-2-app", "start");
-    await eventually(async () => {
-      const s = await sendTraffic(m, "catalog-1", "inventory", { count: 40, path: "/stock", headers: { authorization: `Bearer ${token}` } });
-      if (!s.byInstance()["inventory-2"]) throw new Error("inventory-2 not answering yet");
-    }, { what: "inventory-2 back in rotation", timeoutMs: 90_000 });
+    await eventually(
+      async () => {
+        const s = await sendTraffic(m, "catalog-1", "inventory", { count: 40, path: "/stock", headers: { authorization: `Bearer ${token}` } });
+        if (!s.byInstance()["inventory-2"]) throw new Error("inventory-2 not answering yet");
+      },
+      { what: "inventory-2 back in rotation", timeoutMs: 90_000 },
+    );
   });
 });

@@ -65,10 +65,28 @@ const FAULTS: readonly Fault[] = [
   { name: "kill (SIGKILL)", instance: "pay-1", inflict: (m) => inflict(m, "pay-1-app", "kill"), heal: (m) => inflict(m, "pay-1-app", "start"), maxFailed: 3 },
   { name: "stop", instance: "pay-2", inflict: (m) => inflict(m, "pay-2-app", "stop"), heal: (m) => inflict(m, "pay-2-app", "start"), maxFailed: 3 },
   { name: "restart", instance: "pay-3", inflict: (m) => inflict(m, "pay-3-app", "restart"), heal: async () => undefined, maxFailed: 3 },
-  { name: "5xx on command", instance: "pay-1", inflict: (m) => degrade(m, "pay-1", { errorRate: 1, errorStatus: 503 }), heal: (m) => restore(m, "pay-1"), maxFailed: 3 },
+  {
+    name: "5xx on command",
+    instance: "pay-1",
+    inflict: (m) => degrade(m, "pay-1", { errorRate: 1, errorStatus: 503 }),
+    heal: (m) => restore(m, "pay-1"),
+    maxFailed: 3,
+  },
   { name: "pause", instance: "pay-2", inflict: (m) => inflict(m, "pay-2-app", "pause"), heal: (m) => inflict(m, "pay-2-app", "unpause"), maxFailed: "silent" },
-  { name: "hang on command", instance: "pay-3", inflict: (m) => degrade(m, "pay-3", { latencyMs: 60_000 }), heal: (m) => restore(m, "pay-3"), maxFailed: "silent" },
-  { name: "network disconnect", instance: "pay-1", inflict: (m) => inflict(m, "pay-1", "disconnect"), heal: (m) => inflict(m, "pay-1", "reconnect"), maxFailed: "silent" },
+  {
+    name: "hang on command",
+    instance: "pay-3",
+    inflict: (m) => degrade(m, "pay-3", { latencyMs: 60_000 }),
+    heal: (m) => restore(m, "pay-3"),
+    maxFailed: "silent",
+  },
+  {
+    name: "network disconnect",
+    instance: "pay-1",
+    inflict: (m) => inflict(m, "pay-1", "disconnect"),
+    heal: (m) => inflict(m, "pay-1", "reconnect"),
+    maxFailed: "silent",
+  },
 ];
 
 /** Failures that ended within `gapMs` of each other, as [first, last] end times: the waves. */
@@ -158,7 +176,9 @@ describe("chaos under steady load: pay ×3 behind retries, a 1 s timeout and out
       "rejoined after heal": `${rejoinedAfterMs} ms`,
     });
     if (failures.length > maxFailed)
-      throw new Error(`${fault.name}: ${failures.length} of ${LOAD} requests failed, the settings allow ${maxFailed}${silent ? ` (${silent.summary})` : ""}; statuses ${JSON.stringify(during.byStatus())}, failures ended at ${failureWaves.join(", ")}`);
+      throw new Error(
+        `${fault.name}: ${failures.length} of ${LOAD} requests failed, the settings allow ${maxFailed}${silent ? ` (${silent.summary})` : ""}; statuses ${JSON.stringify(during.byStatus())}, failures ended at ${failureWaves.join(", ")}`,
+      );
     expect(failures.length).toBeLessThanOrEqual(maxFailed);
   });
 });

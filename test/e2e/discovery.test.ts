@@ -23,7 +23,9 @@ describe("discovery on the shop mesh", () => {
     const runId = mesh?.runId;
     await mesh?.stop();
     if (runId) {
-      const left = await (await getContainerRuntimeClient()).container.dockerode.listContainers({ all: true, filters: { label: [`io.meshwright.run=${runId}`] } });
+      const left = await (
+        await getContainerRuntimeClient()
+      ).container.dockerode.listContainers({ all: true, filters: { label: [`io.meshwright.run=${runId}`] } });
       expect(left.map((c) => c.Names[0])).toEqual([]);
     }
   });

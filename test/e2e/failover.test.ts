@@ -58,7 +58,8 @@ describe("failover of pay (two primaries, one backup) behind retries and outlier
     const clean = await eventually(
       async () => {
         const b = await batch(running!, 50);
-        if (b.failed > 0 || b.answeredBy.includes("pay-1") || !b.answeredBy.includes("pay-2")) throw new Error(`failed ${b.failed}, answered by ${b.answeredBy.join(", ")}`);
+        if (b.failed > 0 || b.answeredBy.includes("pay-1") || !b.answeredBy.includes("pay-2"))
+          throw new Error(`failed ${b.failed}, answered by ${b.answeredBy.join(", ")}`);
         return { ms: Date.now() - downAt, b };
       },
       { what: "traffic clean of pay-1", timeoutMs: 60_000 },

@@ -42,7 +42,11 @@ describe("monitoring of the observe mesh", () => {
     const targets = await eventually(
       async () => {
         const t = await scrapeTargets(running!);
-        const up = (job: string) => t.filter((x) => x.job === job && x.health === "up").map((x) => x.instance).sort();
+        const up = (job: string) =>
+          t
+            .filter((x) => x.job === job && x.health === "up")
+            .map((x) => x.instance)
+            .sort();
         if (up("envoy").join() !== instances.join() || up("apps").join() !== instances.join() || up("consul").length !== 1) throw new Error(JSON.stringify(t));
         return t;
       },
@@ -70,7 +74,8 @@ describe("monitoring of the observe mesh", () => {
           inbound: Object.fromEntries(Object.keys(sent).map((i) => [i, (inbound[i] ?? 0) - (inboundBefore[i] ?? 0)])),
           outbound: (outbound["client-1"] ?? 0) - (outboundBefore["client-1"] ?? 0),
         };
-        if (JSON.stringify(d.inbound) !== JSON.stringify(sent) || d.outbound !== 200) throw new Error(`Prometheus has ${JSON.stringify(d)}, probe sent ${JSON.stringify(sent)}`);
+        if (JSON.stringify(d.inbound) !== JSON.stringify(sent) || d.outbound !== 200)
+          throw new Error(`Prometheus has ${JSON.stringify(d)}, probe sent ${JSON.stringify(sent)}`);
         return d;
       },
       { what: "Prometheus to hold the probe's traffic", timeoutMs: 60_000 },

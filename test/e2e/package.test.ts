@@ -49,7 +49,10 @@ function freePort(): Promise<number> {
 /** Containers and networks labelled as MeshStack `stack`'s. */
 function leftovers(stack: string): string[] {
   const q = (args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
-  return [...q(["ps", "-aq", "--filter", `label=io.meshwright.stack=${stack}`]), ...q(["network", "ls", "-q", "--filter", `label=io.meshwright.stack=${stack}`])];
+  return [
+    ...q(["ps", "-aq", "--filter", `label=io.meshwright.stack=${stack}`]),
+    ...q(["network", "ls", "-q", "--filter", `label=io.meshwright.stack=${stack}`]),
+  ];
 }
 
 describe("meshwright installed from its packed tarball into a blank project", () => {
@@ -111,7 +114,13 @@ export default () => {
 `,
     );
     const run = (cmd: string) => {
-      const r = spawnSync("npx", ["meshwright", cmd, "infra.ts"], { cwd: project, env: stackEnv, encoding: "utf8", timeout: 540_000, maxBuffer: 64 * 1024 ** 2 });
+      const r = spawnSync("npx", ["meshwright", cmd, "infra.ts"], {
+        cwd: project,
+        env: stackEnv,
+        encoding: "utf8",
+        timeout: 540_000,
+        maxBuffer: 64 * 1024 ** 2,
+      });
       if (r.status !== 0) throw new Error(`meshwright ${cmd} exited ${r.status ?? r.signal}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
       return r.stdout;
     };
@@ -166,4 +175,6 @@ test("web's calls reach both orders instances, spread evenly", async () => {
 });
 
 // Where a step fails, the tarball and the project are in the folder this prints (removed after).
-console.info(`package e2e: working in ${work}; meshwright ${execFileSync("node", ["-p", "require('./package.json').version"], { cwd: ROOT, encoding: "utf8" }).trim()}`);
+console.info(
+  `package e2e: working in ${work}; meshwright ${execFileSync("node", ["-p", "require('./package.json').version"], { cwd: ROOT, encoding: "utf8" }).trim()}`,
+);

@@ -71,7 +71,16 @@ function program(args: MeshStackArgs, name: string) {
 
 /** Resources MeshStack registers for a plan, besides the stack itself. */
 function resourceCount(p: MeshPlan): number {
-  return 1 /* component */ + 1 /* network */ + 1 /* secrets */ + p.builds.length + p.containers.length + p.consul.configEntries.length + p.consul.acl.policies.length + p.consul.acl.tokens.length;
+  return (
+    1 /* component */ +
+    1 /* network */ +
+    1 /* secrets */ +
+    p.builds.length +
+    p.containers.length +
+    p.consul.configEntries.length +
+    p.consul.acl.policies.length +
+    p.consul.acl.tokens.length
+  );
 }
 
 /** An app's build context: the workload with a note, so a changed note changes the image. */
@@ -126,7 +135,10 @@ describe("MeshStack through a real pulumi up", () => {
   it("discovery: Consul's catalog and every sidecar match the plan", async () => {
     expect(await divergences(running!)).toEqual([]);
     const res = await consul("GET", "/v1/health/service/orders?passing=true");
-    const passing = (JSON.parse(res.body!) as { Service: { ID: string; Weights: { Passing: number } } }[]).map((e) => [e.Service.ID, e.Service.Weights.Passing]);
+    const passing = (JSON.parse(res.body!) as { Service: { ID: string; Weights: { Passing: number } } }[]).map((e) => [
+      e.Service.ID,
+      e.Service.Weights.Passing,
+    ]);
     expect(passing.sort()).toEqual([
       ["orders-1", 3],
       ["orders-2", 1],
@@ -144,7 +156,8 @@ describe("MeshStack through a real pulumi up", () => {
   it("auth: orders admits a caller only with a Keycloak token carrying orders:read", async () => {
     const webToken = await running!.tokenFor("web");
     const batchToken = await running!.tokenFor("batch"); // a real token, without the scope
-    const status = async (from: string, token?: string) => (await running!.call(from, "orders", "/", token ? { headers: { authorization: `Bearer ${token}` } } : {})).status;
+    const status = async (from: string, token?: string) =>
+      (await running!.call(from, "orders", "/", token ? { headers: { authorization: `Bearer ${token}` } } : {})).status;
     expect({
       "web, with its token": await status("web-1", webToken),
       "web, no token": await status("web-1"),
@@ -192,7 +205,7 @@ describe("MeshStack through a real pulumi up", () => {
       ]),
     );
     const live = JSON.parse((await consul("GET", "/v1/config/service-intentions/orders")).body!) as Record<string, unknown>;
-    expect(entryDrift(planned as ConfigEntry, live)).toEqual([]);
+    expect(entryDrift(planned, live)).toEqual([]);
     expect((await consul("GET", `/v1/acl/token/${webToken.accessorId}`)).status).toBe(200);
     expect((await stack!.preview()).changeSummary).toEqual({ same: 1 + resourceCount(plan) });
   }, 300_000);
@@ -201,7 +214,10 @@ describe("MeshStack through a real pulumi up", () => {
     const bad = new Mesh("bad");
     bad.service("api", { upstreams: ["ghost"] });
     const badStack = await inlineStack(target("invalid"), async () => meshProgram(bad));
-    const error = await badStack.preview().then(() => undefined, (e: unknown) => e as Error);
+    const error = await badStack.preview().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toContain('services.api.upstreams[0]: unknown upstream "ghost" (hint: declare it with mesh.service("ghost", {...})');
     expect(await stackLeftovers("bad")).toEqual([]);
   });
@@ -210,7 +226,10 @@ describe("MeshStack through a real pulumi up", () => {
     const m = new Mesh("ghostly", { telemetry: { metrics: false } });
     m.service("ghost", { app: { image: "acme/ghost:1.0" } });
     const s = await inlineStack(target("ghost"), async () => meshProgram(m));
-    const error = await s.preview().then(() => undefined, (e: unknown) => e as Error);
+    const error = await s.preview().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toContain("acme/ghost:1.0, for ghost-1-app; service ghost runs its own image: build it (docker build -t acme/ghost:1.0");
     expect(await stackLeftovers("ghostly")).toEqual([]);
   });
@@ -219,9 +238,15 @@ describe("MeshStack through a real pulumi up", () => {
     const small = new Mesh("needy", { telemetry: { metrics: false } });
     small.service("api");
     const tiny = compile(small);
-    const needy: MeshPlan = { ...tiny, secrets: [...tiny.secrets, { name: "app/api-key", purpose: "the payment provider's API key", generate: { kind: "supplied" } }] };
+    const needy: MeshPlan = {
+      ...tiny,
+      secrets: [...tiny.secrets, { name: "app/api-key", purpose: "the payment provider's API key", generate: { kind: "supplied" } }],
+    };
     const s = await inlineStack(target("needy"), program({ plan: needy, ports: OFF }, "needy"));
-    const error = await s.preview().then(() => undefined, (e: unknown) => e as Error);
+    const error = await s.preview().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toContain("  - app/api-key: the payment provider's API key");
     expect(await stackLeftovers("needy")).toEqual([]);
   });
@@ -255,7 +280,10 @@ describe("MeshStack's app builds through a real pulumi up", () => {
     // MeshStack keeps built images (keepLocally); this test's are its own to remove.
     const docker = new Docker();
     for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
-      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }, 300_000);
 
   it("builds each app image and runs the apps on them; a second up builds nothing", async () => {
@@ -274,7 +302,10 @@ describe("MeshStack's app builds through a real pulumi up", () => {
 
   it("a build that fails names the service and the build's last lines; fixed, the next up recovers", async () => {
     writeFileSync(join(apps, "beta", "Dockerfile"), `FROM ${IMAGE_TAGS.workload}\nRUN echo "error: beta does not compile" >&2 && false\n`);
-    const error = await upExplained(stack, "builds").then(() => undefined, (e: unknown) => e as Error);
+    const error = await upExplained(stack, "builds").then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(StackUpdateError);
     expect(error!.message).toContain(`the app image of service beta did not build (${join(apps, "beta", "Dockerfile")}); the build's last lines:`);
     expect(error!.message).toContain("error: beta does not compile");
@@ -290,12 +321,22 @@ describe("MeshStack's app builds through a real pulumi up", () => {
       secrets: [...built.secrets, { name: "bogus", purpose: "a token Consul never heard of", generate: { kind: "uuid" } }],
       containers: built.containers.map((c) =>
         c.name === node.name
-          ? { ...c, env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v.replace(tokenSecret, "bogus")])), files: c.files.map((f) => ({ ...f, content: f.content.replace(tokenSecret, "bogus") })) }
+          ? {
+              ...c,
+              env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v.replace(tokenSecret, "bogus")])),
+              files: c.files.map((f) => ({ ...f, content: f.content.replace(tokenSecret, "bogus") })),
+            }
           : c,
       ),
     };
-    const failing = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: broken, ports: OFF, waitTimeoutSeconds: 40 }, "builds"));
-    const error = await upExplained(failing, "builds").then(() => undefined, (e: unknown) => e as Error);
+    const failing = await inlineStack(
+      { project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` },
+      program({ plan: broken, ports: OFF, waitTimeoutSeconds: 40 }, "builds"),
+    );
+    const error = await upExplained(failing, "builds").then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(StackUpdateError);
     expect(error!.message).toMatch(new RegExp(`container builds-${node.name} is [^\\n]+\\n  cause: its Consul ACL token was refused`));
     expect((await upExplained(stack, "builds")).summary.result).toBe("succeeded");
@@ -304,10 +345,18 @@ describe("MeshStack's app builds through a real pulumi up", () => {
   it("an app that never answers its probe's health check is named, with the probe's health check output", async () => {
     // The workload's idle mode: the app runs but listens nowhere.
     writeFileSync(join(apps, "alpha", "Dockerfile"), `FROM ${IMAGE_TAGS.workload}\nCMD ["probe"]\n`);
-    const silent = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: built, ports: OFF, waitTimeoutSeconds: 30 }, "builds"));
-    const error = await upExplained(silent, "builds").then(() => undefined, (e: unknown) => e as Error);
+    const silent = await inlineStack(
+      { project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` },
+      program({ plan: built, ports: OFF, waitTimeoutSeconds: 30 }, "builds"),
+    );
+    const error = await upExplained(silent, "builds").then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(StackUpdateError);
-    expect(error!.message).toMatch(/container builds-alpha-1-app is (unhealthy|not healthy yet) \(its health check runs in builds-alpha-1-probe\)\n {2}last health check: exit [1-9]/);
+    expect(error!.message).toMatch(
+      /container builds-alpha-1-app is (unhealthy|not healthy yet) \(its health check runs in builds-alpha-1-probe\)\n {2}last health check: exit [1-9]/,
+    );
     appContext(apps, "alpha", "alpha v3");
     expect((await upExplained(stack, "builds")).summary.result).toBe("succeeded");
   }, 400_000);

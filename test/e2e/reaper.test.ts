@@ -51,7 +51,7 @@ function startDoomed(): Promise<{ child: ChildProcess; started: Started }> {
       child.kill("SIGKILL");
       fail(new Error(`the doomed process printed nothing within 120 s; its stderr:\n${err}`));
     }, 120_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split("\n").find((l) => l.startsWith("{") && l.endsWith("}"));
       if (line) {
@@ -59,7 +59,7 @@ function startDoomed(): Promise<{ child: ChildProcess; started: Started }> {
         done({ child, started: JSON.parse(line) as Started });
       }
     });
-    child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
     child.on("exit", (code) => {
       clearTimeout(timer);
       fail(new Error(`the doomed process exited (${code}) before starting its container:\n${err.trim()}`));

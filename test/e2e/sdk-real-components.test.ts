@@ -22,7 +22,8 @@ function claims(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
 }
 
-const claimAt = (token: Record<string, unknown>, path: readonly string[]) => path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], token);
+const claimAt = (token: Record<string, unknown>, path: readonly string[]) =>
+  path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], token);
 
 type Jwt = { Providers: { Name: string; VerifyClaims?: { Path: string[]; Value: string }[] }[] };
 type Source = { Name: string; JWT?: Jwt; Permissions?: { JWT?: Jwt }[] };
@@ -34,7 +35,12 @@ function tokenChecks(): { destination: string; source: string; provider: string;
     .flatMap((e) =>
       ((e.Sources ?? []) as Source[]).flatMap((s) =>
         [s.JWT, ...(s.Permissions ?? []).map((p) => p.JWT)].flatMap((j) =>
-          (j?.Providers ?? []).map((p) => ({ destination: e.Name, source: s.Name, provider: p.Name, claims: (p.VerifyClaims ?? []).map((c) => ({ path: c.Path, value: c.Value })) })),
+          (j?.Providers ?? []).map((p) => ({
+            destination: e.Name,
+            source: s.Name,
+            provider: p.Name,
+            claims: (p.VerifyClaims ?? []).map((c) => ({ path: c.Path, value: c.Value })),
+          })),
         ),
       ),
     );
@@ -54,11 +60,14 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
   });
 
   describe("config entries, written in plan order with the management token", () => {
-    it.each(plan.consul.configEntries.map((e) => [`${e.Kind}/${e.Name}`, e] as const))("%s is accepted and read back as planned", async (_, entry: ConfigEntry) => {
-      const put = await consulRequest(m().consul.api(), "PUT", "/v1/config", consulForm(entry));
-      expect(`${put.status} ${put.text.trim()}`).toBe("200 true");
-      expect(entryDrift(entry, await m().consul.configEntry(entry.Kind, entry.Name))).toEqual([]);
-    });
+    it.each(plan.consul.configEntries.map((e) => [`${e.Kind}/${e.Name}`, e] as const))(
+      "%s is accepted and read back as planned",
+      async (_, entry: ConfigEntry) => {
+        const put = await consulRequest(m().consul.api(), "PUT", "/v1/config", consulForm(entry));
+        expect(`${put.status} ${put.text.trim()}`).toBe("200 true");
+        expect(entryDrift(entry, await m().consul.configEntry(entry.Kind, entry.Name))).toEqual([]);
+      },
+    );
   });
 
   it.each(plan.containers.filter((c) => c.role === "node" || c.role === "consul-server").map((c) => [c.name, c] as const))(
@@ -72,7 +81,14 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
       const target = `/tmp/validate-${name}.json`;
       const result = await m()
         .container("consul")
-        .exec(["sh", "-c", 'printf %s "$1" | base64 -d > "$2" && consul validate "$2"; status=$?; rm -f "$2"; exit $status', "sh", Buffer.from(content).toString("base64"), target]);
+        .exec([
+          "sh",
+          "-c",
+          'printf %s "$1" | base64 -d > "$2" && consul validate "$2"; status=$?; rm -f "$2"; exit $status',
+          "sh",
+          Buffer.from(content).toString("base64"),
+          target,
+        ]);
       expect(`${result.exitCode} ${result.output.trim()}`).toMatch(/^0 /);
     },
   );
@@ -85,9 +101,12 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
     for (const p of providers) expect({ name: p.Name, issuer: p.Issuer }).toEqual({ name: p.Name, issuer: identity.issuer });
   });
 
-  it.each(identity.clients.filter((c) => c.secret).map((c) => [c.clientId, c] as const))("issues %s a client_credentials token naming it as azp", async (clientId) => {
-    expect(await tokenOf(clientId)).toMatchObject({ iss: identity.issuer, azp: clientId, typ: "Bearer" });
-  });
+  it.each(identity.clients.filter((c) => c.secret).map((c) => [c.clientId, c] as const))(
+    "issues %s a client_credentials token naming it as azp",
+    async (clientId) => {
+      expect(await tokenOf(clientId)).toMatchObject({ iss: identity.issuer, azp: clientId, typ: "Bearer" });
+    },
+  );
 
   it("gives each caller a token carrying exactly the claims and audience the intentions verify for it, and nobody else", async () => {
     const checks = tokenChecks();
@@ -113,9 +132,15 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
         const granted = {
           azp: false,
           aud: tokenChecks().some((c) => c.source === other.clientId && c.destination === check.destination),
-          scopes: check.claims.filter((c) => c.path[0] !== "azp").every((c) => realmClients.find((r) => r.clientId === other.clientId)!.defaultClientScopes.includes(c.path[c.path.length - 1]!)),
+          scopes: check.claims
+            .filter((c) => c.path[0] !== "azp")
+            .every((c) => realmClients.find((r) => r.clientId === other.clientId)!.defaultClientScopes.includes(c.path[c.path.length - 1]!)),
         };
-        expect({ presentedBy: other.clientId, to: check.destination, carries }).toEqual({ presentedBy: other.clientId, to: check.destination, carries: granted });
+        expect({ presentedBy: other.clientId, to: check.destination, carries }).toEqual({
+          presentedBy: other.clientId,
+          to: check.destination,
+          carries: granted,
+        });
       }
     }
   });
@@ -125,14 +150,27 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
     const tokenUrl = `${m().keycloak.url()}/realms/${identity.realmName}/protocol/openid-connect/token`;
     for (const user of identity.users) {
       const password = m().secret(user.passwordSecret);
-      const asTestClient = await fetch(tokenUrl, { method: "POST", body: new URLSearchParams({ grant_type: "password", client_id: "mesh-tests", username: user.username, password }) });
+      const asTestClient = await fetch(tokenUrl, {
+        method: "POST",
+        body: new URLSearchParams({ grant_type: "password", client_id: "mesh-tests", username: user.username, password }),
+      });
       expect(asTestClient.status).toBeGreaterThanOrEqual(400);
       const service = identity.clients.find((c) => c.secret)!;
       const asService = await fetch(tokenUrl, {
         method: "POST",
-        body: new URLSearchParams({ grant_type: "password", client_id: service.clientId, client_secret: m().secret(service.secret!), username: user.username, password }),
+        body: new URLSearchParams({
+          grant_type: "password",
+          client_id: service.clientId,
+          client_secret: m().secret(service.secret!),
+          username: user.username,
+          password,
+        }),
       });
-      expect({ user: user.username, client: service.clientId, status: asService.status }).toEqual({ user: user.username, client: service.clientId, status: expect.any(Number) });
+      expect({ user: user.username, client: service.clientId, status: asService.status }).toEqual({
+        user: user.username,
+        client: service.clientId,
+        status: expect.any(Number),
+      });
       expect(asService.status).toBeGreaterThanOrEqual(400);
     }
   });

@@ -54,7 +54,10 @@ describe("foundation smoke test on real containers", () => {
   it("carries user-service's call to payment-service through both sidecars over mTLS", async () => {
     const callee = plan.services.find((s) => s.name === "payment-service")!.instances[0]!;
     const tls = async () => {
-      const stats = await m().envoyAdmin(callee.id, `/stats?filter=${encodeURIComponent(`_${callee.ports.sidecarPublic}\\.ssl\\.(handshake|no_certificate)$`)}`);
+      const stats = await m().envoyAdmin(
+        callee.id,
+        `/stats?filter=${encodeURIComponent(`_${callee.ports.sidecarPublic}\\.ssl\\.(handshake|no_certificate)$`)}`,
+      );
       const sum = (name: string) => [...stats.matchAll(new RegExp(`ssl\\.${name}: (\\d+)`, "g"))].reduce((n, x) => n + Number(x[1]), 0);
       return { handshakes: sum("handshake"), withoutClientCert: sum("no_certificate") };
     };
@@ -88,7 +91,10 @@ describe("foundation smoke test on real containers", () => {
 
   it("enforces the L7 intention: the right path and method with a valid token, nothing else", async () => {
     const token = await m().tokenFor("user-service");
-    const call = (path: string, opts: { method?: string; headers?: Record<string, string> } = {}) => m().call("user-service-1", "payment-service", path, opts).then((r) => r.status);
+    const call = (path: string, opts: { method?: string; headers?: Record<string, string> } = {}) =>
+      m()
+        .call("user-service-1", "payment-service", path, opts)
+        .then((r) => r.status);
     expect(await call("/pay", { headers: bearer(token) })).toBe(200);
     expect(await call("/pay")).toBe(403);
     expect(await call("/pay", { headers: bearer(`${token.slice(0, -4)}AAAA`) })).toBe(403);
@@ -102,14 +108,24 @@ describe("foundation smoke test on real containers", () => {
     expect(own.status).toBe(403);
     const stolen = await m().call("stranger-1", "payment-service", "/pay", { headers: bearer(await m().tokenFor("user-service")) });
     expect(stolen.status).toBe(403);
-    expect(plan.warnings.map((w) => w.message)).toContain("stranger calls payment-service, but no rule of payment-service allows stranger: every call will be denied (403)");
+    expect(plan.warnings.map((w) => w.message)).toContain(
+      "stranger calls payment-service, but no rule of payment-service allows stranger: every call will be denied (403)",
+    );
   });
 
   it("issues client_credentials tokens whose issuer is the same inside the network and from the host", async () => {
     const kc = plan.keycloak!;
     const outside = await m().tokenFor("user-service");
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: "user-service", client_secret: m().secret(SECRET.clientSecret("user-service")) });
-    const inside = await m().httpFrom("user-service-1", kc.tokenUrl, { method: "POST", body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: "user-service",
+      client_secret: m().secret(SECRET.clientSecret("user-service")),
+    });
+    const inside = await m().httpFrom("user-service-1", kc.tokenUrl, {
+      method: "POST",
+      body: form.toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(inside.status).toBe(200);
     const insideToken = (JSON.parse(inside.body) as { access_token: string }).access_token;
     expect(claims(outside).iss).toBe(kc.issuer);
@@ -124,8 +140,13 @@ describe("foundation smoke test on real containers", () => {
     await eventually(
       async () => {
         const t = await m().prometheus.targets();
-        const up = (job: string) => t.filter((x) => x.job === job && x.health === "up").map((x) => x.instance).sort();
-        if (up("envoy").join() !== instances.join() || up("consul").length !== 1) throw new Error(JSON.stringify(t.map((x) => [x.job, x.instance, x.health, x.lastError])));
+        const up = (job: string) =>
+          t
+            .filter((x) => x.job === job && x.health === "up")
+            .map((x) => x.instance)
+            .sort();
+        if (up("envoy").join() !== instances.join() || up("consul").length !== 1)
+          throw new Error(JSON.stringify(t.map((x) => [x.job, x.instance, x.health, x.lastError])));
       },
       { what: "every sidecar and the Consul server scraped and up", timeoutMs: 90_000 },
     );
@@ -144,10 +165,14 @@ describe("foundation smoke test on real containers", () => {
     const consul = m().consul.url();
     const anonymous = async (method: string, path: string, body?: unknown) =>
       (await fetch(`${consul}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })).status;
-    expect(await anonymous("PUT", "/v1/config", { Kind: "service-intentions", Name: "payment-service", Sources: [{ Name: "stranger", Action: "allow" }] })).toBe(403);
+    expect(
+      await anonymous("PUT", "/v1/config", { Kind: "service-intentions", Name: "payment-service", Sources: [{ Name: "stranger", Action: "allow" }] }),
+    ).toBe(403);
     expect(await anonymous("DELETE", "/v1/config/service-intentions/payment-service")).toBe(403);
     expect(await anonymous("PUT", "/v1/kv/smoke", "x")).toBe(403);
-    expect(await anonymous("PUT", "/v1/catalog/register", { Node: "rogue", Address: "10.0.0.1", Service: { Service: "payment-service", Port: 8080 } })).toBe(403);
+    expect(await anonymous("PUT", "/v1/catalog/register", { Node: "rogue", Address: "10.0.0.1", Service: { Service: "payment-service", Port: 8080 } })).toBe(
+      403,
+    );
     expect(await anonymous("PUT", "/v1/acl/token", { Description: "rogue" })).toBe(403);
     expect(await anonymous("GET", "/v1/config/service-intentions/payment-service")).toBe(403);
     // The same requests work with the management token: it is the ACLs that refuse, not the API.
@@ -161,7 +186,10 @@ describe("foundation smoke test on real containers", () => {
     const instance = plan.services.find((s) => s.name === "user-service")!.instances[0]!;
     const agent = `http://127.0.0.1:${instance.ports.agentHttp}`;
     // The probe shares the app's network namespace: what it gets, the app gets.
-    const register = await m().httpFrom(instance.id, `${agent}/v1/agent/service/register`, { method: "PUT", body: JSON.stringify({ Name: "payment-service", Port: 9 }) });
+    const register = await m().httpFrom(instance.id, `${agent}/v1/agent/service/register`, {
+      method: "PUT",
+      body: JSON.stringify({ Name: "payment-service", Port: 9 }),
+    });
     expect(register.status).toBe(403);
     const deregister = await m().httpFrom(instance.id, `${agent}/v1/agent/service/deregister/${instance.id}`, { method: "PUT" });
     expect(deregister.status).toBe(403);
@@ -181,7 +209,10 @@ describe("foundation smoke test on real containers", () => {
     const deprecated = new Set<string>();
     for (const instance of plan.services.flatMap((s) => s.instances)) {
       const lines = await containerLogs(m().container(instance.sidecar).getId());
-      expect({ sidecar: instance.sidecar, rejected: lines.filter((l) => /rejected|malformed|Invalid duration/i.test(l)) }).toEqual({ sidecar: instance.sidecar, rejected: [] });
+      expect({ sidecar: instance.sidecar, rejected: lines.filter((l) => /rejected|malformed|Invalid duration/i.test(l)) }).toEqual({
+        sidecar: instance.sidecar,
+        rejected: [],
+      });
       for (const l of lines) {
         const field = /Using deprecated option '([^']+)'/.exec(l)?.[1];
         if (field) deprecated.add(field);

@@ -38,7 +38,9 @@ it("removes every container of a run whose sidecar never becomes healthy, and sa
   // Break the plan on purpose: the sidecar asks for a service no agent registered.
   const broken: MeshPlan = {
     ...plan,
-    containers: plan.containers.map((c) => (c.role === "sidecar" ? { ...c, command: c.command.map((a) => (a === "lonely-service-1" ? "no-such-service-1" : a)) } : c)),
+    containers: plan.containers.map((c) =>
+      c.role === "sidecar" ? { ...c, command: c.command.map((a) => (a === "lonely-service-1" ? "no-such-service-1" : a)) } : c,
+    ),
   };
   const before = await runContainers();
   const error = await startError(broken);

@@ -62,7 +62,10 @@ export const validMeshSpec: fc.Arbitrary<MeshSpec> = fc
                 return {
                   name: svc,
                   protocol: s.protocol,
-                  instances: s.instances.map((i, n) => ({ weight: i.weight, subset: hasBackup && n === s.instances.length - 1 ? "backup" : i.canary ? "canary" : "primary" })),
+                  instances: s.instances.map((i, n) => ({
+                    weight: i.weight,
+                    subset: hasBackup && n === s.instances.length - 1 ? "backup" : i.canary ? "canary" : "primary",
+                  })),
                   upstreams: s.upstreams.map((service) => ({ service })),
                   ...(lb && !(lb.policy === "weighted" && lb.splits && hasBackup) ? { loadBalancing: lb } : {}),
                   resilience: {
@@ -83,7 +86,11 @@ export const validMeshSpec: fc.Arbitrary<MeshSpec> = fc
           ...s,
           access: services
             .filter((c) => (c.upstreams ?? []).some((u) => u.service === s.name))
-            .map((c) => (s.protocol === "tcp" ? { caller: c.name, action: "allow" as const } : { caller: c.name, action: "allow" as const, rule: { paths: ["/api"], ...(withIdentity ? { scopes: ["read"] } : {}) } })),
+            .map((c) =>
+              s.protocol === "tcp"
+                ? { caller: c.name, action: "allow" as const }
+                : { caller: c.name, action: "allow" as const, rule: { paths: ["/api"], ...(withIdentity ? { scopes: ["read"] } : {}) } },
+            ),
         }));
         const first = services[0];
         const httpTargets = services.filter((s) => s.protocol === "http");
@@ -92,9 +99,17 @@ export const validMeshSpec: fc.Arbitrary<MeshSpec> = fc
           ...(withIdentity ? { identity: { scopes: ["read"], roles: ["admin"], users: [{ username: "alice", roles: ["admin"] }] } } : {}),
           telemetry: { metrics, ...(tracing !== undefined ? { tracing: { sampleRate: tracing } } : {}) },
           services: withAccess,
-          ingresses: first && httpTargets.length && !names.includes("edge")
-            ? [{ name: "edge", listeners: [{ port: 8080, routes: httpTargets.map((s, i) => ({ host: "mesh.test", pathPrefix: i === 0 ? "/" : `/${s.name}`, service: s.name })) }] }]
-            : [],
+          ingresses:
+            first && httpTargets.length && !names.includes("edge")
+              ? [
+                  {
+                    name: "edge",
+                    listeners: [
+                      { port: 8080, routes: httpTargets.map((s, i) => ({ host: "mesh.test", pathPrefix: i === 0 ? "/" : `/${s.name}`, service: s.name })) },
+                    ],
+                  },
+                ]
+              : [],
         };
       }),
   );

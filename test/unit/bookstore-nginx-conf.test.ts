@@ -24,7 +24,9 @@ describe("the storefront's nginx configuration", () => {
   });
 
   it.each(["", "8080", "0.0.0.0", "localhost:8080", "127.0.0.1:70000", "127.0.0.1:8080; include /x", "127.0.0.1:8080\n"])(
-    "refuses %j, which is no <ipv4>:<port>", (addr) => {
+    "refuses %j, which is no <ipv4>:<port>",
+    (addr) => {
       expect(() => nginxConf(addr)).toThrow(/is not <ipv4>:<port>/);
-    });
+    },
+  );
 });

@@ -13,16 +13,32 @@ describe("ingress routing", () => {
     const web = mesh.service("web");
     const api = mesh.service("api");
     const admin = mesh.service("admin");
-    mesh.ingress("edge", { listeners: [{ port: 8080, routes: [
-      { host: "shop.test", pathPrefix: "/", service: web },
-      { host: "shop.test", pathPrefix: "/api", service: api },
-      { host: "admin.test", service: admin },
-    ] }] });
+    mesh.ingress("edge", {
+      listeners: [
+        {
+          port: 8080,
+          routes: [
+            { host: "shop.test", pathPrefix: "/", service: web },
+            { host: "shop.test", pathPrefix: "/api", service: api },
+            { host: "admin.test", service: admin },
+          ],
+        },
+      ],
+    });
     const plan = compile(mesh);
     expect(entry(plan, "ingress-gateway", "edge")).toEqual({
       Kind: "ingress-gateway",
       Name: "edge",
-      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "edge-8080-1", Hosts: ["shop.test"], RequestHeaders: expect.anything() }, { Name: "admin", Hosts: ["admin.test"], RequestHeaders: expect.anything() }] }],
+      Listeners: [
+        {
+          Port: 8080,
+          Protocol: "http",
+          Services: [
+            { Name: "edge-8080-1", Hosts: ["shop.test"], RequestHeaders: expect.anything() },
+            { Name: "admin", Hosts: ["admin.test"], RequestHeaders: expect.anything() },
+          ],
+        },
+      ],
     });
     expect(entry(plan, "service-defaults", "edge-8080-1")).toEqual({ Kind: "service-defaults", Name: "edge-8080-1", Protocol: "http" });
     expect(entry(plan, "service-router", "edge-8080-1")).toEqual({
@@ -35,7 +51,10 @@ describe("ingress routing", () => {
     });
     // the gateway may reach each service only on the path prefixes routed to it
     const allowedPaths = (target: string) =>
-      ((entry(plan, "service-intentions", target)?.["Sources"] as { Name: string; Permissions: { Action: string; HTTP: { PathPrefix?: string } }[] }[])[0]?.Permissions ?? [])
+      (
+        (entry(plan, "service-intentions", target)?.["Sources"] as { Name: string; Permissions: { Action: string; HTTP: { PathPrefix?: string } }[] }[])[0]
+          ?.Permissions ?? []
+      )
         .filter((p) => p.Action === "allow")
         .map((p) => p.HTTP.PathPrefix);
     expect([allowedPaths("web"), allowedPaths("api"), allowedPaths("admin")]).toEqual([["/"], ["/api"], ["/"]]);
@@ -57,7 +76,11 @@ describe("failover", () => {
     const mesh = new Mesh("dr");
     mesh.service("payment-dr");
     mesh.service("payment", { failover: { service: "payment-dr" } });
-    expect(entry(compile(mesh), "service-resolver", "payment")).toEqual({ Kind: "service-resolver", Name: "payment", Failover: { "*": { Service: "payment-dr" } } });
+    expect(entry(compile(mesh), "service-resolver", "payment")).toEqual({
+      Kind: "service-resolver",
+      Name: "payment",
+      Failover: { "*": { Service: "payment-dr" } },
+    });
   });
 
   it("keeps default traffic off the backup subset when several primary subsets exist", () => {
@@ -81,19 +104,31 @@ describe("access", () => {
     expect(entry(compile(mesh), "service-intentions", "api")).toEqual({
       Kind: "service-intentions",
       Name: "api",
-      Sources: [{
-        Name: "ui",
-        Permissions: [
-          { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } },
-          // deny rules ignore case, so /INTERNAL cannot slip past them
-          { Action: "deny", HTTP: { PathRegex: "(?i)/internal.*", Methods: ["DELETE"] } },
-          {
-            Action: "allow",
-            HTTP: { PathPrefix: "/", Header: [{ Name: "x-tenant", Exact: "a" }] },
-            JWT: { Providers: [{ Name: "keycloak-api", VerifyClaims: [{ Path: ["azp"], Value: "ui" }, { Path: ["meshwright", "roles", "admin"], Value: "true" }] }] },
-          },
-        ],
-      }],
+      Sources: [
+        {
+          Name: "ui",
+          Permissions: [
+            { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } },
+            // deny rules ignore case, so /INTERNAL cannot slip past them
+            { Action: "deny", HTTP: { PathRegex: "(?i)/internal.*", Methods: ["DELETE"] } },
+            {
+              Action: "allow",
+              HTTP: { PathPrefix: "/", Header: [{ Name: "x-tenant", Exact: "a" }] },
+              JWT: {
+                Providers: [
+                  {
+                    Name: "keycloak-api",
+                    VerifyClaims: [
+                      { Path: ["azp"], Value: "ui" },
+                      { Path: ["meshwright", "roles", "admin"], Value: "true" },
+                    ],
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     });
   });
 
@@ -108,7 +143,8 @@ describe("access", () => {
     expect(denies).toEqual(["(?i)/value/supersecret/*", "(?i)/admin/*"]);
     // Envoy matches a PathRegex against the whole path (RE2 full match)
     const denied = (path: string) => denies.some((r) => new RegExp(`^(?:${r.replace("(?i)", "")})$`, "i").test(path));
-    for (const path of ["/value/supersecret", "/value/supersecret/", "/value/supersecret//", "/VALUE/SUPERSECRET/", "/admin", "/admin/"]) expect([path, denied(path)]).toEqual([path, true]);
+    for (const path of ["/value/supersecret", "/value/supersecret/", "/value/supersecret//", "/VALUE/SUPERSECRET/", "/admin", "/admin/"])
+      expect([path, denied(path)]).toEqual([path, true]);
     for (const path of ["/value/supersecrets", "/value/supersecret/x", "/admin/x", "/value"]) expect([path, denied(path)]).toEqual([path, false]);
   });
 
@@ -134,21 +170,40 @@ describe("identity", () => {
     expect(realm["scopeMappings"]).toEqual([{ clientScope: "role:admin", roles: ["admin"] }]);
     expect(realm["users"]).toEqual([
       { username: "service-account-api", enabled: true, serviceAccountClientId: "api", realmRoles: ["admin"] },
-      expect.objectContaining({ username: "alice", credentials: [{ type: "password", value: "{{secret:keycloak/user/alice}}", temporary: false }], realmRoles: ["admin"] }),
+      expect.objectContaining({
+        username: "alice",
+        credentials: [{ type: "password", value: "{{secret:keycloak/user/alice}}", temporary: false }],
+        realmRoles: ["admin"],
+      }),
     ]);
   });
 
   it("grants a scope only to the service accounts and users the mesh grants it to", () => {
-    const mesh = new Mesh("idp", { identity: { scopes: ["orders:read", "orders:write"], users: [{ username: "ann", scopes: ["orders:read"] }, { username: "bob" }], unsafePasswordGrantClient: true } });
+    const mesh = new Mesh("idp", {
+      identity: {
+        scopes: ["orders:read", "orders:write"],
+        users: [{ username: "ann", scopes: ["orders:read"] }, { username: "bob" }],
+        unsafePasswordGrantClient: true,
+      },
+    });
     mesh.service("reader", { identity: { scopes: ["orders:read"] } });
     mesh.service("other");
-    const realm = compile(mesh).keycloak?.realm as { scopeMappings: unknown; users: { username: string; realmRoles: string[] }[]; clients: { clientId: string; defaultClientScopes: string[]; optionalClientScopes: string[] }[] };
+    const realm = compile(mesh).keycloak?.realm as {
+      scopeMappings: unknown;
+      users: { username: string; realmRoles: string[] }[];
+      clients: { clientId: string; defaultClientScopes: string[]; optionalClientScopes: string[] }[];
+    };
     expect(realm.scopeMappings).toEqual([
       { clientScope: "orders:read", roles: ["meshwright-scope:orders:read"] },
       { clientScope: "orders:write", roles: ["meshwright-scope:orders:write"] },
     ]);
     const roles = Object.fromEntries(realm.users.map((u) => [u.username, u.realmRoles]));
-    expect(roles).toEqual({ "service-account-reader": ["meshwright-scope:orders:read"], "service-account-other": [], ann: ["meshwright-scope:orders:read"], bob: [] });
+    expect(roles).toEqual({
+      "service-account-reader": ["meshwright-scope:orders:read"],
+      "service-account-other": [],
+      ann: ["meshwright-scope:orders:read"],
+      bob: [],
+    });
     const clients = Object.fromEntries(realm.clients.map((c) => [c.clientId, [c.defaultClientScopes, c.optionalClientScopes]]));
     expect(clients).toEqual({ reader: [["orders:read"], []], other: [[], []], "mesh-tests": [[], ["orders:read", "orders:write"]] });
   });
@@ -227,15 +282,25 @@ describe("apps", () => {
       ZONE: "b",
       DB_PASSWORD: "{{secret:app/api-db}}",
     });
-    expect(plan.secrets.find((x) => x.name === "app/api-db")).toEqual({ name: "app/api-db", purpose: 'app secret "api-db" (api DB_PASSWORD)', generate: { kind: "password" } });
-    expect(plan.services.find((s) => s.name === "api")?.app).toMatchObject({ kind: "image", image: "team/api:1.2.0", healthCheck: { kind: "http", path: "/health" } });
+    expect(plan.secrets.find((x) => x.name === "app/api-db")).toEqual({
+      name: "app/api-db",
+      purpose: 'app secret "api-db" (api DB_PASSWORD)',
+      generate: { kind: "password" },
+    });
+    expect(plan.services.find((s) => s.name === "api")?.app).toMatchObject({
+      kind: "image",
+      image: "team/api:1.2.0",
+      healthCheck: { kind: "http", path: "/health" },
+    });
   });
 
   it("builds an app from a Dockerfile into a local repository tagged by the realizer", () => {
     const mesh = new Mesh("own");
     mesh.service("api", { app: { build: { context: "apps/api", args: { PY: "3.11" }, target: "runtime" } } });
     const plan = compile(mesh);
-    expect(plan.builds).toEqual([{ name: "api", context: "apps/api", dockerfile: "Dockerfile", args: { PY: "3.11" }, target: "runtime", repository: "meshwright-app/own-api" }]);
+    expect(plan.builds).toEqual([
+      { name: "api", context: "apps/api", dockerfile: "Dockerfile", args: { PY: "3.11" }, target: "runtime", repository: "meshwright-app/own-api" },
+    ]);
     expect(plan.containers.find((c) => c.name === "api-1-app")).toMatchObject({ image: "meshwright-app/own-api", build: "api" });
   });
 
@@ -245,7 +310,14 @@ describe("apps", () => {
     mesh.service("db", { port: 5432, protocol: "tcp", app: { image: "team/db:1" } });
     const plan = compile(mesh);
     const probe = (name: string) => plan.containers.find((c) => c.name === name);
-    expect(probe("api-1-probe")).toMatchObject({ role: "probe", image: plan.images.workload, command: ["probe"], networkMode: { container: "api-1" }, healthOf: "api-1-app", dependsOn: ["api-1-app"] });
+    expect(probe("api-1-probe")).toMatchObject({
+      role: "probe",
+      image: plan.images.workload,
+      command: ["probe"],
+      networkMode: { container: "api-1" },
+      healthOf: "api-1-app",
+      dependsOn: ["api-1-app"],
+    });
     expect(probe("api-1-probe")?.healthCheck?.test).toEqual(["CMD", "workload", "get", "http://127.0.0.1:8000/health", "--timeout-ms", "2000"]);
     expect(probe("db-1-probe")?.healthCheck?.test).toEqual(["CMD", "workload", "dial", "127.0.0.1:5432", "--timeout-ms", "2000"]);
     expect(plan.services[0]?.instances[0]?.ports).toEqual({ app: 8000, envoyAdmin: 19000, sidecarPublic: 21000, agentHttp: 8500 });
@@ -261,9 +333,23 @@ describe("apps", () => {
 describe("traffic management", () => {
   it("combines subset splits with any load-balancing policy", () => {
     const mesh = new Mesh("split");
-    mesh.service("api", { instances: [{ subset: "v1" }, { subset: "v1" }, { subset: "v2" }], splits: [{ subset: "v1", weight: 3 }, { subset: "v2", weight: 1 }], loadBalancing: { policy: "least_request" } });
+    mesh.service("api", {
+      instances: [{ subset: "v1" }, { subset: "v1" }, { subset: "v2" }],
+      splits: [
+        { subset: "v1", weight: 3 },
+        { subset: "v2", weight: 1 },
+      ],
+      loadBalancing: { policy: "least_request" },
+    });
     const plan = compile(mesh);
-    expect(entry(plan, "service-splitter", "api")).toEqual({ Kind: "service-splitter", Name: "api", Splits: [{ Weight: 75, ServiceSubset: "v1" }, { Weight: 25, ServiceSubset: "v2" }] });
+    expect(entry(plan, "service-splitter", "api")).toEqual({
+      Kind: "service-splitter",
+      Name: "api",
+      Splits: [
+        { Weight: 75, ServiceSubset: "v1" },
+        { Weight: 25, ServiceSubset: "v2" },
+      ],
+    });
     expect(entry(plan, "service-resolver", "api")).toMatchObject({ LoadBalancer: { Policy: "least_request" } });
   });
 
@@ -274,7 +360,10 @@ describe("traffic management", () => {
     mesh.service("c", { instances: [{ subset: "blue" }, { subset: "green" }] });
     const primaries = Object.fromEntries(compile(mesh).services.map((s) => [s.name, s.primaryInstances]));
     expect(primaries).toEqual({ a: ["a-1", "a-2"], b: ["b-2"], c: ["c-1", "c-2"] });
-    expect(entry(compile(mesh), "service-resolver", "b")).toMatchObject({ DefaultSubset: "green", Failover: { blue: { ServiceSubset: "backup" }, green: { ServiceSubset: "backup" } } });
+    expect(entry(compile(mesh), "service-resolver", "b")).toMatchObject({
+      DefaultSubset: "green",
+      Failover: { blue: { ServiceSubset: "backup" }, green: { ServiceSubset: "backup" } },
+    });
   });
 
   it("strips headers a caller could forge on every route into an HTTP service", () => {
@@ -315,7 +404,9 @@ describe("health changes", () => {
         Name: "builtin/property-override",
         Arguments: {
           ProxyType: "connect-proxy",
-          Patches: [{ ResourceFilter: { ResourceType: "cluster", TrafficDirection: "outbound" }, Op: "add", Path: "/common_lb_config/update_merge_window", Value: {} }],
+          Patches: [
+            { ResourceFilter: { ResourceType: "cluster", TrafficDirection: "outbound" }, Op: "add", Path: "/common_lb_config/update_merge_window", Value: {} },
+          ],
         },
       },
     ]);
@@ -328,7 +419,10 @@ describe("telemetry", () => {
     mesh.service("api");
     const plan = compile(mesh);
     const config = entry(plan, "proxy-defaults", "global")?.["Config"] as Record<string, string>;
-    expect(JSON.parse(config["envoy_listener_tracing_json"] ?? "{}")).toMatchObject({ random_sampling: { value: 25 }, provider: { name: "envoy.tracers.zipkin", typed_config: { collector_cluster: "zipkin" } } });
+    expect(JSON.parse(config["envoy_listener_tracing_json"] ?? "{}")).toMatchObject({
+      random_sampling: { value: 25 },
+      provider: { name: "envoy.tracers.zipkin", typed_config: { collector_cluster: "zipkin" } },
+    });
     expect(JSON.parse(config["envoy_extra_static_clusters_json"] ?? "{}")).toMatchObject({ name: "zipkin", type: "STRICT_DNS" });
     expect(plan.containers.map((c) => c.role)).toContain("zipkin");
     expect(plan.zipkin).toEqual({ url: "http://zipkin:9411", sampleRate: 0.25 });
@@ -339,7 +433,9 @@ describe("telemetry", () => {
     mesh.service("api");
     const plan = compile(mesh);
     expect(plan.prometheus).toBeUndefined();
-    expect(entries(plan, "proxy-defaults")).toEqual([{ Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua([], "dc1")] }]);
+    expect(entries(plan, "proxy-defaults")).toEqual([
+      { Kind: "proxy-defaults", Name: "global", Config: {}, EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua([], "dc1")] },
+    ]);
     expect(plan.containers.map((c) => c.role)).not.toContain("prometheus");
   });
 });

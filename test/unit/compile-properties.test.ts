@@ -4,29 +4,38 @@ import { paths, replaceAt, validMeshSpec } from "./arbitraries";
 
 describe("compile over generated meshes", () => {
   it("accepts every generated valid mesh", () => {
-    fc.assert(fc.property(validMeshSpec, (spec) => {
-      expect(validate(spec)).toEqual([]);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(validMeshSpec, (spec) => {
+        expect(validate(spec)).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("is deterministic: the same mesh compiles to byte-identical JSON", () => {
-    fc.assert(fc.property(validMeshSpec, (spec) => {
-      const first = JSON.stringify(compile(spec));
-      const again = JSON.stringify(compile(structuredClone(spec)));
-      expect(again).toBe(first);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(validMeshSpec, (spec) => {
+        const first = JSON.stringify(compile(spec));
+        const again = JSON.stringify(compile(structuredClone(spec)));
+        expect(again).toBe(first);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("produces plans whose containers start after their dependencies and names are unique", () => {
-    fc.assert(fc.property(validMeshSpec, (spec) => {
-      const plan = compile(spec);
-      const names = plan.containers.map((c) => c.name);
-      expect(new Set(names).size).toBe(names.length);
-      plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeGreaterThanOrEqual(0)));
-      plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeLessThan(i)));
-      const splitters = plan.consul.configEntries.filter((e) => e.Kind === "service-splitter") as unknown as { Splits: { Weight: number }[] }[];
-      for (const s of splitters) expect(Math.round(s.Splits.reduce((a, b) => a + b.Weight, 0) * 100)).toBe(10000);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(validMeshSpec, (spec) => {
+        const plan = compile(spec);
+        const names = plan.containers.map((c) => c.name);
+        expect(new Set(names).size).toBe(names.length);
+        plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeGreaterThanOrEqual(0)));
+        plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeLessThan(i)));
+        const splitters = plan.consul.configEntries.filter((e) => e.Kind === "service-splitter") as unknown as { Splits: { Weight: number }[] }[];
+        for (const s of splitters) expect(Math.round(s.Splits.reduce((a, b) => a + b.Weight, 0) * 100)).toBe(10000);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("never throws anything but MeshValidationError, whatever field is corrupted", () => {
@@ -47,12 +56,15 @@ describe("compile over generated meshes", () => {
   });
 
   it("never throws anything but MeshValidationError for arbitrary input", () => {
-    fc.assert(fc.property(fc.anything(), (junk) => {
-      try {
-        compile(junk as MeshSpec);
-      } catch (error) {
-        if (!(error instanceof MeshValidationError)) throw error;
-      }
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.anything(), (junk) => {
+        try {
+          compile(junk as MeshSpec);
+        } catch (error) {
+          if (!(error instanceof MeshValidationError)) throw error;
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

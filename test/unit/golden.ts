@@ -11,7 +11,8 @@ export function expectGolden(name: string, value: unknown): void {
   const file = join(FIXTURES, `${name}.json`);
   const actual = `${JSON.stringify(value, null, 2)}\n`;
   if (process.env["UPDATE_GOLDEN"] === "1" || !existsSync(file)) {
-    if (process.env["CI"] === "true" && !existsSync(file)) throw new Error(`golden file ${file} is missing; run UPDATE_GOLDEN=1 npm run test:unit and commit it`);
+    if (process.env["CI"] === "true" && !existsSync(file))
+      throw new Error(`golden file ${file} is missing; run UPDATE_GOLDEN=1 npm run test:unit and commit it`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, actual);
   }

@@ -40,7 +40,8 @@ function dangling(plan: MeshPlan): string[] {
     if (e.Kind === "service-intentions" && e.Name !== "*") {
       for (const s of e["Sources"] as { Name: string; Permissions?: { JWT?: { Providers: { Name: string }[] } }[] }[]) {
         if (!services.has(s.Name)) out.push(`intention ${e.Name} names unknown source ${s.Name}`);
-        for (const p of s.Permissions ?? []) for (const pr of p.JWT?.Providers ?? []) if (!providers.has(pr.Name)) out.push(`intention ${e.Name} names unknown provider ${pr.Name}`);
+        for (const p of s.Permissions ?? [])
+          for (const pr of p.JWT?.Providers ?? []) if (!providers.has(pr.Name)) out.push(`intention ${e.Name} names unknown provider ${pr.Name}`);
       }
       if (plan.consul.configEntries.findIndex((x) => x.Kind === "jwt-provider") > i) out.push("intentions written before the jwt-provider");
     }
@@ -56,14 +57,18 @@ describe("compiled documents follow the components' documented schemas", () => {
   });
 
   it("every generated mesh conforms too", () => {
-    fc.assert(fc.property(validMeshSpec, (spec) => {
-      const plan = compile(spec);
-      expect(conformance(plan)).toEqual([]);
-      expect(dangling(plan)).toEqual([]);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(validMeshSpec, (spec) => {
+        const plan = compile(spec);
+        expect(conformance(plan)).toEqual([]);
+        expect(dangling(plan)).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("container files are valid JSON (prometheus.yml is JSON, which YAML reads)", () => {
-    for (const c of compile(shop).containers) for (const f of c.files.filter((x) => /\.(json|yml)$/.test(x.path))) expect(() => JSON.parse(f.content)).not.toThrow();
+    for (const c of compile(shop).containers)
+      for (const f of c.files.filter((x) => /\.(json|yml)$/.test(x.path))) expect(() => JSON.parse(f.content)).not.toThrow();
   });
 });

@@ -68,8 +68,12 @@ describe("generateSecretValues", () => {
 
   it("refuses a certificate whose ca is not a tls-ca secret, naming both", () => {
     const bad: PlanSecret = { name: "x", purpose: "", generate: { kind: "tls-cert", ca: "keycloak/admin", commonName: "x", dnsNames: [], ipAddresses: [] } };
-    expect(() => generateSecretValues([SPECS[0]!, bad])).toThrow('secret x: its ca "keycloak/admin" is a password secret, expected a tls-ca secret of the plan');
-    expect(() => generateSecretValues([{ ...bad, generate: { ...bad.generate, ca: "nope" } as PlanSecret["generate"] }])).toThrow('its ca "nope" is not declared');
+    expect(() => generateSecretValues([SPECS[0]!, bad])).toThrow(
+      'secret x: its ca "keycloak/admin" is a password secret, expected a tls-ca secret of the plan',
+    );
+    expect(() => generateSecretValues([{ ...bad, generate: { ...bad.generate, ca: "nope" } as PlanSecret["generate"] }])).toThrow(
+      'its ca "nope" is not declared',
+    );
   });
 });
 

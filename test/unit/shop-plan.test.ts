@@ -43,7 +43,9 @@ describe("the shop example compiles to the reference plan", () => {
       Routes: [{ Destination: { NumRetries: 2, RetryOn: ["5xx", "connect-failure"], RequestTimeout: "2s" } }],
     });
     expect(entry("service-defaults", "user-service")).toMatchObject({
-      UpstreamConfig: { Overrides: [{ Name: "payment-service", PassiveHealthCheck: { MaxFailures: 3, Interval: "5s", BaseEjectionTime: "30s", MaxEjectionPercent: 50 } }] },
+      UpstreamConfig: {
+        Overrides: [{ Name: "payment-service", PassiveHealthCheck: { MaxFailures: 3, Interval: "5s", BaseEjectionTime: "30s", MaxEjectionPercent: 50 } }],
+      },
     });
   });
 
@@ -58,7 +60,17 @@ describe("the shop example compiles to the reference plan", () => {
             {
               Action: "allow",
               HTTP: { PathPrefix: "/pay", Methods: ["POST"] },
-              JWT: { Providers: [{ Name: "keycloak-payment-service", VerifyClaims: [{ Path: ["azp"], Value: "user-service" }, { Path: ["meshwright", "scopes", "payments:write"], Value: "true" }] }] },
+              JWT: {
+                Providers: [
+                  {
+                    Name: "keycloak-payment-service",
+                    VerifyClaims: [
+                      { Path: ["azp"], Value: "user-service" },
+                      { Path: ["meshwright", "scopes", "payments:write"], Value: "true" },
+                    ],
+                  },
+                ],
+              },
             },
           ],
         },
@@ -91,16 +103,35 @@ describe("the shop example compiles to the reference plan", () => {
     expect(entry("ingress-gateway", "web")).toMatchObject({
       Kind: "ingress-gateway",
       Name: "web",
-      Listeners: [{ Port: 8080, Protocol: "http", Services: [{ Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" } } }] }],
+      Listeners: [
+        {
+          Port: 8080,
+          Protocol: "http",
+          Services: [
+            { Name: "user-service", Hosts: ["shop.local"], RequestHeaders: { Set: { "x-forwarded-for": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%" } } },
+          ],
+        },
+      ],
     });
     // the gateway reaches user-service only on its routes' path prefixes, through the path guard
     expect(entry("service-intentions", "user-service")).toMatchObject({
-      Sources: [{ Name: "web", Permissions: [{ Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } }, { Action: "allow", HTTP: { PathPrefix: "/" } }] }],
+      Sources: [
+        {
+          Name: "web",
+          Permissions: [
+            { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } },
+            { Action: "allow", HTTP: { PathPrefix: "/" } },
+          ],
+        },
+      ],
     });
     expect(entry("proxy-defaults", "global")).toMatchObject({ Config: { envoy_prometheus_bind_addr: "0.0.0.0:20200" } });
     expect(plan.prometheus?.config).toMatchObject({
       scrape_configs: expect.arrayContaining([
-        expect.objectContaining({ job_name: "envoy", consul_sd_configs: [expect.objectContaining({ server: "consul:8501", scheme: "https", token: "{{secret:consul/token/prometheus}}" })] }),
+        expect.objectContaining({
+          job_name: "envoy",
+          consul_sd_configs: [expect.objectContaining({ server: "consul:8501", scheme: "https", token: "{{secret:consul/token/prometheus}}" })],
+        }),
       ]),
     });
   });
@@ -124,7 +155,9 @@ describe("the shop example compiles to the reference plan", () => {
 
   it("holds no secret value: only references to the secrets it declares", () => {
     const json = JSON.stringify(plan);
-    expect(plan.secrets.map((x) => x.name)).toEqual(expect.arrayContaining(["consul/management-token", "consul/gossip-key", "keycloak/admin-password", "keycloak/client/user-service"]));
+    expect(plan.secrets.map((x) => x.name)).toEqual(
+      expect.arrayContaining(["consul/management-token", "consul/gossip-key", "keycloak/admin-password", "keycloak/client/user-service"]),
+    );
     // what a derived or literal secret looked like before: 32 hex characters, UUIDs
     expect(json).not.toMatch(/"[0-9a-f]{32}"/);
     expect(json).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}/);

@@ -28,7 +28,10 @@ const cases: RuleCase[] = [
   },
   {
     rule: "service names are unique",
-    declare: (m) => { m.service("api"); m.service("api"); },
+    declare: (m) => {
+      m.service("api");
+      m.service("api");
+    },
     path: "services.api",
     message: 'duplicate name "api"',
   },
@@ -46,9 +49,12 @@ const cases: RuleCase[] = [
   },
   {
     rule: "an upstream's local port does not clash with the service port",
-    declare: (m) => { const p = m.service("payment-service"); m.service("user-service", { port: 9000, upstreams: [{ service: p, localPort: 9000 }] }); },
+    declare: (m) => {
+      const p = m.service("payment-service");
+      m.service("user-service", { port: 9000, upstreams: [{ service: p, localPort: 9000 }] });
+    },
     path: "services.user-service.upstreams[0].localPort",
-    message: "local port 9000 for \"payment-service\" clashes with the service's own port",
+    message: 'local port 9000 for "payment-service" clashes with the service\'s own port',
   },
   {
     rule: "the app port does not clash with the sidecar's ports",
@@ -88,19 +94,42 @@ const cases: RuleCase[] = [
   },
   {
     rule: "split weights do not sum to zero",
-    declare: (m) => void m.service("payment-service", { instances: [{ subset: "v1" }, { subset: "v2" }], loadBalancing: { policy: "weighted", splits: [{ subset: "v1", weight: 0 }, { subset: "v2", weight: 0 }] } }),
+    declare: (m) =>
+      void m.service("payment-service", {
+        instances: [{ subset: "v1" }, { subset: "v2" }],
+        loadBalancing: {
+          policy: "weighted",
+          splits: [
+            { subset: "v1", weight: 0 },
+            { subset: "v2", weight: 0 },
+          ],
+        },
+      }),
     path: "services.payment-service.loadBalancing.splits",
     message: "split weights sum to zero",
   },
   {
     rule: "splits name existing subsets",
-    declare: (m) => void m.service("payment-service", { instances: [{ subset: "v1" }], loadBalancing: { policy: "weighted", splits: [{ subset: "v1", weight: 1 }, { subset: "v3", weight: 1 }] } }),
+    declare: (m) =>
+      void m.service("payment-service", {
+        instances: [{ subset: "v1" }],
+        loadBalancing: {
+          policy: "weighted",
+          splits: [
+            { subset: "v1", weight: 1 },
+            { subset: "v3", weight: 1 },
+          ],
+        },
+      }),
     path: "services.payment-service.loadBalancing.splits[1].subset",
     message: 'no instance of payment-service is in subset "v3"',
   },
   {
     rule: "callers agree on a service's load balancing",
-    declare: (m) => { const p = m.service("payment-service", { loadBalancing: { policy: "random" } }); m.service("user-service", { upstreams: [{ service: p, loadBalancing: { policy: "round_robin" } }] }); },
+    declare: (m) => {
+      const p = m.service("payment-service", { loadBalancing: { policy: "random" } });
+      m.service("user-service", { upstreams: [{ service: p, loadBalancing: { policy: "round_robin" } }] });
+    },
     path: "services.user-service.upstreams[0].loadBalancing",
     message: "load balancing for payment-service conflicts with the one set by payment-service itself",
   },
@@ -112,7 +141,11 @@ const cases: RuleCase[] = [
   },
   {
     rule: "L7 access rules need an L7 protocol",
-    declare: (m) => { const db = m.service("db", { protocol: "tcp" }); const api = m.service("api"); db.allow(api, { paths: ["/admin"] }); },
+    declare: (m) => {
+      const db = m.service("db", { protocol: "tcp" });
+      const api = m.service("api");
+      db.allow(api, { paths: ["/admin"] });
+    },
     path: "services.db.access[0].rule",
     message: "L7 rule (paths, methods, headers or JWT) on tcp service db",
   },
@@ -131,14 +164,22 @@ const cases: RuleCase[] = [
   {
     rule: "a required scope is defined",
     props: { identity },
-    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u, { scopes: ["payments:refund"] }); },
+    declare: (m) => {
+      const p = m.service("payment-service");
+      const u = m.service("user-service");
+      p.allow(u, { scopes: ["payments:refund"] });
+    },
     path: "services.payment-service.access[0].rule.scopes[0]",
     message: 'scope "payments:refund" is required but never defined',
   },
   {
     rule: "a required role is defined",
     props: { identity },
-    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u, { roles: ["auditor"] }); },
+    declare: (m) => {
+      const p = m.service("payment-service");
+      const u = m.service("user-service");
+      p.allow(u, { roles: ["auditor"] });
+    },
     path: "services.payment-service.access[0].rule.roles[0]",
     message: 'role "auditor" is required but never defined',
   },
@@ -151,7 +192,11 @@ const cases: RuleCase[] = [
   },
   {
     rule: "a JWT rule needs the mesh identity",
-    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u, { scopes: ["payments:write"] }); },
+    declare: (m) => {
+      const p = m.service("payment-service");
+      const u = m.service("user-service");
+      p.allow(u, { scopes: ["payments:write"] });
+    },
     path: "services.payment-service.access[0].rule",
     message: "rule requires a JWT but the mesh has no identity",
   },
@@ -195,7 +240,12 @@ const cases: RuleCase[] = [
   },
   {
     rule: "a caller is allowed outright or by rules, not both",
-    declare: (m) => { const p = m.service("payment-service"); const u = m.service("user-service"); p.allow(u); p.allow(u, { paths: ["/pay"] }); },
+    declare: (m) => {
+      const p = m.service("payment-service");
+      const u = m.service("user-service");
+      p.allow(u);
+      p.allow(u, { paths: ["/pay"] });
+    },
     path: "services.payment-service.access[1]",
     message: "user-service is already allowed outright, so this rule has no effect",
   },
@@ -276,7 +326,12 @@ const cases: RuleCase[] = [
   },
   {
     rule: "splits are given once",
-    declare: (m) => void m.service("api", { instances: [{ subset: "a" }, { subset: "b" }], splits: [{ subset: "a", weight: 1 }], loadBalancing: { policy: "weighted", splits: [{ subset: "b", weight: 1 }] } }),
+    declare: (m) =>
+      void m.service("api", {
+        instances: [{ subset: "a" }, { subset: "b" }],
+        splits: [{ subset: "a", weight: 1 }],
+        loadBalancing: { policy: "weighted", splits: [{ subset: "b", weight: 1 }] },
+      }),
     path: "services.api.splits",
     message: "splits are given twice",
   },
@@ -300,7 +355,16 @@ describe("validation rules: each reports its path, what is wrong and a hint", ()
   });
 
   it("accepts the valid building blocks the rules are made of", () => {
-    expect(issuesOf((m) => { const p = m.service("payment-service"); const u = m.service("user-service", { upstreams: [p] }); p.allow(u, { paths: ["/pay"], scopes: ["payments:write"], roles: ["admin"] }); }, { identity })).toEqual([]);
+    expect(
+      issuesOf(
+        (m) => {
+          const p = m.service("payment-service");
+          const u = m.service("user-service", { upstreams: [p] });
+          p.allow(u, { paths: ["/pay"], scopes: ["payments:write"], roles: ["admin"] });
+        },
+        { identity },
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -68,7 +68,10 @@ export function fingerprinter(recipes: readonly ImageRecipe[]): (r: ImageRecipe)
     if (known) return known;
     const fp = (async () => {
       const parents = await Promise.all(r.needs.map((n) => fingerprint(byName.get(n)!)));
-      return createHash("sha256").update(JSON.stringify([r.tag, ...parents, ...(await r.fingerprintInputs())])).digest("hex").slice(0, 20);
+      return createHash("sha256")
+        .update(JSON.stringify([r.tag, ...parents, ...(await r.fingerprintInputs())]))
+        .digest("hex")
+        .slice(0, 20);
     })();
     prints.set(r.name, fp);
     return fp;
@@ -77,7 +80,9 @@ export function fingerprinter(recipes: readonly ImageRecipe[]): (r: ImageRecipe)
 }
 
 /** Whether each recipe's image is there and up to date (its fingerprint label matches), without building. */
-export async function imageStates(recipes: readonly ImageRecipe[]): Promise<{ recipe: ImageRecipe; state: "current" | "outdated" | "missing" | "unknown"; error?: string }[]> {
+export async function imageStates(
+  recipes: readonly ImageRecipe[],
+): Promise<{ recipe: ImageRecipe; state: "current" | "outdated" | "missing" | "unknown"; error?: string }[]> {
   const fingerprint = fingerprinter(recipes);
   return Promise.all(
     recipes.map(async (recipe) => {
@@ -103,7 +108,17 @@ function requireDisk(): void {
 
 /** The summary table printed at the end of a run. */
 export function formatTable(results: readonly ImageResult[]): string {
-  const rows = [["image", "version", "status", "time", "size"], ...results.map((r) => [r.tag, r.version, r.status, duration(r.seconds * 1000), `${(r.sizeBytes / 1e6).toFixed(0)} MB`])];
+  const rows = [
+    ["image", "version", "status", "time", "size"],
+    ...results.map((r) => [r.tag, r.version, r.status, duration(r.seconds * 1000), `${(r.sizeBytes / 1e6).toFixed(0)} MB`]),
+  ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -8,8 +8,7 @@ export const FINGERPRINT_LABEL = "io.meshwright.fingerprint";
 /** Fails with the fixing command when no Docker engine answers. */
 export async function requireDocker(): Promise<void> {
   const { code, stderr } = await capture("docker", ["version", "--format", "{{.Server.Version}}"]);
-  if (code !== 0)
-    throw new ImageBuildError(`no Docker engine answers (${stderr.trim().split("\n")[0] ?? "docker failed"})`, command("setup"));
+  if (code !== 0) throw new ImageBuildError(`no Docker engine answers (${stderr.trim().split("\n")[0] ?? "docker failed"})`, command("setup"));
 }
 
 /** The fingerprint label of a local image, or undefined when the tag does not exist. */
@@ -29,9 +28,5 @@ export async function imageSize(tag: string): Promise<number | undefined> {
  * when the whole build succeeds, so a failed build never leaves a half-made tag behind.
  */
 export async function buildImage(contextDir: string, tag: string, fingerprint: string, log: string): Promise<void> {
-  await run(
-    "docker",
-    ["build", "--force-rm", "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-t", tag, contextDir],
-    { log, env: { DOCKER_BUILDKIT: "0" } },
-  );
+  await run("docker", ["build", "--force-rm", "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-t", tag, contextDir], { log, env: { DOCKER_BUILDKIT: "0" } });
 }

@@ -27,7 +27,12 @@ export function aclPlan(mesh: ResolvedMesh): ConsulAclPlan {
     ...mesh.ingresses.map((g) => ({
       name: `gateway-${g.name}`,
       description: `ingress gateway ${g.name}: register itself and read the services it routes to`,
-      rules: [`service "${g.name}" { policy = "write" }`, 'service_prefix "" { policy = "read" }', 'node_prefix "" { policy = "read" }', 'agent_prefix "" { policy = "read" }'].join("\n"),
+      rules: [
+        `service "${g.name}" { policy = "write" }`,
+        'service_prefix "" { policy = "read" }',
+        'node_prefix "" { policy = "read" }',
+        'agent_prefix "" { policy = "read" }',
+      ].join("\n"),
     })),
   ];
   const tokens: ConsulAclToken[] = [
@@ -62,7 +67,10 @@ export function servicePolicyName(service: string): string {
  * app's own upstreams.
  */
 export function servicePolicyRules(mesh: ResolvedMesh, service: ResolvedService): string {
-  const reached = reachableServices(mesh, service.upstreams.map((u) => u.service));
+  const reached = reachableServices(
+    mesh,
+    service.upstreams.map((u) => u.service),
+  );
   const nodes = [...new Set([...service.instances.map((i) => i.id), ...reached.flatMap((r) => mesh.byName.get(r)?.instances.map((i) => i.id) ?? [])])].sort();
   return [
     `service "${service.name}" { policy = "write" }`,
@@ -85,7 +93,12 @@ function reachableServices(mesh: ResolvedMesh, upstreams: readonly string[]): st
   return [...seen].sort();
 }
 
-function token(mesh: ResolvedMesh, secret: string, description: string, grants: Pick<ConsulAclToken, "serviceIdentities" | "nodeIdentities" | "policies">): ConsulAclToken {
+function token(
+  mesh: ResolvedMesh,
+  secret: string,
+  description: string,
+  grants: Pick<ConsulAclToken, "serviceIdentities" | "nodeIdentities" | "policies">,
+): ConsulAclToken {
   return { accessorId: stableUuid(mesh.name, secret), secret, description: `meshwright ${mesh.name}: ${description}`, ...grants };
 }
 

@@ -2,7 +2,24 @@ import type { ConfigEntry } from "../../plan";
 import { consulForm } from "./index";
 
 /** Fields Consul adds to every entry it returns; they are not part of what a plan declares. */
-const CONSUL_OWN_FIELDS = new Set(["CreateIndex", "ModifyIndex", "Hash", "Partition", "Namespace", "Meta", "CreatedAt", "UpdatedAt", "Precedence", "LegacyID", "LegacyMeta", "LegacyCreateTime", "LegacyUpdateTime", "Type", "Peer", "SamenessGroup"]);
+const CONSUL_OWN_FIELDS = new Set([
+  "CreateIndex",
+  "ModifyIndex",
+  "Hash",
+  "Partition",
+  "Namespace",
+  "Meta",
+  "CreatedAt",
+  "UpdatedAt",
+  "Precedence",
+  "LegacyID",
+  "LegacyMeta",
+  "LegacyCreateTime",
+  "LegacyUpdateTime",
+  "Type",
+  "Peer",
+  "SamenessGroup",
+]);
 
 /**
  * Where a config entry as Consul holds it (`live`) differs from the plan's (`planned`): one

@@ -116,10 +116,14 @@ function escapeRegex(text: string): string {
 
 function header(h: NonNullable<AccessRule["headers"]>[number]): Record<string, unknown> {
   const match =
-    h.exact !== undefined ? { Exact: h.exact }
-    : h.prefix !== undefined ? { Prefix: h.prefix }
-    : h.suffix !== undefined ? { Suffix: h.suffix }
-    : h.regex !== undefined ? { Regex: h.regex }
-    : { Present: true };
+    h.exact !== undefined
+      ? { Exact: h.exact }
+      : h.prefix !== undefined
+        ? { Prefix: h.prefix }
+        : h.suffix !== undefined
+          ? { Suffix: h.suffix }
+          : h.regex !== undefined
+            ? { Regex: h.regex }
+            : { Present: true };
   return { Name: h.name, ...match, ...(h.invert ? { Invert: true } : {}) };
 }

@@ -167,6 +167,12 @@ export function proxyDefaults(mesh: ResolvedMesh): ConfigEntry {
     Name: "global",
     Config: config,
     ...(mesh.telemetry.accessLogs ? { AccessLogs: { Enabled: true, Type: "stdout", JSONFormat: JSON.stringify(ACCESS_LOG_FORMAT) } } : {}),
-    EnvoyExtensions: [APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua(mesh.ingresses.map((g) => g.name), mesh.datacenter)],
+    EnvoyExtensions: [
+      APPLY_HEALTH_CHANGES_AT_ONCE,
+      inboundLua(
+        mesh.ingresses.map((g) => g.name),
+        mesh.datacenter,
+      ),
+    ],
   };
 }

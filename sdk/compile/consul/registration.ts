@@ -26,9 +26,17 @@ export const AGENT_GRPC_PORT = 8502;
  */
 export function registration(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedInstance): Record<string, unknown> {
   const hc = service.healthCheck;
-  const check = hc.kind === "http"
-    ? { id: `${instance.id}-health`, name: `${service.name} HTTP ${hc.path}`, http: `http://127.0.0.1:${service.port}${hc.path}`, method: "GET", interval: hc.interval, timeout: hc.timeout }
-    : { id: `${instance.id}-health`, name: `${service.name} TCP`, tcp: `127.0.0.1:${service.port}`, interval: hc.interval, timeout: hc.timeout };
+  const check =
+    hc.kind === "http"
+      ? {
+          id: `${instance.id}-health`,
+          name: `${service.name} HTTP ${hc.path}`,
+          http: `http://127.0.0.1:${service.port}${hc.path}`,
+          method: "GET",
+          interval: hc.interval,
+          timeout: hc.timeout,
+        }
+      : { id: `${instance.id}-health`, name: `${service.name} TCP`, tcp: `127.0.0.1:${service.port}`, interval: hc.interval, timeout: hc.timeout };
   const exposePaths = [
     ...(hc.kind === "http" ? [{ path: hc.path, local_path_port: service.port, listener_port: EXPOSE_HEALTH_PORT, protocol: "http" }] : []),
     { path: "/metrics", local_path_port: service.port, listener_port: EXPOSE_METRICS_PORT, protocol: "http" },

@@ -70,6 +70,9 @@ export function ingressRouter(name: string, routes: readonly { pathPrefix: strin
   return {
     Kind: "service-router",
     Name: name,
-    Routes: sorted.map((r) => ({ Match: { HTTP: { PathPrefix: r.pathPrefix } }, Destination: { Service: r.service, RequestHeaders: { Remove: [...UNTRUSTED_REQUEST_HEADERS] } } })),
+    Routes: sorted.map((r) => ({
+      Match: { HTTP: { PathPrefix: r.pathPrefix } },
+      Destination: { Service: r.service, RequestHeaders: { Remove: [...UNTRUSTED_REQUEST_HEADERS] } },
+    })),
   };
 }

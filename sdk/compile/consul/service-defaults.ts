@@ -13,11 +13,13 @@ export function serviceDefaults(mesh: ResolvedMesh, service: ResolvedService): C
     const outlier = u.resilience?.outlierDetection ?? target?.resilience?.outlierDetection;
     const limits = u.resilience?.connectionLimits ?? target?.resilience?.connectionLimits;
     if (!outlier && !limits) return [];
-    return [{
-      Name: u.service,
-      ...(outlier ? { PassiveHealthCheck: passiveHealthCheck(outlier) } : {}),
-      ...(limits ? { Limits: upstreamLimits(limits) } : {}),
-    }];
+    return [
+      {
+        Name: u.service,
+        ...(outlier ? { PassiveHealthCheck: passiveHealthCheck(outlier) } : {}),
+        ...(limits ? { Limits: upstreamLimits(limits) } : {}),
+      },
+    ];
   });
   return {
     Kind: "service-defaults",

@@ -8,7 +8,11 @@ import type { ResolvedService } from "../resolve";
 export function serviceSplitter(service: ResolvedService): ConfigEntry | undefined {
   if (!service.splits?.length) return undefined;
   const positive = service.splits.filter((s) => s.weight > 0);
-  return { Kind: "service-splitter", Name: service.name, Splits: percentages(positive.map((s) => s.weight)).map((w, i) => ({ Weight: w, ServiceSubset: positive[i]?.subset })) };
+  return {
+    Kind: "service-splitter",
+    Name: service.name,
+    Splits: percentages(positive.map((s) => s.weight)).map((w, i) => ({ Weight: w, ServiceSubset: positive[i]?.subset })),
+  };
 }
 
 /**

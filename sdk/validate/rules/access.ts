@@ -8,7 +8,11 @@ export const callersExist: Rule = ({ services, serviceNames, ingressNames, issue
     (s.access ?? []).forEach((a, i) => {
       if (a.caller === "*") return;
       if (!serviceNames.has(a.caller) && !ingressNames.has(a.caller)) {
-        issues.add(at(servicePath(s), "access", i, "caller"), `intention names unknown service "${a.caller}"`, `declare "${a.caller}" as a service or ingress, or fix the name`);
+        issues.add(
+          at(servicePath(s), "access", i, "caller"),
+          `intention names unknown service "${a.caller}"`,
+          `declare "${a.caller}" as a service or ingress, or fix the name`,
+        );
       }
     });
   }
@@ -20,7 +24,11 @@ export const l7RulesNeedL7: Rule = ({ services, issues }) => {
     if (protocolOf(s) !== "tcp") continue;
     (s.access ?? []).forEach((a, i) => {
       if (isL7Rule(a.rule)) {
-        issues.add(at(servicePath(s), "access", i, "rule"), `L7 rule (paths, methods, headers or JWT) on tcp service ${s.name}`, 'set protocol: "http" or "grpc" on the service, or allow the caller without a rule');
+        issues.add(
+          at(servicePath(s), "access", i, "rule"),
+          `L7 rule (paths, methods, headers or JWT) on tcp service ${s.name}`,
+          'set protocol: "http" or "grpc" on the service, or allow the caller without a rule',
+        );
       }
     });
   }
@@ -34,10 +42,16 @@ export const accessRulesDoNotConflict: Rule = ({ services, issues }) => {
     (s.access ?? []).forEach((a, i) => {
       const path = at(servicePath(s), "access", i);
       if (isL7Rule(a.rule)) {
-        if (outright.has(a.caller)) issues.add(path, `${a.caller} is already ${s.access?.[outright.get(a.caller) ?? 0]?.action}ed outright, so this rule has no effect`, "either allow/deny the caller outright or by rules, not both");
+        if (outright.has(a.caller))
+          issues.add(
+            path,
+            `${a.caller} is already ${s.access?.[outright.get(a.caller) ?? 0]?.action}ed outright, so this rule has no effect`,
+            "either allow/deny the caller outright or by rules, not both",
+          );
         byRule.set(a.caller, i);
       } else {
-        if (outright.has(a.caller) || byRule.has(a.caller)) issues.add(path, `${a.caller} already has an access rule on ${s.name}`, "keep one outright allow/deny per caller, or only L7 rules");
+        if (outright.has(a.caller) || byRule.has(a.caller))
+          issues.add(path, `${a.caller} already has an access rule on ${s.name}`, "keep one outright allow/deny per caller, or only L7 rules");
         outright.set(a.caller, i);
       }
       if (a.rule?.pathRegex !== undefined && (a.rule.paths?.length || a.rule.exactPaths?.length)) {
@@ -56,14 +70,23 @@ export const jwtRequirementsAreDefined: Rule = ({ mesh, services, issues }) => {
       const path = at(servicePath(s), "access", i, "rule");
       if (!needsJwt(a.rule)) return;
       if (!mesh.identity) {
-        issues.add(path, "rule requires a JWT but the mesh has no identity (Keycloak realm)", "add identity: { scopes: [...], roles: [...] } to the Mesh props");
+        issues.add(
+          path,
+          "rule requires a JWT but the mesh has no identity (Keycloak realm)",
+          "add identity: { scopes: [...], roles: [...] } to the Mesh props",
+        );
         return;
       }
       if (a.action === "deny") {
-        issues.add(path, "deny rules cannot require a JWT (Consul verifies JWTs on allow rules only)", "express it as an allow rule with the required scopes, roles or claims");
+        issues.add(
+          path,
+          "deny rules cannot require a JWT (Consul verifies JWTs on allow rules only)",
+          "express it as an allow rule with the required scopes, roles or claims",
+        );
       }
       (a.rule?.scopes ?? []).forEach((scope, j) => {
-        if (!scopes.has(scope)) issues.add(at(path, "scopes", j), `scope "${scope}" is required but never defined`, `add "${scope}" to identity.scopes of the mesh`);
+        if (!scopes.has(scope))
+          issues.add(at(path, "scopes", j), `scope "${scope}" is required but never defined`, `add "${scope}" to identity.scopes of the mesh`);
       });
       (a.rule?.roles ?? []).forEach((role, j) => {
         if (!roles.has(role)) issues.add(at(path, "roles", j), `role "${role}" is required but never defined`, `add "${role}" to identity.roles of the mesh`);
@@ -82,7 +105,8 @@ export const ruleMatchersAreWellFormed: Rule = ({ services, issues }) => {
       });
       (a.rule?.headers ?? []).forEach((h, j) => {
         const set = ["exact", "prefix", "suffix", "regex"].filter((k) => h[k as keyof typeof h] !== undefined);
-        if (set.length > 1) issues.add(at(path, "headers", j), `header ${h.name} sets ${set.join(" and ")}; Consul accepts one`, "split it into several header matches");
+        if (set.length > 1)
+          issues.add(at(path, "headers", j), `header ${h.name} sets ${set.join(" and ")}; Consul accepts one`, "split it into several header matches");
       });
     });
   }

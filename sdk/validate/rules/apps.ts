@@ -37,16 +37,27 @@ export const appImageOrBuildIsValid: Rule = ({ services, issues }) => {
       continue;
     }
     if (app.image !== undefined && !IMAGE_REFERENCE.test(app.image)) {
-      issues.add(at(path, "image"), `"${app.image}" is not a valid image reference`, "use [registry/]name[:tag][@sha256:digest] with a lowercase name, e.g. team/api:1.2.0");
+      issues.add(
+        at(path, "image"),
+        `"${app.image}" is not a valid image reference`,
+        "use [registry/]name[:tag][@sha256:digest] with a lowercase name, e.g. team/api:1.2.0",
+      );
     }
     const b = app.build;
     if (!b) continue;
-    if (!b.context.trim()) issues.add(at(path, "build", "context"), "the build context is empty", 'give the folder with the Dockerfile, e.g. path.join(__dirname, "api")');
+    if (!b.context.trim())
+      issues.add(at(path, "build", "context"), "the build context is empty", 'give the folder with the Dockerfile, e.g. path.join(__dirname, "api")');
     if (b.dockerfile !== undefined && (!b.dockerfile.trim() || b.dockerfile.startsWith("/") || b.dockerfile.split(/[\\/]/).includes("..")))
-      issues.add(at(path, "build", "dockerfile"), `dockerfile "${b.dockerfile}" is not a path inside the build context`, 'give it relative to the context, e.g. "Dockerfile" or "docker/api.Dockerfile"');
-    if (b.target !== undefined && !BUILD_TARGET.test(b.target)) issues.add(at(path, "build", "target"), `"${b.target}" is not a valid build stage name`, "use the name of a FROM … AS <stage> of the Dockerfile");
+      issues.add(
+        at(path, "build", "dockerfile"),
+        `dockerfile "${b.dockerfile}" is not a path inside the build context`,
+        'give it relative to the context, e.g. "Dockerfile" or "docker/api.Dockerfile"',
+      );
+    if (b.target !== undefined && !BUILD_TARGET.test(b.target))
+      issues.add(at(path, "build", "target"), `"${b.target}" is not a valid build stage name`, "use the name of a FROM … AS <stage> of the Dockerfile");
     for (const key of Object.keys(b.args ?? {}))
-      if (!ENV_NAME.test(key)) issues.add(at(path, "build", "args", key), `build arg "${key}" is not a valid name`, "use letters, digits and '_', not starting with a digit");
+      if (!ENV_NAME.test(key))
+        issues.add(at(path, "build", "args", key), `build arg "${key}" is not a valid name`, "use letters, digits and '_', not starting with a digit");
   }
 };
 
@@ -72,7 +83,8 @@ export const appEnvIsValid: Rule = ({ services, issues }) => {
       s.instances.forEach((instance, i) => {
         for (const key of Object.keys(instance.env ?? {})) {
           check(at(base, "instances", i, "env", key), key);
-          if (s.app?.secretEnv && key in s.app.secretEnv) issues.add(at(base, "instances", i, "env", key), `${key} is a secret of the app and cannot be overridden in plain text`, "remove it here");
+          if (s.app?.secretEnv && key in s.app.secretEnv)
+            issues.add(at(base, "instances", i, "env", key), `${key} is a secret of the app and cannot be overridden in plain text`, "remove it here");
         }
       });
   }
@@ -83,9 +95,18 @@ export const plainEnvHoldsNoSecrets: Rule = ({ services, issues }) => {
   const scan = (path: string, env: Readonly<Record<string, string>> | undefined) => {
     for (const [key, value] of Object.entries(env ?? {})) {
       const byValue = SECRET_VALUES.find(([re]) => re.test(value));
-      if (byValue) issues.add(at(path, key), `the value of ${key} looks like ${byValue[1]}; plain env is stored in clear text`, `move it to secretEnv: { ${key}: { secret: "<name>", source: "supplied" } } and supply the value to the realizer`);
+      if (byValue)
+        issues.add(
+          at(path, key),
+          `the value of ${key} looks like ${byValue[1]}; plain env is stored in clear text`,
+          `move it to secretEnv: { ${key}: { secret: "<name>", source: "supplied" } } and supply the value to the realizer`,
+        );
       else if (SECRET_KEY.test(key) && value !== "")
-        issues.add(at(path, key), `${key} looks like a credential; plain env is stored in clear text`, `move it to secretEnv: { ${key}: { secret: "<name>" } } (a random value is generated, or supply one)`);
+        issues.add(
+          at(path, key),
+          `${key} looks like a credential; plain env is stored in clear text`,
+          `move it to secretEnv: { ${key}: { secret: "<name>" } } (a random value is generated, or supply one)`,
+        );
     }
   };
   for (const s of services) {
@@ -108,7 +129,11 @@ export const secretEnvIsConsistent: Rule = ({ services, issues }) => {
       const first = sources.get(ref.secret);
       if (!first) sources.set(ref.secret, { source, who: `${s.name} ${key}` });
       else if (first.source !== source)
-        issues.add(at(path, "secretEnv", key, "source"), `secret "${ref.secret}" is "${source}" here but "${first.source}" for ${first.who}`, "give every reference to one secret the same source");
+        issues.add(
+          at(path, "secretEnv", key, "source"),
+          `secret "${ref.secret}" is "${source}" here but "${first.source}" for ${first.who}`,
+          "give every reference to one secret the same source",
+        );
     }
   }
 };
@@ -120,15 +145,23 @@ export const appSettingsAreValid: Rule = ({ services, issues }) => {
     (app.files ?? []).forEach((f, i) => {
       const where = at(path, "files", i);
       if (!f.path.startsWith("/") || f.path.endsWith("/") || f.path.split("/").includes(".."))
-        issues.add(at(where, "path"), `"${f.path}" is not an absolute file path`, 'give the full path of the file inside the container, e.g. "/etc/nginx/nginx.conf"');
+        issues.add(
+          at(where, "path"),
+          `"${f.path}" is not an absolute file path`,
+          'give the full path of the file inside the container, e.g. "/etc/nginx/nginx.conf"',
+        );
       if (seen.has(f.path)) issues.add(at(where, "path"), `"${f.path}" is written twice`, "write each file once");
       seen.add(f.path);
-      if (f.mode !== undefined && f.mode > 0o777) issues.add(at(where, "mode"), `mode 0${f.mode.toString(8)} has special bits (setuid, setgid, sticky)`, "use permission bits only, e.g. 0o444 or 0o755");
+      if (f.mode !== undefined && f.mode > 0o777)
+        issues.add(at(where, "mode"), `mode 0${f.mode.toString(8)} has special bits (setuid, setgid, sticky)`, "use permission bits only, e.g. 0o444 or 0o755");
     });
-    if (app.user !== undefined && !USER.test(app.user)) issues.add(at(path, "user"), `"${app.user}" is not a user`, 'use a name, a uid, or uid:gid, e.g. "1000:1000"');
+    if (app.user !== undefined && !USER.test(app.user))
+      issues.add(at(path, "user"), `"${app.user}" is not a user`, 'use a name, a uid, or uid:gid, e.g. "1000:1000"');
     const r = app.resources;
-    if (r?.cpus !== undefined && r.cpus > 64) issues.add(at(path, "resources", "cpus"), `${r.cpus} CPUs is more than a container can use here`, "give a limit in cores, e.g. 0.5");
-    if (r?.memoryMiB !== undefined && r.memoryMiB < 6) issues.add(at(path, "resources", "memoryMiB"), `${r.memoryMiB} MiB is below Docker's minimum of 6 MiB`, "give at least 6, e.g. 256");
+    if (r?.cpus !== undefined && r.cpus > 64)
+      issues.add(at(path, "resources", "cpus"), `${r.cpus} CPUs is more than a container can use here`, "give a limit in cores, e.g. 0.5");
+    if (r?.memoryMiB !== undefined && r.memoryMiB < 6)
+      issues.add(at(path, "resources", "memoryMiB"), `${r.memoryMiB} MiB is below Docker's minimum of 6 MiB`, "give at least 6, e.g. 256");
     if (app.command !== undefined && app.command.length === 0) issues.add(at(path, "command"), "command is empty", "remove it to keep the image's ENTRYPOINT");
   }
 };

@@ -19,7 +19,7 @@ export const durationsAreValid: Rule = ({ mesh, services, issues }) => {
     check(at(base, "resilience", "outlierDetection", "interval"), r?.outlierDetection?.interval);
     check(at(base, "resilience", "outlierDetection", "baseEjectionTime"), r?.outlierDetection?.baseEjectionTime);
     const hashTtls = (lbPath: string, lb: typeof s.loadBalancing) => {
-      const policies = lb && "hashPolicies" in lb ? lb.hashPolicies ?? [] : [];
+      const policies = lb && "hashPolicies" in lb ? (lb.hashPolicies ?? []) : [];
       policies.forEach((h, i) => check(at(lbPath, "hashPolicies", i, "ttl"), "ttl" in h ? h.ttl : undefined));
     };
     hashTtls(at(base, "loadBalancing"), s.loadBalancing);

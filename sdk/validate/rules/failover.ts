@@ -16,7 +16,11 @@ export const failoverTargetExists: Rule = ({ services, serviceNames, issues }) =
       if (!subsets.includes(f.subset)) {
         issues.add(at(path, "subset"), `failover subset "${f.subset}" has no instance`, `mark a backup instance with { subset: "${f.subset}" } in instances`);
       } else if (subsets.every((x) => x === f.subset)) {
-        issues.add(at(path, "subset"), `every instance is in the failover subset "${f.subset}", so there is no primary`, "leave the primary instances without a subset (they default to \"primary\")");
+        issues.add(
+          at(path, "subset"),
+          `every instance is in the failover subset "${f.subset}", so there is no primary`,
+          'leave the primary instances without a subset (they default to "primary")',
+        );
       }
     }
     if (f.service !== undefined) {

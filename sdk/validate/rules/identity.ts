@@ -26,12 +26,20 @@ export const issuerMatchesKeycloak: Rule = ({ mesh, issues }) => {
   }
   if (parsed) {
     if (parsed.hostname !== KEYCLOAK_HOST || !["http:", "https:"].includes(parsed.protocol) || (parsed.pathname !== "/" && parsed.pathname !== "")) {
-      issues.add("identity.url", `Keycloak URL ${url} cannot be reached from the sidecars: the Keycloak container is only known as "${KEYCLOAK_HOST}"`, `use ${KEYCLOAK_DEFAULT_URL} (or another port on host "${KEYCLOAK_HOST}", without a path)`);
+      issues.add(
+        "identity.url",
+        `Keycloak URL ${url} cannot be reached from the sidecars: the Keycloak container is only known as "${KEYCLOAK_HOST}"`,
+        `use ${KEYCLOAK_DEFAULT_URL} (or another port on host "${KEYCLOAK_HOST}", without a path)`,
+      );
     }
   }
   const expected = `${url.replace(/\/$/, "")}/realms/${realm}`;
   if (identity.issuer !== undefined && identity.issuer !== expected) {
-    issues.add("identity.issuer", `issuer "${identity.issuer}" cannot match tokens from Keycloak, which issues "${expected}" (KC_HOSTNAME + realm)`, `remove issuer, or set it to "${expected}"`);
+    issues.add(
+      "identity.issuer",
+      `issuer "${identity.issuer}" cannot match tokens from Keycloak, which issues "${expected}" (KC_HOSTNAME + realm)`,
+      `remove issuer, or set it to "${expected}"`,
+    );
   }
   if (!isDnsSafe(realm)) {
     issues.add("identity.realm", `realm name "${realm}" is not URL-safe`, "use lowercase letters, digits and '-'");
@@ -44,9 +52,15 @@ export const scopesAndRolesAreWellFormed: Rule = ({ mesh, issues }) => {
     const seen = new Set<string>();
     (mesh.identity?.[kind] ?? []).forEach((entry, i) => {
       const name = typeof entry === "string" ? entry : entry.name;
-      if (!SCOPE_NAME.test(name)) issues.add(at("identity", kind, i), `"${name}" is not a valid ${kind === "scopes" ? "scope" : "role"} name`, "use letters, digits, ':', '_' and '-' (no dots or spaces: the name becomes a claim path)");
+      if (!SCOPE_NAME.test(name))
+        issues.add(
+          at("identity", kind, i),
+          `"${name}" is not a valid ${kind === "scopes" ? "scope" : "role"} name`,
+          "use letters, digits, ':', '_' and '-' (no dots or spaces: the name becomes a claim path)",
+        );
       if (seen.has(name)) issues.add(at("identity", kind, i), `"${name}" is defined twice`, "define it once");
-      if (kind === "roles" && name.startsWith("meshwright-")) issues.add(at("identity", kind, i), `role names starting with "meshwright-" are reserved`, "rename the role");
+      if (kind === "roles" && name.startsWith("meshwright-"))
+        issues.add(at("identity", kind, i), `role names starting with "meshwright-" are reserved`, "rename the role");
       seen.add(name);
     });
   };
@@ -66,7 +80,11 @@ export const grantsAreDefined: Rule = ({ mesh, services, issues }) => {
   for (const s of services) {
     if (!s.identity) continue;
     if (!mesh.identity) {
-      issues.add(at(servicePath(s), "identity"), "service identity is set but the mesh has no identity (Keycloak realm)", "add identity: {...} to the Mesh props");
+      issues.add(
+        at(servicePath(s), "identity"),
+        "service identity is set but the mesh has no identity (Keycloak realm)",
+        "add identity: {...} to the Mesh props",
+      );
       continue;
     }
     grant(at(servicePath(s), "identity", "scopes"), "scope", s.identity.scopes);
@@ -76,7 +94,11 @@ export const grantsAreDefined: Rule = ({ mesh, services, issues }) => {
   (mesh.identity?.users ?? []).forEach((u, i) => {
     const path = at("identity", "users", i);
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(u.username) || u.username.startsWith("service-account-")) {
-      issues.add(at(path, "username"), `username "${u.username}" is not accepted`, "use lowercase letters, digits, '.', '_' and '-', not starting with 'service-account-'");
+      issues.add(
+        at(path, "username"),
+        `username "${u.username}" is not accepted`,
+        "use lowercase letters, digits, '.', '_' and '-', not starting with 'service-account-'",
+      );
     }
     if (usernames.has(u.username)) issues.add(at(path, "username"), `user "${u.username}" is defined twice`, "define each user once");
     usernames.add(u.username);

@@ -10,13 +10,19 @@ export const ingressRoutesAreValid: Rule = ({ services, serviceNames, ingresses,
       const path = at(`ingresses.${g.name}`, "listeners", i);
       const protocol = l.protocol ?? "http";
       if (ports.has(l.port)) issues.add(at(path, "port"), `port ${l.port} is used by two listeners`, "give each listener its own port");
-      if ([19000, 20200, 21000].includes(l.port)) issues.add(at(path, "port"), `port ${l.port} is used by the gateway's Envoy (admin, metrics or registration)`, "pick another port, e.g. 8080");
+      if ([19000, 20200, 21000].includes(l.port))
+        issues.add(at(path, "port"), `port ${l.port} is used by the gateway's Envoy (admin, metrics or registration)`, "pick another port, e.g. 8080");
       ports.add(l.port);
       if (l.routes.length === 0) issues.add(at(path, "routes"), "listener has no routes", "add a route: { service: ... }");
-      if (protocol === "tcp" && l.routes.length > 1) issues.add(at(path, "routes"), "a tcp listener forwards to exactly one service", "use one route, or an http listener");
+      if (protocol === "tcp" && l.routes.length > 1)
+        issues.add(at(path, "routes"), "a tcp listener forwards to exactly one service", "use one route, or an http listener");
       const hostless = l.routes.filter((r) => r.host === undefined).length;
       if (protocol === "http" && hostless && hostless < l.routes.length) {
-        issues.add(at(path, "routes"), "routes without a host match any host (*), which Consul only accepts when no other host is routed on the listener", "give every route a host, or none");
+        issues.add(
+          at(path, "routes"),
+          "routes without a host match any host (*), which Consul only accepts when no other host is routed on the listener",
+          "give every route a host, or none",
+        );
       }
       const seen = new Set<string>();
       l.routes.forEach((r, j) => {
@@ -25,7 +31,11 @@ export const ingressRoutesAreValid: Rule = ({ services, serviceNames, ingresses,
         if (!serviceNames.has(r.service)) {
           issues.add(at(rpath, "service"), `route to unknown service "${r.service}"`, "declare the service or fix the name");
         } else if (target && protocolOf(target) !== protocol && !(protocol === "http" && protocolOf(target) === "grpc")) {
-          issues.add(at(rpath, "service"), `${protocol} listener routes to ${protocolOf(target)} service ${r.service}`, `set the listener protocol to "${protocolOf(target)}"`);
+          issues.add(
+            at(rpath, "service"),
+            `${protocol} listener routes to ${protocolOf(target)} service ${r.service}`,
+            `set the listener protocol to "${protocolOf(target)}"`,
+          );
         }
         if (protocol === "tcp" && (r.host !== undefined || r.pathPrefix !== undefined)) {
           issues.add(rpath, "tcp routes cannot match hosts or paths", "remove host and pathPrefix, or use an http listener");

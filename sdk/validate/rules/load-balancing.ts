@@ -20,23 +20,45 @@ export const loadBalancingIsConsistent: Rule = (context) => {
 
 function checkOne({ issues }: RuleContext, path: string, lb: LoadBalancing, target: ServiceSpec): void {
   // Read loosely: a JavaScript caller can put any field on any policy.
-  const loose = lb as LoadBalancing & { hashPolicies?: unknown[]; choiceCount?: number; splits?: { subset: string; weight: number }[]; minimumRingSize?: number; maximumRingSize?: number };
+  const loose = lb as LoadBalancing & {
+    hashPolicies?: unknown[];
+    choiceCount?: number;
+    splits?: { subset: string; weight: number }[];
+    minimumRingSize?: number;
+    maximumRingSize?: number;
+  };
   const hashPolicies = (loose.hashPolicies ?? []) as Record<string, unknown>[];
   if (hashPolicies.length && !HASHING.has(lb.policy)) {
     hashPolicies.forEach((_, i) =>
-      issues.add(at(path, "hashPolicies", i), `hash policies need a hashing load balancer, but policy is "${lb.policy}"`, 'set policy to "ring_hash" or "maglev", or remove hashPolicies'),
+      issues.add(
+        at(path, "hashPolicies", i),
+        `hash policies need a hashing load balancer, but policy is "${lb.policy}"`,
+        'set policy to "ring_hash" or "maglev", or remove hashPolicies',
+      ),
     );
   }
   if (HASHING.has(lb.policy) && !hashPolicies.length) {
-    issues.add(at(path, "hashPolicies"), `"${lb.policy}" without hash policies hashes nothing and spreads requests randomly`, 'add e.g. hashPolicies: [{ sourceIp: true }], or use policy "random"');
+    issues.add(
+      at(path, "hashPolicies"),
+      `"${lb.policy}" without hash policies hashes nothing and spreads requests randomly`,
+      'add e.g. hashPolicies: [{ sourceIp: true }], or use policy "random"',
+    );
   }
   if (hashPolicies.length && protocolOf(target) === "tcp") {
-    issues.add(at(path, "hashPolicies"), `hash policies need an L7 protocol, but ${target.name} is tcp`, 'set protocol "http" or "grpc" on the service, or use a policy without hash policies');
+    issues.add(
+      at(path, "hashPolicies"),
+      `hash policies need an L7 protocol, but ${target.name} is tcp`,
+      'set protocol "http" or "grpc" on the service, or use a policy without hash policies',
+    );
   }
   hashPolicies.forEach((h, i) => {
     const keys = ["sourceIp", "header", "cookie", "queryParameter"].filter((k) => h[k] !== undefined);
     if (keys.length !== 1) {
-      issues.add(at(path, "hashPolicies", i), `a hash policy hashes exactly one thing, found ${keys.length ? keys.join(" and ") : "none"}`, "set one of sourceIp, header, cookie or queryParameter");
+      issues.add(
+        at(path, "hashPolicies", i),
+        `a hash policy hashes exactly one thing, found ${keys.length ? keys.join(" and ") : "none"}`,
+        "set one of sourceIp, header, cookie or queryParameter",
+      );
     }
     if (h["session"] && h["ttl"]) {
       issues.add(at(path, "hashPolicies", i), "cookie ttl and session cannot be combined", "use ttl for a persistent cookie or session for a session cookie");
@@ -46,7 +68,11 @@ function checkOne({ issues }: RuleContext, path: string, lb: LoadBalancing, targ
     }
   });
   if (loose.choiceCount !== undefined && lb.policy !== "least_request") {
-    issues.add(at(path, "choiceCount"), `choiceCount only applies to least_request, but policy is "${lb.policy}"`, 'set policy to "least_request" or remove choiceCount');
+    issues.add(
+      at(path, "choiceCount"),
+      `choiceCount only applies to least_request, but policy is "${lb.policy}"`,
+      'set policy to "least_request" or remove choiceCount',
+    );
   }
   if ((loose.minimumRingSize !== undefined || loose.maximumRingSize !== undefined) && lb.policy !== "ring_hash") {
     issues.add(path, `ring sizes only apply to ring_hash, but policy is "${lb.policy}"`, "remove minimumRingSize/maximumRingSize");
@@ -56,7 +82,11 @@ function checkOne({ issues }: RuleContext, path: string, lb: LoadBalancing, targ
   }
   if (loose.splits !== undefined) {
     if (lb.policy !== "weighted") {
-      issues.add(at(path, "splits"), `splits inside loadBalancing only apply to policy "weighted", but policy is "${lb.policy}"`, `move them to the service's own splits, which combine with any policy`);
+      issues.add(
+        at(path, "splits"),
+        `splits inside loadBalancing only apply to policy "weighted", but policy is "${lb.policy}"`,
+        `move them to the service's own splits, which combine with any policy`,
+      );
     }
     checkSplits(issues, at(path, "splits"), loose.splits, target);
   }
@@ -92,12 +122,19 @@ export const splitsAndDefaultSubsetAreValid: Rule = ({ services, issues }) => {
     if (s.splits) {
       checkSplits(issues, at(base, "splits"), s.splits, s);
       const inner = (s.loadBalancing as { splits?: unknown } | undefined)?.splits;
-      if (inner !== undefined) issues.add(at(base, "splits"), "splits are given twice: here and in loadBalancing", "keep the service's own splits and remove loadBalancing.splits");
+      if (inner !== undefined)
+        issues.add(at(base, "splits"), "splits are given twice: here and in loadBalancing", "keep the service's own splits and remove loadBalancing.splits");
     }
     if (s.defaultSubset !== undefined) {
       const subsets = instanceSubsets(s);
-      if (!subsets.includes(s.defaultSubset)) issues.add(at(base, "defaultSubset"), `no instance of ${s.name} is in subset "${s.defaultSubset}"`, `use one of: ${[...new Set(subsets)].join(", ")}`);
-      else if (s.defaultSubset === s.failover?.subset) issues.add(at(base, "defaultSubset"), `the default subset "${s.defaultSubset}" is also the failover subset`, "fail over to another subset, or pick another default");
+      if (!subsets.includes(s.defaultSubset))
+        issues.add(at(base, "defaultSubset"), `no instance of ${s.name} is in subset "${s.defaultSubset}"`, `use one of: ${[...new Set(subsets)].join(", ")}`);
+      else if (s.defaultSubset === s.failover?.subset)
+        issues.add(
+          at(base, "defaultSubset"),
+          `the default subset "${s.defaultSubset}" is also the failover subset`,
+          "fail over to another subset, or pick another default",
+        );
     }
   }
 };
@@ -119,7 +156,11 @@ export const loadBalancingDoesNotConflict: Rule = ({ services, issues }) => {
       const first = wanted.get(u.service);
       if (!first) wanted.set(u.service, { path, key, who: s.name });
       else if (first.key !== key) {
-        issues.add(path, `load balancing for ${u.service} conflicts with the one set by ${first.who} (${first.path})`, `Consul applies one policy per service: declare it once on ${u.service}, or make the settings identical`);
+        issues.add(
+          path,
+          `load balancing for ${u.service} conflicts with the one set by ${first.who} (${first.path})`,
+          `Consul applies one policy per service: declare it once on ${u.service}, or make the settings identical`,
+        );
       }
     });
   }

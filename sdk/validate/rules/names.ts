@@ -48,20 +48,32 @@ export const metaAndSubsetsAreValid: Rule = ({ services, issues }) => {
   for (const s of services) {
     for (const key of Object.keys(s.meta ?? {})) {
       if (!META_KEY.test(key) || key.startsWith("consul-")) {
-        issues.add(at(servicePath(s), "meta", key), `meta key "${key}" is not accepted by Consul`, "use letters, digits, '_' and '-' (at most 128), not starting with 'consul-'");
+        issues.add(
+          at(servicePath(s), "meta", key),
+          `meta key "${key}" is not accepted by Consul`,
+          "use letters, digits, '_' and '-' (at most 128), not starting with 'consul-'",
+        );
       }
     }
     const instances = Array.isArray(s.instances) ? s.instances : [];
     instances.forEach((instance, i) => {
       for (const key of Object.keys(instance.meta ?? {})) {
         if (!META_KEY.test(key) || key.startsWith("consul-") || key === "subset" || key === "version") {
-          issues.add(at(servicePath(s), "instances", i, "meta", key), `meta key "${key}" is reserved or not accepted by Consul`, "use letters, digits, '_' and '-'; 'subset' and 'version' are set from the instance props");
+          issues.add(
+            at(servicePath(s), "instances", i, "meta", key),
+            `meta key "${key}" is reserved or not accepted by Consul`,
+            "use letters, digits, '_' and '-'; 'subset' and 'version' are set from the instance props",
+          );
         }
       }
     });
     instanceSubsets(s).forEach((subset, i) => {
       if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(subset)) {
-        issues.add(at(servicePath(s), "instances", i, "subset"), `subset "${subset}" is not a valid Consul subset name`, "use lowercase letters, digits and '-'");
+        issues.add(
+          at(servicePath(s), "instances", i, "subset"),
+          `subset "${subset}" is not a valid Consul subset name`,
+          "use lowercase letters, digits and '-'",
+        );
       }
     });
   }

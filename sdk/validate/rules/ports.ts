@@ -37,7 +37,11 @@ export const portsDoNotClash: Rule = ({ services, issues }) => {
       const path = at(base, "upstreams", i, "localPort");
       const clash = RESERVED_INSTANCE_PORTS.get(u.localPort) ?? taken.get(u.localPort);
       if (clash) {
-        issues.add(path, `local port ${u.localPort} for "${u.service}" clashes with ${clash}`, "pick a free port (9001 and up are free), or omit localPort to have one chosen");
+        issues.add(
+          path,
+          `local port ${u.localPort} for "${u.service}" clashes with ${clash}`,
+          "pick a free port (9001 and up are free), or omit localPort to have one chosen",
+        );
       } else {
         taken.set(u.localPort, `the local port of upstream "${u.service}"`);
       }

@@ -7,7 +7,8 @@ export const l7ResilienceNeedsL7: Rule = ({ services, issues }) => {
     if (protocolOf(s) !== "tcp") continue;
     const hint = 'set protocol: "http" (or "grpc") if the service speaks it, or drop the setting';
     if (s.resilience?.retries) issues.add(at(servicePath(s), "resilience", "retries"), "retries need an L7 protocol, but the service is tcp", hint);
-    if (s.resilience?.requestTimeout) issues.add(at(servicePath(s), "resilience", "requestTimeout"), "request timeouts need an L7 protocol, but the service is tcp", hint);
+    if (s.resilience?.requestTimeout)
+      issues.add(at(servicePath(s), "resilience", "requestTimeout"), "request timeouts need an L7 protocol, but the service is tcp", hint);
   }
 };
 
@@ -17,7 +18,11 @@ export const retriesAreMeaningful: Rule = ({ services, issues }) => {
     const retries = s.resilience?.retries;
     if (!retries) continue;
     if (retries.attempts === 0 && (retries.on?.length || retries.onStatusCodes?.length)) {
-      issues.add(at(servicePath(s), "resilience", "retries", "attempts"), "retry conditions are set but attempts is 0", "set attempts to 1 or more, or remove retries");
+      issues.add(
+        at(servicePath(s), "resilience", "retries", "attempts"),
+        "retry conditions are set but attempts is 0",
+        "set attempts to 1 or more, or remove retries",
+      );
     }
   }
 };

@@ -10,7 +10,11 @@ export const upstreamsExist: Rule = ({ services, serviceNames, issues }) => {
       if (u.service === s.name) {
         issues.add(path, `${s.name} lists itself as an upstream`, "remove it; an instance calls its own app directly");
       } else if (!serviceNames.has(u.service)) {
-        issues.add(path, `unknown upstream "${u.service}"`, `declare it with mesh.service("${u.service}", {...}) or fix the name (known: ${[...serviceNames].join(", ") || "none"})`);
+        issues.add(
+          path,
+          `unknown upstream "${u.service}"`,
+          `declare it with mesh.service("${u.service}", {...}) or fix the name (known: ${[...serviceNames].join(", ") || "none"})`,
+        );
       }
       if (seen.has(u.service)) {
         issues.add(path, `upstream "${u.service}" is listed twice`, "list each upstream once");

@@ -32,7 +32,11 @@ export type GetResult = ExecHttpResult & { readonly stderr: string };
  * `workload get` from inside a container (an instance's probe, or an outsider), keeping its
  * stderr: the harness's `execHttp` without dropping the reason a request got no answer.
  */
-export async function get(container: Execs, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<GetResult> {
+export async function get(
+  container: Execs,
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<GetResult> {
   const args = ["workload", "get", url, "--headers", "--timeout-ms", String(opts.timeoutMs ?? 5000)];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}: ${v}`);
   if (opts.method) args.push("-X", opts.method);
@@ -111,7 +115,18 @@ export async function startRogueAgent(mesh: StartedMesh, node: string, gossipKey
   return new GenericContainer(mesh.plan.images.consul)
     .withName(`${mesh.runId}-${node}`)
     .withNetworkMode(mesh.networkName)
-    .withCommand(["agent", "-node", node, "-data-dir", "/tmp/consul", "-retry-join", mesh.plan.consul.server.container, "-bind", '{{ GetInterfaceIP "eth0" }}', ...(gossipKey ? ["-encrypt", gossipKey] : [])])
+    .withCommand([
+      "agent",
+      "-node",
+      node,
+      "-data-dir",
+      "/tmp/consul",
+      "-retry-join",
+      mesh.plan.consul.server.container,
+      "-bind",
+      '{{ GetInterfaceIP "eth0" }}',
+      ...(gossipKey ? ["-encrypt", gossipKey] : []),
+    ])
     .withLabels({ [RUN_LABEL]: mesh.runId })
     .start();
 }
@@ -131,12 +146,26 @@ export async function rawHttp(container: Execs, port: number, request: string): 
   const r = await container.exec(["bash", "-c", script, "_", String(port), request]);
   const [head = "", ...rest] = r.stdout.split("\r\n\r\n");
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1];
-  const headers = Object.fromEntries(head.split("\r\n").slice(1).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+  const headers = Object.fromEntries(
+    head
+      .split("\r\n")
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+  );
   return { exitCode: r.exitCode, ...(status ? { status: Number(status) } : {}), headers, body: rest.join("\r\n\r\n"), stderr: r.stderr };
 }
 
 /** An HTTPS request from the test process, with a client certificate when given. */
-export function tlsRequest(opts: { port: number; path: string; method?: string; headers?: Record<string, string>; body?: string; ca: string | string[]; cert?: string; key?: string }): Promise<{ status?: number; body: string; error?: string }> {
+export function tlsRequest(opts: {
+  port: number;
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  ca: string | string[];
+  cert?: string;
+  key?: string;
+}): Promise<{ status?: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     const req = httpsRequest(
       {

@@ -39,7 +39,7 @@ export function editAgents(plan: MeshPlan, edit: (config: Json) => void): MeshPl
     edit(config);
     (file as { content: string }).content = `${JSON.stringify(config, null, 2)}\n`;
   }
-  edit(copy.consul.serverConfig as Json);
+  edit(copy.consul.serverConfig);
   return copy;
 }
 
@@ -56,7 +56,7 @@ function editEntries(plan: MeshPlan, edit: (entry: Entry) => Entry): MeshPlan {
 /** The Keycloak realm, edited in the plan and in the import file. */
 function editRealm(plan: MeshPlan, edit: (realm: Json) => void): MeshPlan {
   const copy = clone(plan);
-  edit(copy.keycloak!.realm as Json);
+  edit(copy.keycloak!.realm);
   const file = copy.containers.find((c) => c.role === "keycloak")!.files.find((f) => f.path.endsWith(`/${copy.keycloak!.realmName}-realm.json`))!;
   const realm = JSON.parse(file.content) as Json;
   edit(realm);
@@ -73,10 +73,12 @@ function editPermissions(plan: MeshPlan, edit: (permissions: Json[]) => Json[]):
 }
 
 function editPathRegexes(plan: MeshPlan, edit: (regex: string) => string): MeshPlan {
-  return editPermissions(plan, (ps) => ps.map((p) => {
-    const http = p["HTTP"] as Json | undefined;
-    return http && typeof http["PathRegex"] === "string" ? { ...p, HTTP: { ...http, PathRegex: edit(http["PathRegex"]) } } : p;
-  }));
+  return editPermissions(plan, (ps) =>
+    ps.map((p) => {
+      const http = p["HTTP"] as Json | undefined;
+      return http && typeof http["PathRegex"] === "string" ? { ...p, HTTP: { ...http, PathRegex: edit(http["PathRegex"]) } } : p;
+    }),
+  );
 }
 
 function proxyDefaults(plan: MeshPlan, edit: (e: Entry) => Entry): MeshPlan {
@@ -86,15 +88,29 @@ function proxyDefaults(plan: MeshPlan, edit: (e: Entry) => Entry): MeshPlan {
 function luaScript(plan: MeshPlan, edit: (script: string) => string): MeshPlan {
   return proxyDefaults(plan, (e) => ({
     ...e,
-    EnvoyExtensions: (e["EnvoyExtensions"] as { Name: string; Arguments: Json }[]).map((x) => (x.Name === "builtin/lua" ? { ...x, Arguments: { ...x.Arguments, Script: edit(x.Arguments["Script"] as string) } } : x)),
+    EnvoyExtensions: (e["EnvoyExtensions"] as { Name: string; Arguments: Json }[]).map((x) =>
+      x.Name === "builtin/lua" ? { ...x, Arguments: { ...x.Arguments, Script: edit(x.Arguments["Script"] as string) } } : x,
+    ),
   }));
 }
 
 function withoutRequestHeaders(e: Entry): Entry {
   if (e.Kind === "service-router")
-    return { ...e, Routes: (e["Routes"] as { Destination: Json }[]).map((r) => ({ ...r, Destination: Object.fromEntries(Object.entries(r.Destination).filter(([k]) => k !== "RequestHeaders")) })) };
+    return {
+      ...e,
+      Routes: (e["Routes"] as { Destination: Json }[]).map((r) => ({
+        ...r,
+        Destination: Object.fromEntries(Object.entries(r.Destination).filter(([k]) => k !== "RequestHeaders")),
+      })),
+    };
   if (e.Kind === "ingress-gateway")
-    return { ...e, Listeners: (e["Listeners"] as { Services: Json[] }[]).map((l) => ({ ...l, Services: l.Services.map((s) => Object.fromEntries(Object.entries(s).filter(([k]) => k !== "RequestHeaders"))) })) };
+    return {
+      ...e,
+      Listeners: (e["Listeners"] as { Services: Json[] }[]).map((l) => ({
+        ...l,
+        Services: l.Services.map((s) => Object.fromEntries(Object.entries(s).filter(([k]) => k !== "RequestHeaders"))),
+      })),
+    };
   return e;
 }
 
@@ -111,7 +127,14 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "acl-default-allow",
     defence: "Consul ACLs default deny (every agent: `acl.default_policy`)",
     apply: (p) => editAgents(p, (c) => ((c["acl"] as Json)["default_policy"] = "allow")),
-    turnsRed: ["app.kv-read", "app.catalog-read", "app.register-other", "outsider.consul-kv-read", "outsider.consul-kv-write", "outsider.consul-intention-write"],
+    turnsRed: [
+      "app.kv-read",
+      "app.catalog-read",
+      "app.register-other",
+      "outsider.consul-kv-read",
+      "outsider.consul-kv-write",
+      "outsider.consul-intention-write",
+    ],
   },
   {
     name: "leaf-endpoint-open",
@@ -122,18 +145,29 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "gossip-unencrypted",
     defence: "gossip encryption with verify incoming/outgoing (every agent: `encrypt`)",
-    apply: (p) => editAgents(p, (c) => {
-      delete c["encrypt"];
-      delete c["encrypt_verify_incoming"];
-      delete c["encrypt_verify_outgoing"];
-    }),
+    apply: (p) =>
+      editAgents(p, (c) => {
+        delete c["encrypt"];
+        delete c["encrypt_verify_incoming"];
+        delete c["encrypt_verify_outgoing"];
+      }),
     turnsRed: ["outsider.rogue-agent-no-key"],
   },
   {
     name: "path-guard-removed",
     defence: "the ambiguous-path guard ahead of every L7 source (AMBIGUOUS_PATH)",
     apply: (p) => editPermissions(p, (ps) => ps.filter((x) => (x["HTTP"] as Json | undefined)?.["PathRegex"] !== AMBIGUOUS_PATH)),
-    turnsRed: ["deny.encoded-letter", "deny.double-encoded", "deny.semicolon", "deny.nul", "deny.dot-segment", "deny.encoded-slash", "allow.dot-dot", "allow.encoded-dot-dot", "ingress.dot-dot"],
+    turnsRed: [
+      "deny.encoded-letter",
+      "deny.double-encoded",
+      "deny.semicolon",
+      "deny.nul",
+      "deny.dot-segment",
+      "deny.encoded-slash",
+      "allow.dot-dot",
+      "allow.encoded-dot-dot",
+      "ingress.dot-dot",
+    ],
   },
   {
     name: "guard-without-overlong-utf8",
@@ -162,32 +196,47 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "audience-unchecked",
     defence: "per-destination JWT providers with `Audiences`",
-    apply: (p) => editEntries(p, (e) => (e.Kind === "jwt-provider" ? Object.fromEntries(Object.entries(e).filter(([k]) => k !== "Audiences")) as Entry : e)),
+    apply: (p) => editEntries(p, (e) => (e.Kind === "jwt-provider" ? (Object.fromEntries(Object.entries(e).filter(([k]) => k !== "Audiences")) as Entry) : e)),
     turnsRed: ["token.other-audience"],
   },
   {
     name: "azp-unchecked",
     defence: "the `azp` claim check binding a token to its calling service",
-    apply: (p) => editPermissions(p, (ps) => ps.map((x) => {
-      const jwt = x["JWT"] as { Providers: { Name: string; VerifyClaims: { Path: string[] }[] }[] } | undefined;
-      return jwt ? { ...x, JWT: { Providers: jwt.Providers.map((pr) => ({ ...pr, VerifyClaims: pr.VerifyClaims.filter((v) => v.Path[0] !== "azp") })) } } : x;
-    })),
+    apply: (p) =>
+      editPermissions(p, (ps) =>
+        ps.map((x) => {
+          const jwt = x["JWT"] as { Providers: { Name: string; VerifyClaims: { Path: string[] }[] }[] } | undefined;
+          return jwt
+            ? { ...x, JWT: { Providers: jwt.Providers.map((pr) => ({ ...pr, VerifyClaims: pr.VerifyClaims.filter((v) => v.Path[0] !== "azp") })) } }
+            : x;
+        }),
+      ),
     turnsRed: ["token.other-client", "token.human-on-service-rule"],
   },
   {
     name: "jwt-trusts-another-realm",
     defence: "the JWT provider names the mesh realm's issuer and keys",
-    apply: (p) => editEntries(p, (e) => (e.Kind === "jwt-provider" ? { ...e, Issuer: shadowIssuer(p), JSONWebKeySet: { Remote: { ...(e["JSONWebKeySet"] as { Remote: Json }).Remote, URI: `${shadowIssuer(p)}/protocol/openid-connect/certs` } } } : e)),
+    apply: (p) =>
+      editEntries(p, (e) =>
+        e.Kind === "jwt-provider"
+          ? {
+              ...e,
+              Issuer: shadowIssuer(p),
+              JSONWebKeySet: { Remote: { ...(e["JSONWebKeySet"] as { Remote: Json }).Remote, URI: `${shadowIssuer(p)}/protocol/openid-connect/certs` } },
+            }
+          : e,
+      ),
     turnsRed: ["token.other-realm"],
   },
   {
     name: "scopes-offered-to-everyone",
     defence: "role-gated client scopes: a scope reaches only the clients and users the SDK grants it",
-    apply: (p) => editRealm(p, (realm) => {
-      delete realm["scopeMappings"];
-      const scopes = (realm["clientScopes"] as { name: string }[]).map((s) => s.name);
-      for (const c of realm["clients"] as Json[]) c["optionalClientScopes"] = [...new Set([...((c["optionalClientScopes"] as string[]) ?? []), ...scopes])];
-    }),
+    apply: (p) =>
+      editRealm(p, (realm) => {
+        delete realm["scopeMappings"];
+        const scopes = (realm["clientScopes"] as { name: string }[]).map((s) => s.name);
+        for (const c of realm["clients"] as Json[]) c["optionalClientScopes"] = [...new Set([...((c["optionalClientScopes"] as string[]) ?? []), ...scopes])];
+      }),
     turnsRed: ["token.user-not-granted", "token.user-not-granted-claims", "token.client-not-granted"],
   },
   {
@@ -211,7 +260,12 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "ingress-xff-from-header",
     defence: "the ingress sets x-forwarded-for from the TCP peer (fixed by this branch)",
-    apply: (p) => editEntries(p, (e) => (e.Kind === "ingress-gateway" ? JSON.parse(JSON.stringify(e).replaceAll("%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%", "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%")) as Entry : e)),
+    apply: (p) =>
+      editEntries(p, (e) =>
+        e.Kind === "ingress-gateway"
+          ? (JSON.parse(JSON.stringify(e).replaceAll("%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%", "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%")) as Entry)
+          : e,
+      ),
     turnsRed: ["forged.via-ingress"],
   },
   {
@@ -256,7 +310,8 @@ export const MUTATIONS: readonly Mutation[] = [
     defence: "apps listen on 127.0.0.1 only",
     apply: (p) => {
       const copy = clone(p);
-      for (const c of copy.containers.filter((x) => x.role === "app" && x.service === "payment-service")) c.env["LISTEN_ADDR"] = c.env["LISTEN_ADDR"]!.replace("127.0.0.1", "0.0.0.0");
+      for (const c of copy.containers.filter((x) => x.role === "app" && x.service === "payment-service"))
+        c.env["LISTEN_ADDR"] = c.env["LISTEN_ADDR"]!.replace("127.0.0.1", "0.0.0.0");
       return copy;
     },
     turnsRed: ["outsider.app-port"],

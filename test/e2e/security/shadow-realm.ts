@@ -39,7 +39,12 @@ export function withShadowRealm(plan: MeshPlan): MeshPlan {
             name: "payments:write claim",
             protocol: "openid-connect",
             protocolMapper: "oidc-hardcoded-claim-mapper",
-            config: { "claim.name": [...plan.keycloak!.claims.scopePrefix, "payments:write"].join("."), "claim.value": "true", "jsonType.label": "String", "access.token.claim": "true" },
+            config: {
+              "claim.name": [...plan.keycloak!.claims.scopePrefix, "payments:write"].join("."),
+              "claim.value": "true",
+              "jsonType.label": "String",
+              "access.token.claim": "true",
+            },
           },
         ],
       },

@@ -17,7 +17,9 @@ describe("the Consul build's licence gate", () => {
   });
 
   it("refuses a BSL source tree (Consul v1.16.6's LICENSE), naming the version to pin", () => {
-    const dir = moduleWithLicence('License text copyright (c) 2020 MariaDB Corporation Ab, All Rights Reserved.\n"Business Source License" is a trademark of MariaDB Corporation Ab.\n');
+    const dir = moduleWithLicence(
+      'License text copyright (c) 2020 MariaDB Corporation Ab, All Rights Reserved.\n"Business Source License" is a trademark of MariaDB Corporation Ab.\n',
+    );
     const run = () => assertMplLicensed("github.com/hashicorp/consul@v1.16.6", dir);
     expect(run).toThrow(ImageBuildError);
     expect(run).toThrow(/consul@v1\.16\.6 is not under the MPL-2\.0/);
@@ -51,7 +53,9 @@ describe("the Consul build's wrapper module", () => {
   const wrapper = wrapperGoMod("v1.16.3", rootGoMod);
 
   it("requires Consul and its sub-modules at the versions Consul's go.mod names", () => {
-    expect(wrapper).toContain("\tgithub.com/hashicorp/consul v1.16.3\n\tgithub.com/hashicorp/consul/api v1.25.1\n\tgithub.com/hashicorp/consul/troubleshoot v0.3.1\n");
+    expect(wrapper).toContain(
+      "\tgithub.com/hashicorp/consul v1.16.3\n\tgithub.com/hashicorp/consul/api v1.25.1\n\tgithub.com/hashicorp/consul/troubleshoot v0.3.1\n",
+    );
   });
 
   it("pins every dependency to exactly that version and keeps Consul's excludes", () => {

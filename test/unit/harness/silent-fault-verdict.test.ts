@@ -21,7 +21,9 @@ describe("silent fault verdict (failures a hung, paused or cut-off instance may 
     // Round robin over 3, each caller stuck T on every third pick: about c failures per T.
     const v = silentFaultVerdict(40, 10_000, chaos);
     expect(v).toMatchObject({ pass: false, admissions: 2, maxFailed: 18 });
-    expect(v.summary).toBe("40 failed in 10.0 s of load after the fault; the settings allow 18: 2 admissions of the dead instance in that time × 9 (2 to eject it + 3 still waiting on it + 4 freed before the balancer hears)");
+    expect(v.summary).toBe(
+      "40 failed in 10.0 s of load after the fault; the settings allow 18: 2 admissions of the dead instance in that time × 9 (2 to eject it + 3 still waiting on it + 4 freed before the balancer hears)",
+    );
     expect(silentFaultVerdict(12, 3000, chaos).pass).toBe(false);
   });
 

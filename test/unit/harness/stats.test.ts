@@ -24,7 +24,10 @@ describe("chi-square goodness of fit", () => {
   it("gives p = 1 when counts are exactly proportional to the weights", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 2, maxLength: 8 }), fc.integer({ min: 1, max: 50 }), (weights, scale) => {
-        const r = chiSquareTest(weights.map((w) => w * scale), weights);
+        const r = chiSquareTest(
+          weights.map((w) => w * scale),
+          weights,
+        );
         expect(r.statistic).toBeCloseTo(0, 9);
         expect(r.pValue).toBeCloseTo(1, 9);
       }),
@@ -33,11 +36,17 @@ describe("chi-square goodness of fit", () => {
 
   it("always yields a p-value in [0, 1]", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(1000), fc.integer({ min: 1, max: 10 })), { minLength: 2, maxLength: 8 }).filter((xs) => xs.some(([o]) => o > 0)), (xs) => {
-        const p = chiSquareTest(xs.map(([o]) => o), xs.map(([, w]) => w)).pValue;
-        expect(p).toBeGreaterThanOrEqual(0);
-        expect(p).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(1000), fc.integer({ min: 1, max: 10 })), { minLength: 2, maxLength: 8 }).filter((xs) => xs.some(([o]) => o > 0)),
+        (xs) => {
+          const p = chiSquareTest(
+            xs.map(([o]) => o),
+            xs.map(([, w]) => w),
+          ).pValue;
+          expect(p).toBeGreaterThanOrEqual(0);
+          expect(p).toBeLessThanOrEqual(1);
+        },
+      ),
     );
   });
 

@@ -33,13 +33,29 @@ const SHARED: [string, ConfigEntry, Record<string, unknown> | undefined, boolean
     { Kind: "proxy-defaults", Name: "global", EnvoyExtensions: [{ Name: "x", Arguments: { Patches: { Op: "add" } } }] },
     false,
   ],
-  ["a left-out false, durations in nanoseconds", { Kind: "jwt-provider", Name: "k", Flag: false, Remote: { Timeout: "5s", Every: "1m30s" } }, { Kind: "jwt-provider", Name: "k", Remote: { Timeout: 5e9, Every: 90e9 } }, false],
-  ["the mesh entry without its Name", { Kind: "mesh", Name: "mesh", HTTP: { SanitizeXForwardedClientCert: true } }, { Kind: "mesh", HTTP: { SanitizeXForwardedClientCert: true } }, false],
+  [
+    "a left-out false, durations in nanoseconds",
+    { Kind: "jwt-provider", Name: "k", Flag: false, Remote: { Timeout: "5s", Every: "1m30s" } },
+    { Kind: "jwt-provider", Name: "k", Remote: { Timeout: 5e9, Every: 90e9 } },
+    false,
+  ],
+  [
+    "the mesh entry without its Name",
+    { Kind: "mesh", Name: "mesh", HTTP: { SanitizeXForwardedClientCert: true } },
+    { Kind: "mesh", HTTP: { SanitizeXForwardedClientCert: true } },
+    false,
+  ],
   ["an added source", intentions, { ...intentions, Sources: [...(intentions.Sources as unknown[]), { Name: "*", Action: "allow" }] }, true],
   [
     "a widened path",
     intentions,
-    { ...intentions, Sources: [{ Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] }, { Name: "web", Action: "allow" }] },
+    {
+      ...intentions,
+      Sources: [
+        { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] },
+        { Name: "web", Action: "allow" },
+      ],
+    },
     true,
   ],
   ["another timeout", { Kind: "jwt-provider", Name: "k", Remote: { Timeout: "5s" } }, { Kind: "jwt-provider", Name: "k", Remote: { Timeout: 6e9 } }, true],
@@ -53,18 +69,40 @@ describe("config entry drift as infra's providers judge it", () => {
   });
 
   it.each([
-    ["a duration respelt (1m as 1m0s)", { Kind: "service-defaults", Name: "a", UpstreamConfig: { Defaults: { PassiveHealthCheck: { Interval: "1m" } } } }, { Kind: "service-defaults", Name: "a", UpstreamConfig: { Defaults: { PassiveHealthCheck: { Interval: "1m0s" } } } }],
-    ["a number as a string", { Kind: "service-defaults", Name: "a", MaxInboundConnections: 10 }, { Kind: "service-defaults", Name: "a", MaxInboundConnections: "10" }],
-    ["a key in snake case", { Kind: "service-defaults", Name: "a", max_inbound_connections: 10 }, { Kind: "service-defaults", Name: "a", MaxInboundConnections: 10 }],
-    ["an unnamed list in another order", { Kind: "service-router", Name: "a", Methods: ["GET", "POST"] }, { Kind: "service-router", Name: "a", Methods: ["POST", "GET"] }],
+    [
+      "a duration respelt (1m as 1m0s)",
+      { Kind: "service-defaults", Name: "a", UpstreamConfig: { Defaults: { PassiveHealthCheck: { Interval: "1m" } } } },
+      { Kind: "service-defaults", Name: "a", UpstreamConfig: { Defaults: { PassiveHealthCheck: { Interval: "1m0s" } } } },
+    ],
+    [
+      "a number as a string",
+      { Kind: "service-defaults", Name: "a", MaxInboundConnections: 10 },
+      { Kind: "service-defaults", Name: "a", MaxInboundConnections: "10" },
+    ],
+    [
+      "a key in snake case",
+      { Kind: "service-defaults", Name: "a", max_inbound_connections: 10 },
+      { Kind: "service-defaults", Name: "a", MaxInboundConnections: 10 },
+    ],
+    [
+      "an unnamed list in another order",
+      { Kind: "service-router", Name: "a", Methods: ["GET", "POST"] },
+      { Kind: "service-router", Name: "a", Methods: ["POST", "GET"] },
+    ],
   ] as [string, ConfigEntry, Record<string, unknown>][])("forgives %s", (_what, planned, live) => {
     expect(configEntryDrift(planned, live)).toEqual([]);
   });
 
   it("says where an entry differs", () => {
-    expect(configEntryDrift(intentions, { ...intentions, Sources: [{ Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] }, { Name: "web", Action: "allow" }] })).toEqual([
-      'service-intentions/pay.Sources[ui].Permissions[0].HTTP.PathPrefix: "/pay" in the plan, "/" in Consul',
-    ]);
+    expect(
+      configEntryDrift(intentions, {
+        ...intentions,
+        Sources: [
+          { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] },
+          { Name: "web", Action: "allow" },
+        ],
+      }),
+    ).toEqual(['service-intentions/pay.Sources[ui].Permissions[0].HTTP.PathPrefix: "/pay" in the plan, "/" in Consul']);
     expect(configEntryDrift(intentions, undefined)).toEqual(["service-intentions/pay: missing from Consul"]);
   });
 

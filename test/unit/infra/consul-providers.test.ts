@@ -1,5 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { aclPolicyProvider, aclTokenProvider, configEntryProvider, type AclPolicyInputs, type AclTokenInputs, type ConfigEntryInputs } from "../../../infra/consul/providers";
+import {
+  aclPolicyProvider,
+  aclTokenProvider,
+  configEntryProvider,
+  type AclPolicyInputs,
+  type AclTokenInputs,
+  type ConfigEntryInputs,
+} from "../../../infra/consul/providers";
 import { FakeConsul } from "./fake-consul";
 
 /** The provider's methods, all present (they are). */
@@ -23,7 +30,11 @@ describe("config entries through Consul's API", () => {
     subject: "service-intentions/payment-service",
     kind: "service-intentions",
     name: "payment-service",
-    entry: { Kind: "service-intentions", Name: "payment-service", Sources: [{ Name: "user-service", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: ["POST"] } }] }] },
+    entry: {
+      Kind: "service-intentions",
+      Name: "payment-service",
+      Sources: [{ Name: "user-service", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: ["POST"] } }] }],
+    },
   });
 
   it("creates the entry; diff then finds nothing to do although Consul added its own fields", async () => {
@@ -65,7 +76,10 @@ describe("config entries through Consul's API", () => {
 
   it("a change of the plan is an update, not drift", async () => {
     const { id, outs } = await entries.create(intentions());
-    const next: ConfigEntryInputs = { ...intentions(), entry: { Kind: "service-intentions", Name: "payment-service", Sources: [{ Name: "user-service", Action: "deny" }] } };
+    const next: ConfigEntryInputs = {
+      ...intentions(),
+      entry: { Kind: "service-intentions", Name: "payment-service", Sources: [{ Name: "user-service", Action: "deny" }] },
+    };
     expect(await entries.diff(id, outs, next)).toEqual({ changes: true });
     const updated = await entries.update(id, outs, next);
     expect(updated.outs).not.toHaveProperty("restored");
@@ -105,7 +119,13 @@ describe("config entries through Consul's API", () => {
   });
 
   it("an entry Consul refuses fails at once, naming the entry and Consul's answer", async () => {
-    const router: ConfigEntryInputs = { ...intentions(), subject: "service-router/web", kind: "service-router", name: "web", entry: { Kind: "service-router", Name: "web", Routes: [] } };
+    const router: ConfigEntryInputs = {
+      ...intentions(),
+      subject: "service-router/web",
+      kind: "service-router",
+      name: "web",
+      entry: { Kind: "service-router", Name: "web", Routes: [] },
+    };
     const started = Date.now();
     await expect(entries.create(router)).rejects.toThrow(
       'consul service-router/web: PUT /v1/config answered 500: discovery chain "web" uses a protocol "tcp" that does not permit http routes',
@@ -186,7 +206,11 @@ describe("ACL tokens through Consul's API", () => {
 
   it("creates the token with the plan's AccessorID and the stack's SecretID; then nothing to do", async () => {
     const { id, outs } = await tokens.create(token());
-    expect(consul.tokens.get(token().accessorId)).toMatchObject({ SecretID: token().secretId, ServiceIdentities: [{ ServiceName: "api" }], Policies: [{ Name: "api-read" }] });
+    expect(consul.tokens.get(token().accessorId)).toMatchObject({
+      SecretID: token().secretId,
+      ServiceIdentities: [{ ServiceName: "api" }],
+      Policies: [{ Name: "api-read" }],
+    });
     expect(await tokens.diff(id, outs, token())).toEqual({ changes: false });
   });
 
@@ -196,7 +220,11 @@ describe("ACL tokens through Consul's API", () => {
     expect(await tokens.diff(id, outs, other)).toEqual({ changes: true });
     await tokens.update(id, outs, other);
     expect(consul.tokens.get(token().accessorId)!.SecretID).toBe(other.secretId);
-    expect(consul.requests.filter((r) => !r.startsWith("GET"))).toEqual(["PUT /v1/acl/token", `DELETE /v1/acl/token/${token().accessorId}`, "PUT /v1/acl/token"]);
+    expect(consul.requests.filter((r) => !r.startsWith("GET"))).toEqual([
+      "PUT /v1/acl/token",
+      `DELETE /v1/acl/token/${token().accessorId}`,
+      "PUT /v1/acl/token",
+    ]);
   });
 
   it("puts back a token whose policies were changed outside Pulumi, updating it in place", async () => {

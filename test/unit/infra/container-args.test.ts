@@ -15,7 +15,14 @@ const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ({
   dependsOn: [],
   ...over,
 });
-const ctx = { dockerName: "t-api-1-app", image: "x", network: "net", secretValues: pulumi.output<Record<string, string>>({}), publishAddress: "127.0.0.1", stack: "t" };
+const ctx = {
+  dockerName: "t-api-1-app",
+  image: "x",
+  network: "net",
+  secretValues: pulumi.output<Record<string, string>>({}),
+  publishAddress: "127.0.0.1",
+  stack: "t",
+};
 
 describe("container limits, spelt as the Docker provider reads them back (else every up replaces the container)", () => {
   it.each([
@@ -56,20 +63,36 @@ describe("containerArgs", () => {
   });
 
   it("gives files mode 0644 unless the plan says, owned by a numeric user the container runs as", () => {
-    const args = containerArgs(spec({ user: "1000:2000", files: [{ path: "/a", content: "x" }, { path: "/k", content: "y", mode: 0o600 }] }), ctx);
+    const args = containerArgs(
+      spec({
+        user: "1000:2000",
+        files: [
+          { path: "/a", content: "x" },
+          { path: "/k", content: "y", mode: 0o600 },
+        ],
+      }),
+      ctx,
+    );
     expect(args.uploads).toEqual([
       { file: "/a", content: "x", permissions: "0644", owner: "1000", group: "2000" },
       { file: "/k", content: "y", permissions: "0600", owner: "1000", group: "2000" },
     ]);
-    expect(containerArgs(spec({ user: "app", files: [{ path: "/a", content: "x" }] }), ctx).uploads).toEqual([{ file: "/a", content: "x", permissions: "0644" }]);
+    expect(containerArgs(spec({ user: "app", files: [{ path: "/a", content: "x" }] }), ctx).uploads).toEqual([
+      { file: "/a", content: "x", permissions: "0644" },
+    ]);
   });
 
   it("refuses a mode that is not a permission mode, naming the file", () => {
-    expect(() => containerArgs(spec({ files: [{ path: "/a", content: "x", mode: 0o4755 }] }), ctx)).toThrow("api-1-app file /a: mode 4755 is not a permission mode (0 to 0777)");
+    expect(() => containerArgs(spec({ files: [{ path: "/a", content: "x", mode: 0o4755 }] }), ctx)).toThrow(
+      "api-1-app file /a: mode 4755 is not a permission mode (0 to 0777)",
+    );
   });
 
   it("drops capabilities and sets no-new-privileges only when the plan asks", () => {
-    expect(containerArgs(spec({ security: { capDrop: ["NET_RAW"], noNewPrivileges: true } }), ctx)).toMatchObject({ capabilities: { drops: ["CAP_NET_RAW"] }, securityOpts: ["no-new-privileges"] });
+    expect(containerArgs(spec({ security: { capDrop: ["NET_RAW"], noNewPrivileges: true } }), ctx)).toMatchObject({
+      capabilities: { drops: ["CAP_NET_RAW"] },
+      securityOpts: ["no-new-privileges"],
+    });
     const plain = containerArgs(spec(), ctx);
     expect(plain).not.toHaveProperty("capabilities");
     expect(plain).not.toHaveProperty("securityOpts");

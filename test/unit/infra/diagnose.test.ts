@@ -22,9 +22,18 @@ describe("causes recognised in a failing container's logs", () => {
 
 describe("the last health check of a container", () => {
   it("is its exit code and the end of its output", () => {
-    expect(lastHealthOutput({ State: { Health: { Log: [{ ExitCode: 0, Output: "ok" }, { ExitCode: 1, Output: "dial tcp 127.0.0.1:8080: connect: connection refused\n" }] } } })).toBe(
-      "exit 1: dial tcp 127.0.0.1:8080: connect: connection refused",
-    );
+    expect(
+      lastHealthOutput({
+        State: {
+          Health: {
+            Log: [
+              { ExitCode: 0, Output: "ok" },
+              { ExitCode: 1, Output: "dial tcp 127.0.0.1:8080: connect: connection refused\n" },
+            ],
+          },
+        },
+      }),
+    ).toBe("exit 1: dial tcp 127.0.0.1:8080: connect: connection refused");
     expect(lastHealthOutput({ State: {} })).toBeUndefined();
   });
 });
@@ -33,7 +42,14 @@ describe("describeFailing", () => {
   it("names the app a probe checks, with the cause, the probe's health check output and the app's logs", () => {
     expect(
       describeFailing([
-        { name: "shop-api-1-app", state: "unhealthy", checkedBy: "shop-api-1-probe", lastHealthCheck: "exit 1: HTTP 500", cause: undefined, lastLogLines: ["panic: no database"] },
+        {
+          name: "shop-api-1-app",
+          state: "unhealthy",
+          checkedBy: "shop-api-1-probe",
+          lastHealthCheck: "exit 1: HTTP 500",
+          cause: undefined,
+          lastLogLines: ["panic: no database"],
+        },
         { name: "shop-api-1", state: "restarting (Restarting (1) 2 seconds ago)", cause: "its Consul ACL token was refused: x", lastLogLines: ["x"] },
       ]),
     ).toBe(

@@ -63,14 +63,15 @@ export class FakeConsul {
     if (req.headers["x-consul-token"] !== this.managementToken) return send(403, "ACL not found");
     let m: RegExpExecArray | null;
     if (method === "PUT" && path === "/v1/config") {
-      if (body?.Kind === "service-router" && !this.entries.has(`service-defaults/${body.Name}`)) return send(500, `discovery chain "${body.Name}" uses a protocol "tcp" that does not permit http routes`);
+      if (body?.Kind === "service-router" && !this.entries.has(`service-defaults/${body.Name}`))
+        return send(500, `discovery chain "${body.Name}" uses a protocol "tcp" that does not permit http routes`);
       this.putEntry(body!);
       return send(200, true);
     }
     if ((m = /^\/v1\/config\/([^/]+)\/([^/]+)$/.exec(path))) {
       const key = `${m[1]}/${decodeURIComponent(m[2]!)}`;
       if (method === "GET") return this.entries.has(key) ? send(200, this.entries.get(key)) : send(404, `Config entry not found for "${key}"`);
-      if (method === "DELETE") return this.entries.delete(key), send(200, true);
+      if (method === "DELETE") return (this.entries.delete(key), send(200, true));
     }
     if ((m = /^\/v1\/acl\/policy\/name\/(.+)$/.exec(path)) && method === "GET") {
       const p = [...this.policies.values()].find((x) => x.Name === decodeURIComponent(m![1]!));
@@ -83,8 +84,8 @@ export class FakeConsul {
     }
     if ((m = /^\/v1\/acl\/policy\/([0-9a-f-]+)$/.exec(path))) {
       if (!this.policies.has(m[1]!)) return send(404, "Cannot find policy");
-      if (method === "PUT") return this.policies.set(m[1]!, this.stamp({ ...body!, ID: m[1] })), send(200, this.policies.get(m[1]!));
-      if (method === "DELETE") return this.policies.delete(m[1]!), send(200, true);
+      if (method === "PUT") return (this.policies.set(m[1]!, this.stamp({ ...body!, ID: m[1] })), send(200, this.policies.get(m[1]!)));
+      if (method === "DELETE") return (this.policies.delete(m[1]!), send(200, true));
     }
     if (path === "/v1/acl/token" && method === "PUT") {
       const t = body!;
@@ -97,7 +98,7 @@ export class FakeConsul {
       const t = this.tokens.get(m[1]!);
       // As Consul 1.16 answers: 403, not 404.
       if (method === "GET") return t ? send(200, t) : send(403, "token does not exist: ACL not found");
-      if (method === "DELETE") return this.tokens.delete(m[1]!), send(200, true);
+      if (method === "DELETE") return (this.tokens.delete(m[1]!), send(200, true));
       if (method === "PUT") {
         if (!t) return send(500, `Cannot find token "${m[1]}"`);
         if (body!.SecretID && body!.SecretID !== t.SecretID) return send(500, "Changing a token's SecretID is not permitted");

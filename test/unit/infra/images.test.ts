@@ -8,7 +8,13 @@ describe("images MeshStack runs without building them", () => {
   it("overrides by role apply to platform containers and probes, never to a service's own image", () => {
     const app = withImageApp.containers.find((c) => c.role === "app")!;
     expect(plannedImage(withImageApp, { ...app, image: "acme/api:1.0", build: undefined }, { workload: "meshwright/workload:dev" })).toBe("acme/api:1.0");
-    expect(plannedImage(plan, plan.containers.find((c) => c.role === "probe")!, { workload: "meshwright/workload:dev" })).toBe("meshwright/workload:dev");
+    expect(
+      plannedImage(
+        plan,
+        plan.containers.find((c) => c.role === "probe")!,
+        { workload: "meshwright/workload:dev" },
+      ),
+    ).toBe("meshwright/workload:dev");
   });
 
   it("names each missing image, what runs it and how to get it", () => {

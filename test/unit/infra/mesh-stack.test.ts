@@ -77,7 +77,13 @@ describe("MeshStack realizing a small v2 plan", () => {
     const values = await valueOf(r.stack.secretValues);
     // A secret input reaches the engine wrapped as one: { <secret signature>, value }.
     const secret = (value: unknown) => expect.objectContaining({ value });
-    expect(entry).toMatchObject({ address: "http://127.0.0.1:8500", serverId: "tiny-consul-id", token: secret(values["consul/management-token"]), kind: "service-intentions", name: "api" });
+    expect(entry).toMatchObject({
+      address: "http://127.0.0.1:8500",
+      serverId: "tiny-consul-id",
+      token: secret(values["consul/management-token"]),
+      kind: "service-intentions",
+      name: "api",
+    });
     expect(entry.entry).toEqual(plan.consul.configEntries[2]);
     const token = r.named("tiny-acl-token/consul/token/service-api-1").inputs;
     expect(token).toMatchObject({
@@ -182,7 +188,9 @@ describe("MeshStack's secrets", () => {
         { name: "app/api-key", purpose: "the payment provider's API key", generate: { kind: "supplied" } },
         { name: "app/db-password", purpose: "the orders database's password", generate: { kind: "supplied" } },
       ],
-      containers: plan.containers.map((c) => (c.role === "app" ? { ...c, env: { ...c.env, API_KEY: secretRef("app/api-key"), DB: `postgres://app:${secretRef("app/db-password")}@db/orders` } } : c)),
+      containers: plan.containers.map((c) =>
+        c.role === "app" ? { ...c, env: { ...c.env, API_KEY: secretRef("app/api-key"), DB: `postgres://app:${secretRef("app/db-password")}@db/orders` } } : c,
+      ),
     };
   };
 
@@ -203,7 +211,9 @@ describe("MeshStack's secrets", () => {
   });
 
   it("uses supplied values, and a given value over a generated one", async () => {
-    const { stack } = await realize(withSupplied(), "s", { secrets: { "app/api-key": "k-123", "app/db-password": pulumi.secret("pw"), "keycloak/admin-password": "given" } });
+    const { stack } = await realize(withSupplied(), "s", {
+      secrets: { "app/api-key": "k-123", "app/db-password": pulumi.secret("pw"), "keycloak/admin-password": "given" },
+    });
     const values = await valueOf(stack.secretValues);
     expect(values).toMatchObject({ "app/api-key": "k-123", "app/db-password": "pw", "keycloak/admin-password": "given" });
     expect(await valueOf(stack.containers["api-1-app"]!.envs)).toEqual(expect.arrayContaining(["API_KEY=k-123", "DB=postgres://app:pw@db/orders"]));
@@ -216,14 +226,16 @@ describe("MeshStack's secrets", () => {
     const plan = tinyPlan(context);
     const broken = { ...plan, containers: plan.containers.map((c) => (c.role === "app" ? { ...c, env: { X: secretRef("nobody") } } : c)) };
     expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow(MeshInvariantError);
-    expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow("container api-1-app env X references secret nobody, which plan.secrets does not declare");
+    expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow(
+      "container api-1-app env X references secret nobody, which plan.secrets does not declare",
+    );
   });
 });
 
 describe("MeshStack's app builds", () => {
   it("names the image by the context's content: the same context, the same name; a changed file, a new one", async () => {
     const context = appContext({ "main.go": "package main\n", "docs/notes.md": "x" });
-    const name = async () => ((await realize(tinyPlan(context), "b")).of(TYPES.image)[0]!.inputs.name as string);
+    const name = async () => (await realize(tinyPlan(context), "b")).of(TYPES.image)[0]!.inputs.name as string;
     const first = await name();
     expect(await name()).toBe(first);
     writeFileSync(join(context, "main.go"), "package main // changed\n");
@@ -238,7 +250,9 @@ describe("MeshStack's app builds", () => {
   it("fails before registering anything when a build context is missing, naming the service", async () => {
     const registered = recordResources();
     expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow(BuildContextError);
-    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow("service api: build context /nonexistent/api is not a folder");
+    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow(
+      "service api: build context /nonexistent/api is not a folder",
+    );
     await settle();
     expect(registered).toEqual([]);
   });

@@ -22,7 +22,11 @@ describe("MeshSecrets' provider", () => {
 
   it("keeps every value on update, generating only new names and names whose generator changed", async () => {
     const { id, outs } = await provider.create({ specs: SPECS });
-    const next: PlanSecret[] = [...SPECS.slice(0, 2), { ...SPECS[2]!, generate: { kind: "tls-cert", ca: "ca", commonName: "x", dnsNames: ["x", "y"], ipAddresses: [] } }, { name: "b", purpose: "", generate: { kind: "uuid" } }];
+    const next: PlanSecret[] = [
+      ...SPECS.slice(0, 2),
+      { ...SPECS[2]!, generate: { kind: "tls-cert", ca: "ca", commonName: "x", dnsNames: ["x", "y"], ipAddresses: [] } },
+      { name: "b", purpose: "", generate: { kind: "uuid" } },
+    ];
     expect(changedSecrets(SPECS, next)).toEqual(["b", "cert"]);
     expect(await provider.diff(id, outs, { specs: next })).toEqual({ changes: true });
     const { outs: updated } = await provider.update(id, outs, { specs: next });

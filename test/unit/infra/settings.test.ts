@@ -13,7 +13,10 @@ describe("stack config of the example program", () => {
   });
 
   it("reads image overrides by kind", () => {
-    expect(from({ workloadImage: "meshwright/workload:dev", sidecarImage: "meshwright/sidecar:x" }).images).toEqual({ workload: "meshwright/workload:dev", sidecar: "meshwright/sidecar:x" });
+    expect(from({ workloadImage: "meshwright/workload:dev", sidecarImage: "meshwright/sidecar:x" }).images).toEqual({
+      workload: "meshwright/workload:dev",
+      sidecar: "meshwright/sidecar:x",
+    });
   });
 });
 

@@ -61,7 +61,9 @@ describe("the package root", () => {
     ];
     for (const file of runtime) {
       expect(existsSync(packagePath(file))).toBe(true);
-      const shipped = manifest.files.some((pattern) => file === pattern || file.startsWith(pattern) || new RegExp(`^${pattern.replace(/\*\*\//g, "(.*/)?").replace(/\*/g, "[^/]*")}$`).test(file));
+      const shipped = manifest.files.some(
+        (pattern) => file === pattern || file.startsWith(pattern) || new RegExp(`^${pattern.replace(/\*\*\//g, "(.*/)?").replace(/\*/g, "[^/]*")}$`).test(file),
+      );
       expect({ file, shipped }).toEqual({ file, shipped: true });
     }
   });

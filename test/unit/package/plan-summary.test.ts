@@ -27,7 +27,13 @@ describe("meshwright plan", () => {
   it("matches services and containers by name, so a change stays at its own path", () => {
     const changes = diffPlans(tiny([1, 1]), tiny([3, 1])).filter((c) => c.path.startsWith("services["));
     expect(changes.length).toBeGreaterThan(0);
-    for (const c of changes) expect(c).toMatchObject({ path: expect.stringMatching(/^services\[orders\]\.instances\[orders-1\]\./) as unknown, change: "changed", before: 1, after: 3 });
+    for (const c of changes)
+      expect(c).toMatchObject({
+        path: expect.stringMatching(/^services\[orders\]\.instances\[orders-1\]\./) as unknown,
+        change: "changed",
+        before: 1,
+        after: 3,
+      });
     expect(formatDiff(changes)).toMatch(/~ services\[orders\]\.instances\[orders-1\]\.weight: 1 → 3/);
     const added = diffPlans(tiny([1]), tiny([1, 1])).filter((c) => c.path.startsWith("containers["));
     expect(added.length).toBeGreaterThan(0);

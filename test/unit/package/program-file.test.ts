@@ -43,7 +43,9 @@ describe("the program file contract of meshwright up / plan", () => {
   });
 
   it("asks which one when several qualify, and --export picks it", () => {
-    expect(() => loadProgram(fixture("several.ts"))).toThrow(/exports several programs: mesh \(mesh\), program \(program\)\n {2}fix: pick one with --export mesh/);
+    expect(() => loadProgram(fixture("several.ts"))).toThrow(
+      /exports several programs: mesh \(mesh\), program \(program\)\n {2}fix: pick one with --export mesh/,
+    );
     expect(loadProgram(fixture("several.ts"), "program")).toMatchObject({ kind: "program" });
     expect(() => loadProgram(fixture("several.ts"), "nope")).toThrow("has no export named nope; it exports mesh (a Mesh), program (a function)");
   });

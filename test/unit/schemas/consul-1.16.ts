@@ -31,37 +31,46 @@ export const proxyDefaults = z.strictObject({
       Enabled: z.boolean(),
       Type: z.enum(["stdout", "stderr", "file"]).optional(),
       // a JSON object of Envoy format strings, as a string; exclusive with TextFormat
-      JSONFormat: z.string().refine((t) => { try { return typeof JSON.parse(t) === "object"; } catch { return false; } }, "JSONFormat must be a JSON object").optional(),
+      JSONFormat: z
+        .string()
+        .refine((t) => {
+          try {
+            return typeof JSON.parse(t) === "object";
+          } catch {
+            return false;
+          }
+        }, "JSONFormat must be a JSON object")
+        .optional(),
     })
     .optional(),
   EnvoyExtensions: strictArray(
     z.union([
-    z.strictObject({
-      Name: z.literal("builtin/lua"),
-      Required: z.boolean().optional(),
-      Arguments: z.strictObject({ ProxyType: z.literal("connect-proxy"), Listener: z.enum(["inbound", "outbound"]), Script: z.string().min(1) }),
-    }),
-    z.strictObject({
-      Name: z.literal("builtin/property-override"),
-      Required: z.boolean().optional(),
-      Arguments: z.strictObject({
-        ProxyType: z.literal("connect-proxy").optional(),
-        Debug: z.boolean().optional(),
-        Patches: strictArray(
-          z.strictObject({
-            ResourceFilter: z.strictObject({
-              ResourceType: z.enum(["cluster", "cluster-load-assignment", "listener", "route"]),
-              TrafficDirection: z.enum(["inbound", "outbound"]),
-              Services: strictArray(z.strictObject({ Name: z.string() })).optional(),
-            }),
-            Op: z.enum(["add", "remove"]),
-            // A JSON Pointer into the Envoy resource; members of repeated and map fields are not addressable.
-            Path: z.string().regex(/^(\/[a-z_0-9]+)+$/),
-            Value: z.unknown().optional(),
-          }),
-        ),
+      z.strictObject({
+        Name: z.literal("builtin/lua"),
+        Required: z.boolean().optional(),
+        Arguments: z.strictObject({ ProxyType: z.literal("connect-proxy"), Listener: z.enum(["inbound", "outbound"]), Script: z.string().min(1) }),
       }),
-    }),
+      z.strictObject({
+        Name: z.literal("builtin/property-override"),
+        Required: z.boolean().optional(),
+        Arguments: z.strictObject({
+          ProxyType: z.literal("connect-proxy").optional(),
+          Debug: z.boolean().optional(),
+          Patches: strictArray(
+            z.strictObject({
+              ResourceFilter: z.strictObject({
+                ResourceType: z.enum(["cluster", "cluster-load-assignment", "listener", "route"]),
+                TrafficDirection: z.enum(["inbound", "outbound"]),
+                Services: strictArray(z.strictObject({ Name: z.string() })).optional(),
+              }),
+              Op: z.enum(["add", "remove"]),
+              // A JSON Pointer into the Envoy resource; members of repeated and map fields are not addressable.
+              Path: z.string().regex(/^(\/[a-z_0-9]+)+$/),
+              Value: z.unknown().optional(),
+            }),
+          ),
+        }),
+      }),
     ]),
   ).optional(),
 });
@@ -128,11 +137,13 @@ export const serviceResolver = z
   })
   .refine((r) => !r.DefaultSubset || (r.Subsets && r.DefaultSubset in r.Subsets), "DefaultSubset must name a subset");
 
-export const serviceSplitter = z.strictObject({
-  Kind: z.literal("service-splitter"),
-  Name: z.string(),
-  Splits: strictArray(z.strictObject({ Weight: z.number().min(0).max(100), ServiceSubset: z.string().optional(), Service: z.string().optional() })),
-}).refine((s) => Math.round(s.Splits.reduce((a, b) => a + b.Weight, 0) * 100) === 10000, "split weights must sum to 100");
+export const serviceSplitter = z
+  .strictObject({
+    Kind: z.literal("service-splitter"),
+    Name: z.string(),
+    Splits: strictArray(z.strictObject({ Weight: z.number().min(0).max(100), ServiceSubset: z.string().optional(), Service: z.string().optional() })),
+  })
+  .refine((s) => Math.round(s.Splits.reduce((a, b) => a + b.Weight, 0) * 100) === 10000, "split weights must sum to 100");
 
 export const serviceRouter = z.strictObject({
   Kind: z.literal("service-router"),
@@ -144,7 +155,24 @@ export const serviceRouter = z.strictObject({
         Service: z.string().optional(),
         RequestTimeout: duration.optional(),
         NumRetries: z.number().int().min(0).optional(),
-        RetryOn: z.array(z.enum(["5xx", "gateway-error", "reset", "connect-failure", "envoy-ratelimited", "retriable-4xx", "refused-stream", "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"])).optional(),
+        RetryOn: z
+          .array(
+            z.enum([
+              "5xx",
+              "gateway-error",
+              "reset",
+              "connect-failure",
+              "envoy-ratelimited",
+              "retriable-4xx",
+              "refused-stream",
+              "cancelled",
+              "deadline-exceeded",
+              "internal",
+              "resource-exhausted",
+              "unavailable",
+            ]),
+          )
+          .optional(),
         RetryOnStatusCodes: z.array(z.number().int()).optional(),
         RequestHeaders: headerModifiers.optional(),
         ResponseHeaders: headerModifiers.optional(),
@@ -154,7 +182,9 @@ export const serviceRouter = z.strictObject({
 });
 
 const jwtRequirement = z.strictObject({
-  Providers: strictArray(z.strictObject({ Name: z.string(), VerifyClaims: z.array(z.strictObject({ Path: z.array(z.string()).min(1), Value: z.string() })).optional() })),
+  Providers: strictArray(
+    z.strictObject({ Name: z.string(), VerifyClaims: z.array(z.strictObject({ Path: z.array(z.string()).min(1), Value: z.string() })).optional() }),
+  ),
 });
 const header = z.strictObject({
   Name: z.string(),
@@ -201,11 +231,15 @@ export const jwtProvider = z.strictObject({
       // CacheDuration exists in 1.16 but reaches Envoy in the wrong unit: the compiler must not emit it.
       FetchAsynchronously: z.boolean().optional(),
       RetryPolicy: z.strictObject({ NumRetries: z.number().int() }).optional(),
-      JWKSCluster: z.strictObject({ DiscoveryType: z.enum(["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"]), ConnectTimeout: duration.optional() }).optional(),
+      JWKSCluster: z
+        .strictObject({ DiscoveryType: z.enum(["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"]), ConnectTimeout: duration.optional() })
+        .optional(),
     }),
   }),
   Audiences: z.array(z.string()).optional(),
-  Locations: z.array(z.strictObject({ Header: z.strictObject({ Name: z.string(), ValuePrefix: z.string().optional(), Forward: z.boolean().optional() }) })).optional(),
+  Locations: z
+    .array(z.strictObject({ Header: z.strictObject({ Name: z.string(), ValuePrefix: z.string().optional(), Forward: z.boolean().optional() }) }))
+    .optional(),
   ClockSkewSeconds: z.number().int().optional(),
 });
 
@@ -213,11 +247,20 @@ export const ingressGateway = z.strictObject({
   Kind: z.literal("ingress-gateway"),
   Name: z.string(),
   Listeners: strictArray(
-    z.strictObject({
-      Port: z.number().int(),
-      Protocol: z.enum(["tcp", "http", "http2", "grpc"]),
-      Services: strictArray(z.strictObject({ Name: z.string(), Hosts: z.array(z.string()).optional(), RequestHeaders: headerModifiers.optional(), ResponseHeaders: headerModifiers.optional() })),
-    }).refine((l) => l.Protocol !== "tcp" || l.Services.every((s) => !s.Hosts), "tcp listeners cannot set Hosts")
+    z
+      .strictObject({
+        Port: z.number().int(),
+        Protocol: z.enum(["tcp", "http", "http2", "grpc"]),
+        Services: strictArray(
+          z.strictObject({
+            Name: z.string(),
+            Hosts: z.array(z.string()).optional(),
+            RequestHeaders: headerModifiers.optional(),
+            ResponseHeaders: headerModifiers.optional(),
+          }),
+        ),
+      })
+      .refine((l) => l.Protocol !== "tcp" || l.Services.every((s) => !s.Hosts), "tcp listeners cannot set Hosts")
       .refine((l) => !l.Services.some((s) => s.Hosts?.includes("*")) || l.Services.length === 1, "a wildcard host must be the listener's only service"),
   ),
 });
@@ -264,7 +307,13 @@ export const agentConfig = z.strictObject({
   encrypt_verify_outgoing: z.boolean(),
   http_config: z.strictObject({ block_endpoints: z.array(z.string().startsWith("/v1/")).optional() }).optional(),
   tls: z.strictObject({
-    defaults: z.strictObject({ ca_file: z.string(), cert_file: z.string().optional(), key_file: z.string().optional(), verify_incoming: z.boolean().optional(), verify_outgoing: z.boolean().optional() }),
+    defaults: z.strictObject({
+      ca_file: z.string(),
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+      verify_incoming: z.boolean().optional(),
+      verify_outgoing: z.boolean().optional(),
+    }),
     internal_rpc: z.strictObject({ verify_incoming: z.boolean().optional(), verify_server_hostname: z.boolean().optional() }).optional(),
     https: z.strictObject({ verify_incoming: z.boolean().optional() }).optional(),
     grpc: z.strictObject({ verify_incoming: z.boolean().optional() }).optional(),
@@ -304,7 +353,14 @@ export const serviceDefinition = z.strictObject({
         local_service_port: z.number().int(),
         upstreams: z.array(z.strictObject({ destination_name: z.string(), local_bind_address: z.string(), local_bind_port: z.number().int() })),
         expose: z.strictObject({
-          paths: z.array(z.strictObject({ path: z.string().startsWith("/"), local_path_port: z.number().int(), listener_port: z.number().int(), protocol: z.enum(["http", "http2"]) })),
+          paths: z.array(
+            z.strictObject({
+              path: z.string().startsWith("/"),
+              local_path_port: z.number().int(),
+              listener_port: z.number().int(),
+              protocol: z.enum(["http", "http2"]),
+            }),
+          ),
         }),
       }),
     }),

@@ -36,27 +36,32 @@ const audienceMapper = z.strictObject({
   }),
 });
 
-const client = z.strictObject({
-  clientId: z.string(),
-  name: z.string(),
-  description: z.string(),
-  enabled: z.boolean(),
-  protocol: z.literal("openid-connect"),
-  publicClient: z.boolean(),
-  clientAuthenticatorType: z.literal("client-secret").optional(),
-  // a reference the realizer replaces with a random value
-  secret: z.string().regex(/^\{\{secret:keycloak\/client\/[a-z0-9-]+\}\}$/).optional(),
-  serviceAccountsEnabled: z.boolean(),
-  standardFlowEnabled: z.boolean(),
-  implicitFlowEnabled: z.boolean(),
-  directAccessGrantsEnabled: z.boolean(),
-  fullScopeAllowed: z.boolean(),
-  // ClientRepresentation.attributes; access.token.lifespan in seconds
-  attributes: z.strictObject({ "access.token.lifespan": z.string().regex(/^\d+$/) }).optional(),
-  protocolMappers: z.array(audienceMapper).optional(),
-  defaultClientScopes: z.array(z.string()),
-  optionalClientScopes: z.array(z.string()),
-}).refine((c) => c.publicClient || c.secret, "confidential clients need a secret");
+const client = z
+  .strictObject({
+    clientId: z.string(),
+    name: z.string(),
+    description: z.string(),
+    enabled: z.boolean(),
+    protocol: z.literal("openid-connect"),
+    publicClient: z.boolean(),
+    clientAuthenticatorType: z.literal("client-secret").optional(),
+    // a reference the realizer replaces with a random value
+    secret: z
+      .string()
+      .regex(/^\{\{secret:keycloak\/client\/[a-z0-9-]+\}\}$/)
+      .optional(),
+    serviceAccountsEnabled: z.boolean(),
+    standardFlowEnabled: z.boolean(),
+    implicitFlowEnabled: z.boolean(),
+    directAccessGrantsEnabled: z.boolean(),
+    fullScopeAllowed: z.boolean(),
+    // ClientRepresentation.attributes; access.token.lifespan in seconds
+    attributes: z.strictObject({ "access.token.lifespan": z.string().regex(/^\d+$/) }).optional(),
+    protocolMappers: z.array(audienceMapper).optional(),
+    defaultClientScopes: z.array(z.string()),
+    optionalClientScopes: z.array(z.string()),
+  })
+  .refine((c) => c.publicClient || c.secret, "confidential clients need a secret");
 
 const user = z.strictObject({
   username: z.string(),

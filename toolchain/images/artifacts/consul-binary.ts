@@ -51,7 +51,9 @@ export function wrapperGoMod(version: string, rootGoMod: string): string {
   const required = blockLines(rootGoMod, "require").map((l) => l.split(/\s+/) as [string, string]);
   const subs = required.filter(([path]) => path.startsWith(`${MODULE}/`));
   const pins = required.filter(([path]) => !path.startsWith(`${MODULE}/`));
-  const excludes = blockLines(rootGoMod, "exclude").map((l) => l.replace(/\/\/.*$/, "").trim()).filter(Boolean);
+  const excludes = blockLines(rootGoMod, "exclude")
+    .map((l) => l.replace(/\/\/.*$/, "").trim())
+    .filter(Boolean);
   return [
     "module meshwright.local/consul-build",
     "",
@@ -76,6 +78,11 @@ export function wrapperGoMod(version: string, rootGoMod: string): string {
 function blockLines(goMod: string, keyword: string): string[] {
   const out: string[] = [];
   for (const m of goMod.matchAll(new RegExp(`^${keyword} \\(\\n([\\s\\S]*?)^\\)`, "gm")))
-    out.push(...m[1]!.split("\n").map((l) => l.replace(/\/\/.*$/, "").trim()).filter(Boolean));
+    out.push(
+      ...m[1]!
+        .split("\n")
+        .map((l) => l.replace(/\/\/.*$/, "").trim())
+        .filter(Boolean),
+    );
   return out;
 }

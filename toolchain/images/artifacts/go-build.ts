@@ -38,7 +38,10 @@ export async function goModuleBinary(ctx: StepContext, b: GoModuleBuild): Promis
   const binary = join(dir, b.component);
   if (existsSync(binary)) return binary;
   if ((await capture("go", ["version"])).code !== 0)
-    throw new ImageBuildError("the Go toolchain is not installed", `${command("setup")} installs it where it can; else install Go 1.21 or newer (it fetches the toolchain a build asks for)`);
+    throw new ImageBuildError(
+      "the Go toolchain is not installed",
+      `${command("setup")} installs it where it can; else install Go 1.21 or newer (it fetches the toolchain a build asks for)`,
+    );
   const src = join(dir, "src");
   mkdirSync(src, { recursive: true });
   writeFileSync(join(src, "go.mod"), b.goMod);
@@ -67,6 +70,9 @@ export async function downloadGoModule(ref: string): Promise<{ goMod: string; di
 
 function goExplain(tail: string): { reason: string; fix: string } | undefined {
   if (/403 Forbidden|404 Not Found|not available/.test(tail))
-    return { reason: "the Go module proxy refused a module the build needs", fix: "see the log for the module; pin a served version in the wrapper go.mod that names it (toolchain/images/artifacts/ or toolchain/engine/modules.ts)" };
+    return {
+      reason: "the Go module proxy refused a module the build needs",
+      fix: "see the log for the module; pin a served version in the wrapper go.mod that names it (toolchain/images/artifacts/ or toolchain/engine/modules.ts)",
+    };
   return undefined;
 }

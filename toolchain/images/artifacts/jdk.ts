@@ -35,7 +35,9 @@ export function jdkHome(): string {
   const jdk = findJdk();
   if (!jdk)
     throw new ImageBuildError(
-      process.env.MESHWRIGHT_JDK_HOME ? `no JDK at MESHWRIGHT_JDK_HOME=${process.env.MESHWRIGHT_JDK_HOME}` : `no JDK ${MIN_JAVA}+ (Keycloak 26 needs one) in ${JVM_DIR}`,
+      process.env.MESHWRIGHT_JDK_HOME
+        ? `no JDK at MESHWRIGHT_JDK_HOME=${process.env.MESHWRIGHT_JDK_HOME}`
+        : `no JDK ${MIN_JAVA}+ (Keycloak 26 needs one) in ${JVM_DIR}`,
       `${command("setup")} installs one where apt has it; else install a JDK ${MIN_JAVA} or newer and set MESHWRIGHT_JDK_HOME to its folder`,
     );
   return jdk.home;

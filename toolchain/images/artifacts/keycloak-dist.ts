@@ -16,7 +16,10 @@ export async function keycloakDist(ctx: StepContext): Promise<string> {
     await ctx.step(`mvn dependency:copy ${artifact}`, () =>
       run("mvn", ["-B", "-q", "dependency:copy", `-Dartifact=${artifact}`, `-DoutputDirectory=${dir}`], {
         log: ctx.log,
-        explain: (t) => (/Could not find artifact|could not be resolved/.test(t) ? { reason: `Maven Central did not serve ${artifact}`, fix: "pick a served version in toolchain/images/components.ts" } : undefined),
+        explain: (t) =>
+          /Could not find artifact|could not be resolved/.test(t)
+            ? { reason: `Maven Central did not serve ${artifact}`, fix: "pick a served version in toolchain/images/components.ts" }
+            : undefined,
       }),
     );
   const tmp = join(dir, "unpack");

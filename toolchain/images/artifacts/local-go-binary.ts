@@ -18,7 +18,9 @@ export interface LocalGoProgram {
 /** Hash of a program's Go sources (tests excluded): a changed source makes a new binary and image. */
 export function goSourceHash(p: LocalGoProgram): string {
   const h = createHash("sha256");
-  for (const f of readdirSync(p.dir).filter((f) => /\.go$|^go\.(mod|sum)$/.test(f) && !f.endsWith("_test.go")).sort())
+  for (const f of readdirSync(p.dir)
+    .filter((f) => /\.go$|^go\.(mod|sum)$/.test(f) && !f.endsWith("_test.go"))
+    .sort())
     h.update(f).update(readFileSync(join(p.dir, f)));
   return h.digest("hex").slice(0, 16);
 }

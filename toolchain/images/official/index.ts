@@ -31,7 +31,11 @@ function officialRecipe(name: ImageName, buildArgs: Record<string, string>, cont
     async build(ctx, fingerprint) {
       const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
       await ctx.step(`docker build ${IMAGE_TAGS[name]} from official images`, () =>
-        run("docker", ["build", ...args, "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-f", join(OFFICIAL_DIR, name, "Dockerfile"), "-t", IMAGE_TAGS[name], context], { log: ctx.log }),
+        run(
+          "docker",
+          ["build", ...args, "--label", `${FINGERPRINT_LABEL}=${fingerprint}`, "-f", join(OFFICIAL_DIR, name, "Dockerfile"), "-t", IMAGE_TAGS[name], context],
+          { log: ctx.log },
+        ),
       );
     },
   };

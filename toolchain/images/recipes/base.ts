@@ -21,8 +21,19 @@ export const base: ImageRecipe = {
       // An imported image has no ENV or CMD; set the ones every image relies on.
       await run(
         "docker",
-        ["import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--change", "ENV LANG=C.UTF-8",
-          "--change", `LABEL ${FINGERPRINT_LABEL}=${fingerprint}`, "--change", 'CMD ["/bin/bash"]', "-", IMAGE_TAGS.base],
+        [
+          "import",
+          "--change",
+          "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "--change",
+          "ENV LANG=C.UTF-8",
+          "--change",
+          `LABEL ${FINGERPRINT_LABEL}=${fingerprint}`,
+          "--change",
+          'CMD ["/bin/bash"]',
+          "-",
+          IMAGE_TAGS.base,
+        ],
         { log: ctx.log, input: tar.stdout },
       );
     });

@@ -16,7 +16,17 @@ export const keycloak = dockerRecipe({
   async stage(dir, ctx) {
     const jdk = jdkHome();
     // dereference: Debian's Temurin links lib/security/cacerts into /etc/ssl, which the image lacks.
-    cpSync(jdk, join(dir, "jdk"), { recursive: true, dereference: true, filter: (src) => !JDK_SKIP.has(src.slice(jdk.length + 1).split("/").pop() ?? "") });
+    cpSync(jdk, join(dir, "jdk"), {
+      recursive: true,
+      dereference: true,
+      filter: (src) =>
+        !JDK_SKIP.has(
+          src
+            .slice(jdk.length + 1)
+            .split("/")
+            .pop() ?? "",
+        ),
+    });
     cpSync(await keycloakDist(ctx), join(dir, "keycloak"), { recursive: true });
   },
 });
