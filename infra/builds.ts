@@ -96,7 +96,7 @@ export async function explainBuildFailure(resource: string, lines = 15): Promise
   });
   // Without colours, and from the first step on (the classic builder first says it is deprecated).
   const all = output
-    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
     .split("\n")
     .filter((l) => l.trim());
   const from = all.findIndex((l) => /^(Sending build context|Step 1\/)/.test(l));

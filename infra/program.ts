@@ -38,7 +38,7 @@ export function meshProgram(mesh: Mesh | MeshSpec | MeshPlan = shop, name = mesh
     ))
       throw error;
     // Thrown, it would also resurface as unhandled rejections after an inline run ends.
-    pulumi.log.error(error.message);
+    void pulumi.log.error(error.message);
     return undefined;
   }
   return {

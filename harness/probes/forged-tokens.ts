@@ -6,7 +6,8 @@ const encode = (o: object) => b64url(JSON.stringify(o));
 /** The parts of a compact JWS. */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string } {
   const [h, p, s] = token.split(".");
-  return { header: JSON.parse(Buffer.from(h!, "base64url").toString()), payload: JSON.parse(Buffer.from(p!, "base64url").toString()), signature: s ?? "" };
+  const part = (b64: string | undefined) => JSON.parse(Buffer.from(b64 ?? "", "base64url").toString()) as Record<string, unknown>;
+  return { header: part(h), payload: part(p), signature: s ?? "" };
 }
 
 /** The same claims, `alg: none`, no signature. */

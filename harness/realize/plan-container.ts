@@ -70,7 +70,8 @@ export class PlanContainer extends SingleNetworkContainer {
     // Published on the host's loopback only, as MeshStack does: Docker's default (every
     // interface) puts Consul, Keycloak's admin console and every sidecar in reach of
     // anyone who can reach the host.
-    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) for (const b of bindings as { HostIp?: string }[]) b.HostIp = LOOPBACK;
+    const published = (this.hostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string }[]>;
+    for (const bindings of Object.values(published)) for (const b of bindings) b.HostIp = LOOPBACK;
     const r = this.spec.resources;
     if (r?.nanoCpus !== undefined) this.hostConfig.NanoCpus = r.nanoCpus;
     if (r?.memoryBytes !== undefined) this.hostConfig.Memory = r.memoryBytes;

@@ -1,4 +1,5 @@
 import type { IngressSpec, MeshSpec, ServiceSpec } from "../model/spec";
+import type { InstanceProps } from "../model/service";
 import type { IssueList } from "./issues";
 
 /** What every rule sees: the parts of the mesh whose shape is valid, and the issue list. */
@@ -29,6 +30,12 @@ export function definedScopes(mesh: MeshSpec): Set<string> {
 /** Role names declared by the mesh identity. */
 export function definedRoles(mesh: MeshSpec): Set<string> {
   return new Set((mesh.identity?.roles ?? []).map((r) => (typeof r === "string" ? r : r.name)));
+}
+
+/** The instance props a service lists (none when it gives a count). */
+export function instanceList(service: ServiceSpec): readonly InstanceProps[] {
+  const instances = service.instances;
+  return typeof instances === "object" ? instances : [];
 }
 
 /** Subset name of each instance (the default subset is `primary`). */

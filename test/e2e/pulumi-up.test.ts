@@ -31,7 +31,7 @@ import { inlineStack, StackUpdateError, upExplained, type StackTarget } from "..
 import { stackLeftovers } from "../../infra/diagnose";
 import { MeshStack, type MeshStackArgs } from "../../infra/mesh-stack";
 import { meshProgram } from "../../infra/program";
-import { compile, entryDrift, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
+import { compile, entryDrift, Mesh, type MeshPlan } from "../../sdk";
 import { IMAGE_TAGS } from "../../toolchain/images/components";
 
 const mesh = new Mesh("infra", { identity: { realm: "infra", scopes: ["orders:read"] }, telemetry: { metrics: false } });
@@ -63,7 +63,7 @@ function program(args: MeshStackArgs, name: string) {
       return { consulUrl: s.consulUrl, keycloakUrl: s.keycloakUrl, dockerNames: s.dockerNames, secretValues: s.secretValues, keycloakAdmin: s.keycloakAdmin };
     } catch (error) {
       // As meshProgram does: thrown, it would also resurface as an unhandled rejection.
-      pulumi.log.error((error as Error).message);
+      void pulumi.log.error((error as Error).message);
       return {};
     }
   };

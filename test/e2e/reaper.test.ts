@@ -81,7 +81,7 @@ it("removes the container and network of a test process killed with SIGKILL, aft
   const exists = (inspect: () => Promise<unknown>) =>
     inspect().then(
       () => true,
-      (e: { statusCode?: number }) => (e.statusCode === 404 ? false : Promise.reject(e)),
+      (e: Error & { statusCode?: number }) => (e.statusCode === 404 ? false : Promise.reject(e)),
     );
 
   const { child, started } = await startDoomed();

@@ -29,7 +29,7 @@ describe("compile over generated meshes", () => {
         const plan = compile(spec);
         const names = plan.containers.map((c) => c.name);
         expect(new Set(names).size).toBe(names.length);
-        plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeGreaterThanOrEqual(0)));
+        plan.containers.forEach((c) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeGreaterThanOrEqual(0)));
         plan.containers.forEach((c, i) => c.dependsOn.forEach((d) => expect(names.indexOf(d)).toBeLessThan(i)));
         const splitters = plan.consul.configEntries.filter((e) => e.Kind === "service-splitter") as unknown as { Splits: { Weight: number }[] }[];
         for (const s of splitters) expect(Math.round(s.Splits.reduce((a, b) => a + b.Weight, 0) * 100)).toBe(10000);

@@ -1,7 +1,7 @@
 import { CONTRACT_ENV } from "../../compile/app";
 import type { ServiceSpec } from "../../model/spec";
 import { at } from "../issues";
-import { servicePath, type Rule } from "../context";
+import { instanceList, servicePath, type Rule } from "../context";
 
 /**
  * An image reference as Docker reads it: `[host[:port]/]path[:tag][@sha256:<64 hex>]`, path
@@ -79,14 +79,13 @@ export const appEnvIsValid: Rule = ({ services, issues }) => {
       check(at(base, "app", "secretEnv", key), key);
       if (s.app?.env && key in s.app.env) issues.add(at(base, "app", "secretEnv", key), `${key} is in both env and secretEnv`, "keep it in secretEnv only");
     }
-    if (Array.isArray(s.instances))
-      s.instances.forEach((instance, i) => {
-        for (const key of Object.keys(instance.env ?? {})) {
-          check(at(base, "instances", i, "env", key), key);
-          if (s.app?.secretEnv && key in s.app.secretEnv)
-            issues.add(at(base, "instances", i, "env", key), `${key} is a secret of the app and cannot be overridden in plain text`, "remove it here");
-        }
-      });
+    instanceList(s).forEach((instance, i) => {
+      for (const key of Object.keys(instance.env ?? {})) {
+        check(at(base, "instances", i, "env", key), key);
+        if (s.app?.secretEnv && key in s.app.secretEnv)
+          issues.add(at(base, "instances", i, "env", key), `${key} is a secret of the app and cannot be overridden in plain text`, "remove it here");
+      }
+    });
   }
 };
 
@@ -111,7 +110,7 @@ export const plainEnvHoldsNoSecrets: Rule = ({ services, issues }) => {
   };
   for (const s of services) {
     scan(at(servicePath(s), "app", "env"), s.app?.env);
-    if (Array.isArray(s.instances)) s.instances.forEach((instance, i) => scan(at(servicePath(s), "instances", i, "env"), instance.env));
+    instanceList(s).forEach((instance, i) => scan(at(servicePath(s), "instances", i, "env"), instance.env));
   }
 };
 

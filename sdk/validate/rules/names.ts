@@ -1,6 +1,6 @@
 import { isDnsSafe, MAX_NAME_LENGTH, RESERVED_NAMES } from "../../model/names";
 import { at } from "../issues";
-import { instanceSubsets, servicePath, type Rule } from "../context";
+import { instanceList, instanceSubsets, servicePath, type Rule } from "../context";
 
 const META_KEY = /^[a-zA-Z0-9_-]{1,128}$/;
 
@@ -55,8 +55,7 @@ export const metaAndSubsetsAreValid: Rule = ({ services, issues }) => {
         );
       }
     }
-    const instances = Array.isArray(s.instances) ? s.instances : [];
-    instances.forEach((instance, i) => {
+    instanceList(s).forEach((instance, i) => {
       for (const key of Object.keys(instance.meta ?? {})) {
         if (!META_KEY.test(key) || key.startsWith("consul-") || key === "subset" || key === "version") {
           issues.add(

@@ -93,7 +93,7 @@ describe("weights verdict", () => {
 });
 
 describe("stickiness verdict", () => {
-  const { stickinessVerdict } = jest.requireActual("../../../harness/stats") as typeof import("../../../harness/stats");
+  const { stickinessVerdict } = jest.requireActual<typeof import("../../../harness/stats")>("../../../harness/stats");
   const keys = (owners: string[]) => Object.fromEntries(owners.map((o, i) => [`user-${i}`, { [o]: 20 }]));
 
   it("passes when every key has one owner and owners are spread", () => {

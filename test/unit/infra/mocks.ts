@@ -29,7 +29,7 @@ export const TYPES = {
 export function recordResources(): Registered[] {
   const registered: Registered[] = [];
   let ip = 1;
-  pulumi.runtime.setMocks(
+  void pulumi.runtime.setMocks(
     {
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;

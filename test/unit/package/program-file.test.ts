@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 
 const fixture = (name: string) => join(__dirname, "..", "..", "fixtures", "programs", name);
 // jest's own module system (ts-jest) stands in for tsx, which cannot load inside jest's sandbox.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const load = (path: string): unknown => require(path);
 const loadProgram = (file: string, exportName?: string) => load_(file, exportName, load);
 const planOf = (file: string) => planOf_(file, undefined, load);
