@@ -148,6 +148,20 @@ describe("access", () => {
     for (const path of ["/value/supersecrets", "/value/supersecret/x", "/admin/x", "/value"]) expect([path, denied(path)]).toEqual([path, false]);
   });
 
+  it("takes only end users' tokens through an ingress: a service's token replayed from outside is refused", () => {
+    const mesh = new Mesh("edge", { identity: { scopes: ["pay"], unsafePasswordGrantClient: true } });
+    const pay = mesh.service("pay");
+    const web = mesh.ingress("web", { listeners: [{ port: 8080, routes: [{ service: pay }] }] });
+    pay.allow(web, { paths: ["/pay"], scopes: ["pay"] });
+    const sources = entry(compile(mesh), "service-intentions", "pay")?.["Sources"] as {
+      Permissions: { JWT?: { Providers: { VerifyClaims: unknown[] }[] } }[];
+    }[];
+    expect(sources[0]?.Permissions[1]?.JWT?.Providers[0]?.VerifyClaims).toEqual([
+      { Path: ["azp"], Value: "mesh-tests" },
+      { Path: ["meshwright", "scopes", "pay"], Value: "true" },
+    ]);
+  });
+
   it("allows a tcp caller outright at L4", () => {
     const mesh = new Mesh("l4");
     const db = mesh.service("db", { protocol: "tcp", port: 5432 });

@@ -250,6 +250,16 @@ const cases: RuleCase[] = [
     message: "user-service is already allowed outright, so this rule has no effect",
   },
   {
+    rule: "a token rule on an ingress needs a client that issues end users' tokens",
+    props: { identity: { scopes: ["pay"] } },
+    declare: (m) => {
+      const p = m.service("pay");
+      p.allow(m.ingress("web", { listeners: [{ port: 8080, routes: [{ service: p }] }] }), { scopes: ["pay"] });
+    },
+    path: "services.pay.access[0].rule",
+    message: "rule requires a token from ingress web, but the mesh has no client that issues end users' tokens",
+  },
+  {
     rule: "an app is an image or a build, not both",
     declare: (m) => void m.service("api", { app: untyped({ image: "team/api:1", build: { context: "api" } }) }),
     path: "services.api.app",

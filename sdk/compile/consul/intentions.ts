@@ -1,7 +1,7 @@
 import { isL7Rule, needsJwt, type AccessRule } from "../../model/access";
 import type { AccessSpec } from "../../model/spec";
 import type { ConfigEntry } from "../../plan";
-import { GRANTED, ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "../keycloak/claims";
+import { GRANTED, ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX, TEST_CLIENT_ID } from "../keycloak/claims";
 import type { ResolvedMesh, ResolvedService } from "../resolve";
 import { jwtProviderName } from "./jwt-provider";
 
@@ -54,6 +54,7 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
   }
   if (!access.length) return undefined;
   const gateways = new Set(mesh.ingresses.map((g) => g.name));
+  const endUserClients = userFacingClients(mesh);
   const callers = [...new Set(access.map((a) => a.caller))];
   const sources = callers.map((caller) => {
     const mine = access.filter((a) => a.caller === caller);
@@ -61,8 +62,9 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
     if (outright) return { Name: caller, Action: outright.action };
     const ordered = [...mine.filter((a) => a.action === "deny"), ...mine.filter((a) => a.action === "allow")];
     const guard = { Action: "deny", HTTP: { PathRegex: AMBIGUOUS_PATH } };
-    const tokenOf = gateways.has(caller) ? undefined : caller;
-    return { Name: caller, Permissions: [guard, ...ordered.flatMap((a) => permissions(service.name, tokenOf, a.action, a.rule ?? {}))] };
+    // Through a gateway come end users' tokens; from a service, only its own.
+    const issuedTo = gateways.has(caller) ? endUserClients : [caller];
+    return { Name: caller, Permissions: [guard, ...ordered.flatMap((a) => permissions(service.name, issuedTo, a.action, a.rule ?? {}))] };
   });
   return { Kind: "service-intentions", Name: service.name, Sources: sources };
 }
@@ -72,9 +74,12 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
  * ignores case would otherwise serve `/ADMIN` past a deny of `/admin`), and a denied exact
  * path also with trailing slashes (most frameworks serve `/admin/` as `/admin`); allow rules
  * match exactly. A token requirement checks the destination's audience (through its own JWT
- * provider) and, for a service caller, that the token was issued to that caller (`azp`).
+ * provider) and, on allow rules, that the token was issued to one of `issuedTo` (`azp`): the
+ * calling service, or the clients that issue end users' tokens for a gateway caller (a
+ * service's client-credentials token replayed through the ingress is refused). One
+ * permission per accepted client, since Consul matches a claim against one value.
  */
-function permissions(destination: string, tokenOf: string | undefined, action: "allow" | "deny", rule: AccessRule): Record<string, unknown>[] {
+function permissions(destination: string, issuedTo: readonly string[], action: "allow" | "deny", rule: AccessRule): Record<string, unknown>[] {
   const common = {
     ...(rule.methods?.length ? { Methods: [...rule.methods] } : {}),
     ...(rule.headers?.length ? { Header: rule.headers.map(header) } : {}),
@@ -92,13 +97,25 @@ function permissions(destination: string, tokenOf: string | undefined, action: "
           ...(rule.pathRegex !== undefined ? [{ PathRegex: rule.pathRegex }] : []),
         ];
   if (!paths.length) paths.push(Object.keys(common).length ? {} : { PathPrefix: "/" });
-  const jwt = needsJwt(rule) ? { JWT: { Providers: [{ Name: jwtProviderName(destination), VerifyClaims: verifyClaims(rule, tokenOf) }] } } : {};
-  return paths.map((path) => ({ Action: action, HTTP: { ...path, ...common }, ...jwt }));
+  if (!needsJwt(rule)) return paths.map((path) => ({ Action: action, HTTP: { ...path, ...common } }));
+  const azps: (string | undefined)[] = action === "allow" && rule.claims?.azp === undefined ? [...issuedTo] : [undefined];
+  return paths.flatMap((path) =>
+    azps.map((azp) => ({
+      Action: action,
+      HTTP: { ...path, ...common },
+      JWT: { Providers: [{ Name: jwtProviderName(destination), VerifyClaims: verifyClaims(rule, azp) }] },
+    })),
+  );
 }
 
-function verifyClaims(rule: AccessRule, tokenOf: string | undefined): { Path: string[]; Value: string }[] {
+/** Clients whose tokens are end users': what a gateway caller's token must be issued to. */
+export function userFacingClients(mesh: ResolvedMesh): string[] {
+  return mesh.identity?.unsafePasswordGrantClient ? [TEST_CLIENT_ID] : [];
+}
+
+function verifyClaims(rule: AccessRule, azp: string | undefined): { Path: string[]; Value: string }[] {
   return [
-    ...(tokenOf !== undefined && rule.claims?.azp === undefined ? [{ Path: ["azp"], Value: tokenOf }] : []),
+    ...(azp !== undefined ? [{ Path: ["azp"], Value: azp }] : []),
     ...(rule.scopes ?? []).map((s) => ({ Path: [...SCOPE_CLAIM_PREFIX, s], Value: GRANTED })),
     ...(rule.roles ?? []).map((r) => ({ Path: [...ROLE_CLAIM_PREFIX, r], Value: GRANTED })),
     ...Object.entries(rule.claims ?? {}).map(([path, value]) => ({ Path: path.split("."), Value: value })),

@@ -62,7 +62,7 @@ export const accessRulesDoNotConflict: Rule = ({ services, issues }) => {
 };
 
 /** A rule that needs a JWT needs the mesh identity, and names only defined scopes and roles. */
-export const jwtRequirementsAreDefined: Rule = ({ mesh, services, issues }) => {
+export const jwtRequirementsAreDefined: Rule = ({ mesh, services, ingressNames, issues }) => {
   const scopes = definedScopes(mesh);
   const roles = definedRoles(mesh);
   for (const s of services) {
@@ -76,6 +76,13 @@ export const jwtRequirementsAreDefined: Rule = ({ mesh, services, issues }) => {
           "add identity: { scopes: [...], roles: [...] } to the Mesh props",
         );
         return;
+      }
+      if (ingressNames.has(a.caller) && !mesh.identity.unsafePasswordGrantClient) {
+        issues.add(
+          path,
+          `rule requires a token from ingress ${a.caller}, but the mesh has no client that issues end users' tokens, so no request could pass`,
+          "for a test mesh set identity.unsafePasswordGrantClient: true; otherwise require the token on the service the ingress calls, from that service's callers",
+        );
       }
       if (a.action === "deny") {
         issues.add(
