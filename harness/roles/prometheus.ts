@@ -25,7 +25,9 @@ export class PrometheusServer {
 
   /** Base URL from the test process. */
   url(): string {
-    const port = Number(new URL(this.plan.prometheus?.url ?? "http://prometheus:9090").port || 80);
+    const planned = this.plan.prometheus;
+    if (!planned) throw new Error(`mesh ${this.plan.mesh.name} has no Prometheus (telemetry.metrics is off)`);
+    const port = Number(new URL(planned.url).port || 80);
     return `http://${this.container.getHost()}:${this.container.getMappedPort(port)}`;
   }
 
