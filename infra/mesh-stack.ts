@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { compile, type ImageSet, type Mesh, type MeshPlan } from "../sdk";
+import { compile, planWeaknesses, type ImageSet, type Mesh, type MeshPlan } from "../sdk";
 import { appImage } from "./builds";
 import { builtImageName } from "../toolchain/build-context";
 import { ConsulConfigEntry, ConsulPolicy, ConsulToken, type ConsulAccess } from "./consul/resources";
@@ -24,6 +24,13 @@ export interface MeshStackOptions {
    * @default the plan's images (the SDK's `DEFAULT_IMAGES` unless the mesh set others)
    */
   readonly images?: Partial<ImageSet>;
+  /**
+   * Realize a plan that trusts its containers (ACLs off or allowing by default, gossip not
+   * encrypted, RPC without TLS: see the SDK's `planWeaknesses`). A plan `compile` makes has none
+   * of these; without this option MeshStack refuses a plan that does.
+   * For local experiments only. @default false
+   */
+  readonly unsafeAllowInsecurePlan?: boolean;
   /** Host ports of the mesh's front doors; `false` leaves one unpublished. @default {@link DEFAULT_PORTS} */
   readonly ports?: Partial<PublishedPorts>;
   /** Host address the published ports bind to. @default "127.0.0.1" */
@@ -59,6 +66,20 @@ export interface MeshStackOptions {
    * @default true: asks the local Docker engine (`docker image inspect`)
    */
   readonly checkImages?: boolean | ((image: string) => boolean);
+}
+
+/** A plan that trusts its containers, given without {@link MeshStackOptions.unsafeAllowInsecurePlan}. */
+export class InsecurePlanError extends Error {
+  override readonly name = "InsecurePlanError";
+  constructor(
+    mesh: string,
+    /** What the plan leaves open (the SDK's `planWeaknesses`). */
+    readonly weaknesses: readonly string[],
+  ) {
+    super(
+      `mesh ${mesh}: the plan trusts its containers:\n${weaknesses.map((w) => `  - ${w}`).join("\n")}\nfix: compile the mesh with meshwright's SDK, or pass unsafeAllowInsecurePlan: true to MeshStack for a local experiment`,
+    );
+  }
 }
 
 /** What a {@link MeshStack} realizes: a mesh (compiled here) or an already compiled plan. */
@@ -134,6 +155,8 @@ export class MeshStack extends pulumi.ComponentResource {
   constructor(name: string, args: MeshStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Compile and check before registering anything: an invalid mesh leaves no resource behind.
     const plan = args.plan ?? compile(args.mesh);
+    const weaknesses = planWeaknesses(plan);
+    if (weaknesses.length && !args.unsafeAllowInsecurePlan) throw new InsecurePlanError(plan.mesh.name, weaknesses);
     checkSecrets(plan, args.secrets);
     const buildDir = args.buildDir ?? process.cwd();
     for (const b of plan.builds) builtImageName(b, buildDir); // a missing context or Dockerfile throws here

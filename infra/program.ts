@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shop } from "../examples/shop";
 import { compile, Mesh, MeshValidationError, type MeshPlan, type MeshSpec } from "../sdk";
-import { BuildContextError, ImagesMissingError, MeshStack, SecretsNotSuppliedError } from "./mesh-stack";
+import { BuildContextError, ImagesMissingError, InsecurePlanError, MeshStack, SecretsNotSuppliedError } from "./mesh-stack";
 import { settingsFromConfig } from "./settings";
 
 /** Config namespace of the example program (`meshwright:keycloakPort`, ...). */
@@ -33,6 +33,7 @@ export function meshProgram(mesh: Mesh | MeshSpec | MeshPlan = shop, name = mesh
     if (!(
       error instanceof MeshValidationError ||
       error instanceof SecretsNotSuppliedError ||
+      error instanceof InsecurePlanError ||
       error instanceof BuildContextError ||
       error instanceof ImagesMissingError
     ))

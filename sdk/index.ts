@@ -39,6 +39,7 @@ export { AMBIGUOUS_PATH } from "./compile/consul/intentions";
 export { consulForm } from "./compile/consul";
 export { entryDrift } from "./compile/consul/drift";
 export { warnings } from "./validate/warnings";
+export { planWeaknesses } from "./compile/plan-weaknesses";
 export { percentages } from "./compile/consul/splitter";
 export { JWT_PROVIDER_NAME, TEST_CLIENT_ID, SCOPE_CLAIM_PREFIX, ROLE_CLAIM_PREFIX } from "./compile/keycloak/claims";
 export type * from "./plan";

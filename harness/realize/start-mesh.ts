@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { getContainerRuntimeClient, Network } from "testcontainers";
-import { compile, Mesh, type ContainerSpec, type MeshPlan } from "../../sdk";
+import { compile, Mesh, planWeaknesses, type ContainerSpec, type MeshPlan } from "../../sdk";
 import { containerLogs } from "../docker/container-logs";
 import "./reaper"; // testcontainers' reaper image, set before the first container starts
 import { buildApps } from "./build-apps";
@@ -34,6 +34,12 @@ export interface StartMeshOptions {
    * to check the control plane alone. @default every container
    */
   readonly only?: readonly string[];
+  /**
+   * Start a plan that trusts its containers (ACLs off or allowing by default, gossip not
+   * encrypted, RPC without TLS: see the SDK's `planWeaknesses`); refused otherwise. A compiled
+   * plan has none of these. For experiments only. @default false
+   */
+  readonly unsafeAllowInsecurePlan?: boolean;
 }
 
 /** A mesh could not be started; everything that had started has been removed. */
@@ -52,6 +58,11 @@ export class MeshStartError extends Error {
  */
 export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshOptions = {}): Promise<StartedMesh> {
   const plan = meshOrPlan instanceof Mesh ? compile(meshOrPlan) : meshOrPlan;
+  const weaknesses = planWeaknesses(plan);
+  if (weaknesses.length && !options.unsafeAllowInsecurePlan)
+    throw new MeshStartError(
+      `mesh ${plan.mesh.name}: the plan trusts its containers:\n${weaknesses.map((w) => `  - ${w}`).join("\n")}\nfix: compile the mesh with meshwright's SDK, or pass unsafeAllowInsecurePlan: true to startMesh for an experiment`,
+    );
   const log = options.log ?? (() => undefined);
   for (const w of plan.warnings) log(`warning: ${w.path}: ${w.message} (${w.hint})`);
   const specs = selected(plan, options.only);

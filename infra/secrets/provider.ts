@@ -30,6 +30,19 @@ function keptValues(state: MeshSecretsState, specs: readonly PlanSecret[]): Reco
 }
 
 /**
+ * Secrets the plan still declares, unchanged, whose values the state no longer holds: the
+ * running mesh was configured with values nobody has any more.
+ */
+export function lostSecrets(state: Partial<MeshSecretsState>, specs: readonly PlanSecret[]): string[] {
+  const changed = new Set(changedSecrets(state.specs ?? [], specs));
+  const values = state.values ?? {};
+  return specs
+    .filter((s) => s.generate.kind !== "supplied" && !changed.has(s.name))
+    .filter((s) => (s.generate.kind === "tls-ca" || s.generate.kind === "tls-cert" ? [`${s.name}#cert`, `${s.name}#key`] : [s.name]).some((k) => !values[k]))
+    .map((s) => s.name);
+}
+
+/**
  * Generates every value once, at create; an update keeps every value whose secret is declared
  * as before and generates only new or changed ones; refresh keeps the state (nothing outside
  * Pulumi holds these values).
@@ -39,6 +52,13 @@ export const meshSecretsProvider: pulumi.dynamic.ResourceProvider = {
     return { id: "mesh-secrets", outs: { specs: inputs.specs, values: generateSecretValues(inputs.specs) } };
   },
   async diff(_id: string, olds: MeshSecretsState, news: MeshSecretsInputs) {
+    const lost = lostSecrets(olds, news.specs);
+    if (lost.length)
+      // Fails the preview: new values would lock the running mesh out of itself (Consul keeps
+      // its ACL state and gossip key; Keycloak its admin and clients).
+      throw new Error(
+        `the stack's state has lost the values of ${lost.length} secrets (${lost.slice(0, 5).join(", ")}${lost.length > 5 ? ", ..." : ""}), which the running mesh was configured with; fix: restore the state from a backup, or start over with new secrets: meshwright down, then meshwright up`,
+      );
     return { changes: changedSecrets(olds.specs ?? [], news.specs).length > 0 };
   },
   async update(_id: string, olds: MeshSecretsState, news: MeshSecretsInputs) {

@@ -57,7 +57,9 @@ describe(`security matrix on real containers${mutations.length ? ` (mutated: ${m
 
   beforeAll(async () => {
     const secrets = Object.assign({}, ...mutations.map((m) => m.secrets?.(plan) ?? {})) as Record<string, string>;
-    mesh = await startMesh(plan, { secrets });
+    // A mutation that turns off ACLs or gossip encryption needs the loud opt-in: startMesh
+    // refuses a plan that trusts its containers otherwise (checked in its own cell below).
+    mesh = await startMesh(plan, { secrets, unsafeAllowInsecurePlan: mutations.length > 0 });
     await waitConverged(mesh);
     const put = await consulRequest(mesh.consul.api(), "PUT", `/v1/kv/${KV_SECRET}`, "hunter2");
     if (put.status !== 200) throw new Error(`seeding ${KV_SECRET}: ${put.status} ${put.text}`);

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { shop } from "../../../examples/shop";
 import { compile, Mesh, MeshInvariantError, MeshValidationError } from "../../../sdk";
 import { secretRef, type MeshPlan } from "../../../sdk/plan";
-import { BuildContextError, MeshStack, SecretsNotSuppliedError } from "../../../infra/mesh-stack";
+import { BuildContextError, InsecurePlanError, MeshStack, SecretsNotSuppliedError } from "../../../infra/mesh-stack";
 import { recordResources, settle, TYPES, valueOf, type Registered } from "./mocks";
 import { appContext, tinyPlan } from "./plans";
 
@@ -219,6 +219,20 @@ describe("MeshStack's secrets", () => {
     expect(await valueOf(stack.containers["api-1-app"]!.envs)).toEqual(expect.arrayContaining(["API_KEY=k-123", "DB=postgres://app:pw@db/orders"]));
     expect(await pulumi.isSecret(stack.containers["api-1-app"]!.envs)).toBe(true);
     expect((await valueOf(stack.keycloakAdmin))!.password).toBe("given");
+  });
+
+  it("refuses a plan that disables Consul's ACLs, unless the unsafe option says otherwise", async () => {
+    const registered = recordResources();
+    const plan = tinyPlan(context);
+    const open: MeshPlan = {
+      ...plan,
+      consul: { ...plan.consul, serverConfig: { ...plan.consul.serverConfig, acl: { enabled: false, default_policy: "deny" } } },
+    };
+    expect(() => new MeshStack("s", { plan: open, ...NO_IMAGE_CHECK })).toThrow(InsecurePlanError);
+    expect(() => new MeshStack("s", { plan: open, ...NO_IMAGE_CHECK })).toThrow(/Consul ACLs are off.*\n.*unsafeAllowInsecurePlan: true/s);
+    expect(registered).toEqual([]);
+    const { stack } = await realize(open, "opened", { unsafeAllowInsecurePlan: true });
+    expect(stack.plan).toBe(open);
   });
 
   it("calls a reference to an undeclared secret a bug in the plan", () => {

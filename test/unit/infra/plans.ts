@@ -8,6 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { secretRef, type ContainerSpec, type MeshPlan, type PlanSecret } from "../../../sdk/plan";
 
+/** What every agent of a plan needs to not trust its containers (see the SDK's planWeaknesses). */
+const SECURE_AGENT = {
+  acl: { enabled: true, default_policy: "deny" },
+  encrypt: secretRef("consul/gossip-key"),
+  encrypt_verify_incoming: true,
+  encrypt_verify_outgoing: true,
+  tls: { defaults: { ca_file: "/consul/config/tls/ca.pem", verify_outgoing: true } },
+};
+
 const HEALTH = { intervalMs: 2000, timeoutMs: 5000, retries: 30, startPeriodMs: 1000 };
 
 /** A build context folder with a Dockerfile (and whatever else is given), in a fresh temp folder. */
@@ -55,7 +64,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
     network: { name: "tiny-net" },
     consul: {
       server: { container: "consul", httpPort: 8500, grpcPort: 8502 },
-      serverConfig: { server: true },
+      serverConfig: { server: true, ...SECURE_AGENT },
       url: "http://consul:8500",
       httpsUrl: "https://consul:8501",
       configEntries: [
@@ -160,7 +169,12 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
         service: "api",
         instance,
         image: "meshwright/consul:1.16.3",
-        files: [{ path: "/consul/config/agent.json", content: JSON.stringify({ acl: { tokens: { agent: secretRef("consul/token/node-api-1") } } }) }],
+        files: [
+          {
+            path: "/consul/config/agent.json",
+            content: JSON.stringify({ ...SECURE_AGENT, acl: { ...SECURE_AGENT.acl, tokens: { agent: secretRef("consul/token/node-api-1") } } }),
+          },
+        ],
         networkAliases: [instance],
         healthCheck: { test: ["CMD", "consul", "members"], ...HEALTH },
         dependsOn: ["consul"],

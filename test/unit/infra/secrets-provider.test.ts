@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { changedSecrets, meshSecretsProvider } from "../../../infra/secrets/provider";
+import { changedSecrets, lostSecrets, meshSecretsProvider } from "../../../infra/secrets/provider";
 import type { PlanSecret } from "../../../sdk/plan";
 
 const provider = meshSecretsProvider as Required<pulumi.dynamic.ResourceProvider>;
@@ -39,5 +39,16 @@ describe("MeshSecrets' provider", () => {
   it("drops the values of secrets the plan no longer declares", async () => {
     const { id, outs } = await provider.create({ specs: SPECS });
     expect(Object.keys((await provider.update(id, outs, { specs: SPECS.slice(0, 1) })).outs.values)).toEqual(["a"]);
+  });
+});
+
+describe("a stack whose state lost its secrets", () => {
+  it("fails the preview naming the lost secrets, rather than generating new ones the running mesh does not know", async () => {
+    const { id, outs } = await provider.create({ specs: SPECS });
+    const damaged = { ...outs, values: { a: outs.values.a } };
+    await expect(provider.diff(id, damaged, { specs: SPECS })).rejects.toThrow(
+      /lost the values of 2 secrets \(ca, cert\).*meshwright down, then meshwright up/,
+    );
+    expect(lostSecrets(outs, SPECS)).toEqual([]);
   });
 });
