@@ -14,7 +14,13 @@ export interface ListenerProps {
   readonly routes: readonly RouteProps[];
 }
 
-/** Requests for a host (and path prefix) go to a service. */
+/**
+ * Requests for a host (and path prefix) go to a service. A route also lets the gateway call
+ * the service, on the route's path prefix only and behind the same path guard as every L7
+ * rule (an intention the compiler adds), unless the service has rules naming the gateway
+ * itself; the gateway drops proxy and Envoy headers a client could forge and sets
+ * `x-forwarded-for` to the client's address.
+ */
 export interface RouteProps {
   /** Host header to match; omit to match any host. */
   readonly host?: string;

@@ -15,7 +15,7 @@
  *   supply; a node whose token Consul refuses fails the update naming that cause;
  * - `pulumi destroy` leaves no container or network behind.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import { inlineStack, StackUpdateError, upExplained, type StackTarget } from "..
 import { stackLeftovers } from "../../infra/diagnose";
 import { MeshStack, type MeshStackArgs } from "../../infra/mesh-stack";
 import { meshProgram } from "../../infra/program";
+import { bookstoreMesh } from "../../examples/bookstore/bookstore";
 import { compile, entryDrift, Mesh, type MeshPlan } from "../../sdk";
 import { IMAGE_TAGS } from "../../toolchain/images/components";
 
@@ -364,5 +365,64 @@ describe("MeshStack's app builds through a real pulumi up", () => {
   it("pulumi destroy leaves nothing but the kept app images", async () => {
     await stack.destroy();
     expect(await stackLeftovers("builds")).toEqual([]);
+  }, 300_000);
+});
+
+describe("the bookstore (nginx, Flask and the workload) through a real pulumi up", () => {
+  const backend = mkdtempSync(join(tmpdir(), "mw-pulumi-state-"));
+  // A copy of the apps, so the test can change one of their files.
+  const apps = mkdtempSync(join(tmpdir(), "mw-bookstore-"));
+  for (const app of ["catalog", "storefront"]) cpSync(join(__dirname, "..", "..", "examples", "bookstore", app), join(apps, app), { recursive: true });
+  const built = compile(bookstoreMesh(apps));
+  let stack: Stack;
+  let running: StartedMesh;
+
+  beforeAll(async () => {
+    const ports = { ...OFF, ingress: await freePort() };
+    stack = await inlineStack({ project: "meshwright-e2e", stack: "bookstore", backendUrl: `file://${backend}` }, program({ plan: built, ports }, "bookstore"));
+  });
+
+  afterAll(async () => {
+    await stack.destroy().catch(() => undefined);
+    rmSync(backend, { recursive: true, force: true });
+    rmSync(apps, { recursive: true, force: true });
+    const docker = new Docker();
+    for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+  }, 300_000);
+
+  it("builds both app images, and every container turns healthy; the Flask app's token reaches inventory", async () => {
+    const t0 = Date.now();
+    const up = await upExplained(stack, "bookstore");
+    console.info(`bookstore: pulumi up created ${up.summary.resourceChanges?.create} resources in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(up.summary.resourceChanges).toEqual({ create: 1 + resourceCount(built) });
+    running = await attachMesh(built, {
+      dockerNames: up.outputs.dockerNames!.value as Record<string, string>,
+      secrets: up.outputs.secretValues!.value as Record<string, string>,
+    });
+    await waitConverged(running);
+    const books = await running.ingress("web").request({ host: "api.bookstore.local", path: "/books" });
+    expect([books.status, (JSON.parse(books.body) as { inventory: { status: number } }).inventory.status]).toEqual([200, 200]);
+  }, 600_000);
+
+  it("a second pulumi up has nothing to change", async () => {
+    expect((await stack.preview()).changeSummary).toEqual({ same: 1 + resourceCount(built) });
+  }, 300_000);
+
+  it("a changed page in the storefront's context replaces its image, app and probe, nothing else", async () => {
+    writeFileSync(join(apps, "storefront", "html", "index.html"), "<!doctype html><html><body>changed</body></html>\n");
+    const replaced: string[] = [];
+    await stack.up({ onEvent: (e) => e.resOutputsEvent?.metadata.op === "replace" && replaced.push(e.resOutputsEvent.metadata.urn.split("::").pop()!) });
+    expect(replaced.sort()).toEqual(["bookstore-image-storefront", "bookstore-storefront-1-app", "bookstore-storefront-1-probe"]);
+    const page = await running.ingress("web").request({ host: "bookstore.local", path: "/" });
+    expect(page.body).toContain("changed");
+  }, 400_000);
+
+  it("pulumi destroy leaves nothing but the kept app images", async () => {
+    await stack.destroy();
+    expect(await stackLeftovers("bookstore")).toEqual([]);
   }, 300_000);
 });
