@@ -43,10 +43,16 @@ export async function consulRequest<T>(
 export async function applyAcl(plan: MeshPlan, api: ConsulApi, secrets: Readonly<Record<string, string>>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const self = await consulRequest(api, "GET", "/v1/acl/token/self").catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
+    const self = await consulRequest(api, "GET", "/v1/acl/token/self").catch((e: Error) => ({
+      status: 0,
+      text: `${api.url}: ${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ""}`,
+      body: undefined,
+    }));
     if (self.status === 200) break;
     if (Date.now() > deadline)
-      throw new ConsulApiError(`Consul's ACL system did not accept the management token within ${timeoutMs} ms: ${self.status} ${self.text.trim()}`);
+      throw new ConsulApiError(
+        `Consul's ACL system did not accept the management token within ${timeoutMs} ms: ${self.status ? `HTTP ${self.status} ` : "no connection: "}${self.text.trim()}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
   for (const p of plan.consul.acl.policies) {

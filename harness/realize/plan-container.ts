@@ -1,9 +1,7 @@
-import { Wait, type StartedNetwork } from "testcontainers";
+import { Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import type { ContainerSpec } from "../../sdk";
+import type { PublishAddress } from "./publish-address";
 import { SingleNetworkContainer } from "./single-network-container";
-
-/** Where the harness publishes a mesh's ports on the host. */
-export const LOOPBACK = "127.0.0.1";
 
 /** Labels every container and network of one run carries, so leftovers can be found. */
 export const RUN_LABEL = "io.meshwright.run";
@@ -15,6 +13,8 @@ export interface RunContext {
   readonly network: StartedNetwork;
   /** How long a container may take to become healthy. */
   readonly startupTimeoutMs: number;
+  /** Where published ports are bound and dialled (see `publishAddress`). */
+  readonly publish: PublishAddress;
 }
 
 /** The Docker container name of a plan container in a run (plan names stay network aliases). */
@@ -30,7 +30,7 @@ export function dockerName(run: Pick<RunContext, "runId">, planName: string): st
 export class PlanContainer extends SingleNetworkContainer {
   constructor(
     readonly spec: ContainerSpec,
-    run: RunContext,
+    private readonly run: RunContext,
   ) {
     super(spec.image);
     this.withName(dockerName(run, spec.name))
@@ -64,14 +64,21 @@ export class PlanContainer extends SingleNetworkContainer {
     }
   }
 
+  /** Started, with `getHost()` the address the ports were published on. */
+  override async start(): Promise<StartedTestContainer> {
+    const started = await super.start();
+    const { dialHost } = this.run.publish;
+    return Object.assign(started, { getHost: () => dialHost });
+  }
+
   protected override async beforeContainerCreated(): Promise<void> {
     await super.beforeContainerCreated();
     this.hostConfig.RestartPolicy = { Name: this.spec.restartPolicy };
-    // Published on the host's loopback only, as MeshStack does: Docker's default (every
-    // interface) puts Consul, Keycloak's admin console and every sidecar in reach of
-    // anyone who can reach the host.
+    // Published on one address (loopback when Docker runs beside the tests), as MeshStack
+    // does: Docker's default (every interface) puts Consul, Keycloak's admin console and
+    // every sidecar in reach of anyone who can reach the host.
     const published = (this.hostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string }[]>;
-    for (const bindings of Object.values(published)) for (const b of bindings) b.HostIp = LOOPBACK;
+    for (const bindings of Object.values(published)) for (const b of bindings) b.HostIp = this.run.publish.bindIp;
     const r = this.spec.resources;
     if (r?.nanoCpus !== undefined) this.hostConfig.NanoCpus = r.nanoCpus;
     if (r?.memoryBytes !== undefined) this.hostConfig.Memory = r.memoryBytes;

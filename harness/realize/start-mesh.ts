@@ -7,6 +7,7 @@ import { buildApps } from "./build-apps";
 import { applyAcl } from "./consul-acl";
 import { requireImages } from "./images";
 import { PlanContainer, dockerName, type RunContext } from "./plan-container";
+import { publishAddress } from "./publish-address";
 import { removeRunContainers } from "./remove-run";
 import { runSecrets, withSecrets } from "./secrets";
 import { StartedMesh, type StartedPlanContainer } from "./started-mesh";
@@ -69,8 +70,9 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
   await requireImages([...new Set(specs.filter((c) => !c.build).map((c) => c.image))]);
   const built = await buildApps(plan, { ...(options.buildCwd ? { cwd: options.buildCwd } : {}), log });
   const secrets = runSecrets(plan, options.secrets);
+  const publish = await publishAddress((await getContainerRuntimeClient()).info.containerRuntime.host);
   const network = await new Network().start();
-  const run: RunContext = { runId: `mw${randomBytes(3).toString("hex")}`, network, startupTimeoutMs: options.startupTimeoutMs ?? 180_000 };
+  const run: RunContext = { runId: `mw${randomBytes(3).toString("hex")}`, network, startupTimeoutMs: options.startupTimeoutMs ?? 180_000, publish };
   const started = new Map<string, StartedPlanContainer>();
   const stopAll = async () => {
     await removeRunContainers(run.runId);
