@@ -1,5 +1,6 @@
-import { Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
+import type { StartedNetwork, StartedTestContainer } from "testcontainers";
 import type { ContainerSpec } from "../../sdk";
+import { HealthWait } from "./health-wait";
 import type { PublishAddress } from "./publish-address";
 import { SingleNetworkContainer } from "./single-network-container";
 
@@ -60,7 +61,7 @@ export class PlanContainer extends SingleNetworkContainer {
         retries: h.retries,
         startPeriod: h.startPeriodMs,
       });
-      this.withWaitStrategy(Wait.forHealthCheck());
+      this.withWaitStrategy(new HealthWait());
     }
   }
 

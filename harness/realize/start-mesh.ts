@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { getContainerRuntimeClient, Network } from "testcontainers";
 import { compile, Mesh, planWeaknesses, type ContainerSpec, type MeshPlan } from "../../sdk";
-import { containerLogs } from "../docker/container-logs";
 import "./reaper"; // testcontainers' reaper image, set before the first container starts
 import { buildApps } from "./build-apps";
+import { diagnosis, UnhealthyContainerError } from "./health-wait";
 import { applyAcl } from "./consul-acl";
 import { requireImages } from "./images";
 import { PlanContainer, dockerName, type RunContext } from "./plan-container";
@@ -106,7 +106,9 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
     const spec = specs.find((s) => s.name === failedAt);
     // A probe's health is its app's: name the app and show its logs.
     const culprit = spec?.healthOf ?? failedAt;
-    const tail = await lastLogLines(run, culprit);
+    // testcontainers removes a container that never became healthy: its own diagnosis was
+    // read before that; another culprit (an app its probe checked) is still there to read.
+    const tail = reason instanceof UnhealthyContainerError && culprit === failedAt ? reason.tail : await lastLogLines(run, culprit);
     if (!(options.keepOnFailure ?? process.env.MESHWRIGHT_KEEP_FAILED === "1")) await stopAll();
     const what = culprit === failedAt ? `${failedAt} did not start` : `${culprit} never answered its health check (checked by ${failedAt})`;
     throw new MeshStartError(`mesh ${plan.mesh.name}: ${what}: ${reason.message}${tail ? `\n  last log lines of ${culprit}:\n${tail}` : ""}`, {
@@ -136,12 +138,7 @@ function selected(plan: MeshPlan, only: readonly string[] | undefined): Containe
 async function lastLogLines(run: RunContext, planName: string): Promise<string> {
   try {
     const client = await getContainerRuntimeClient();
-    const info = await client.container.dockerode.getContainer(dockerName(run, planName)).inspect();
-    return (await containerLogs(info.Id))
-      .filter(Boolean)
-      .slice(-8)
-      .map((l) => `    ${l}`)
-      .join("\n");
+    return await diagnosis(client.container.dockerode.getContainer(dockerName(run, planName)));
   } catch {
     return "";
   }

@@ -3,10 +3,13 @@
  * became healthy and shows its last log lines, and every container of the run is removed.
  * An app that never answers is named as the app (its probe only checks it), with the app's
  * own logs. A missing image fails before anything starts, naming the command that builds it.
+ * A Consul token the ACL system does not know fails health and says so ("ACL not found"),
+ * rather than leaving a sidecar or agent retrying 403s in silence.
  */
 import { getContainerRuntimeClient } from "testcontainers";
 import { MeshStartError, MissingImageError, startMesh } from "../../harness";
-import { compile, Mesh, type MeshPlan } from "../../sdk";
+import { randomUUID } from "node:crypto";
+import { compile, Mesh, type ContainerSpec, type MeshPlan } from "../../sdk";
 
 async function runContainers(): Promise<string[]> {
   const client = await getContainerRuntimeClient();
@@ -32,6 +35,41 @@ async function startError(plan: MeshPlan): Promise<Error> {
   expect(error).toBeInstanceOf(Error);
   return error as Error;
 }
+
+/** The plan with one container's reference to a secret replaced by a token Consul never issued. */
+function withUnknownToken(plan: MeshPlan, container: string, secret: string): MeshPlan {
+  const ref = `{{secret:${secret}}}`;
+  const unknown = randomUUID();
+  const swap = (v: string) => v.split(ref).join(unknown);
+  const broken = (c: ContainerSpec): ContainerSpec => ({
+    ...c,
+    env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, swap(v)])),
+    files: c.files.map((f) => ({ ...f, content: swap(f.content) })),
+  });
+  const target = plan.containers.find((c) => c.name === container);
+  expect(JSON.stringify(target)).toContain(ref); // the container does use that token
+  return { ...plan, containers: plan.containers.map((c) => (c.name === container ? broken(c) : c)) };
+}
+
+it("fails a node agent whose token Consul does not know, saying ACL not found", async () => {
+  const plan = withUnknownToken(lonelyPlan(), "lonely-service-1", "consul/token/node-lonely-service-1");
+  const before = await runContainers();
+  const error = await startError(plan);
+  expect(error).toBeInstanceOf(MeshStartError);
+  expect(error.message).toMatch(/lonely-service-1 did not start/);
+  expect(error.message).toMatch(/ACL not found/); // the agent cannot even get its TLS certificate
+  expect(await runContainers()).toEqual(before);
+});
+
+it("fails a sidecar whose token Consul does not know, saying ACL not found", async () => {
+  const plan = withUnknownToken(lonelyPlan(), "lonely-service-1-sidecar", "consul/token/service-lonely-service-1");
+  const before = await runContainers();
+  const error = await startError(plan);
+  expect(error).toBeInstanceOf(MeshStartError);
+  expect(error.message).toMatch(/lonely-service-1-sidecar did not start/);
+  expect(error.message).toMatch(/ACL not found/);
+  expect(await runContainers()).toEqual(before);
+});
 
 it("removes every container of a run whose sidecar never becomes healthy, and says which one", async () => {
   const plan = lonelyPlan();
