@@ -1,9 +1,12 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlannedBuild } from "../sdk";
-import { builtImageName, contextDir } from "../toolchain/build-context";
+import { builtImageName, contextDir, dockerfileIgnored, type BuildSpec } from "../toolchain/build-context";
+import { cacheRoot } from "../toolchain/cache";
 import { STACK_LABEL } from "./container-args";
 
 export { BuildContextError } from "../toolchain/build-context";
@@ -39,8 +42,7 @@ export function appImage(name: string, build: PlannedBuild, options: AppImageOpt
       name: builtImageName(build, options.cwd),
       build: {
         context: dir,
-        // Absolute: the provider reads a relative Dockerfile path against its own working folder.
-        dockerfile: join(dir, build.dockerfile || "Dockerfile"),
+        dockerfile: providerDockerfile(build, dir, options.cwd),
         buildArgs: { ...build.args },
         ...(build.target ? { target: build.target } : {}),
         labels: { [STACK_LABEL]: options.stack, "io.meshwright.build": build.name },
@@ -50,6 +52,27 @@ export function appImage(name: string, build: PlannedBuild, options: AppImageOpt
     },
     opts,
   );
+}
+
+/**
+ * The Dockerfile path the provider is given. Absolute: the provider reads a relative one
+ * against its own working folder. And outside the context when the context's `.dockerignore`
+ * excludes the Dockerfile (`*` with `!` exceptions): the provider then leaves it out of what
+ * it sends, where `docker build` keeps it, and the build fails with "failed to read
+ * dockerfile". A Dockerfile from outside the context the provider adds itself, so such a
+ * Dockerfile is given as a copy in meshwright's cache, named by its content so that an
+ * unchanged Dockerfile keeps the same path and a second `pulumi up` sees no change.
+ */
+export function providerDockerfile(build: BuildSpec, dir: string, cwd?: string): string {
+  const inContext = join(dir, build.dockerfile || "Dockerfile");
+  if (!dockerfileIgnored(build, cwd)) return inContext;
+  const content = readFileSync(inContext);
+  const copy = join(cacheRoot(), "dockerfiles", createHash("sha256").update(content).digest("hex").slice(0, 16), "Dockerfile");
+  if (!existsSync(copy)) {
+    mkdirSync(join(copy, ".."), { recursive: true });
+    writeFileSync(copy, content);
+  }
+  return copy;
 }
 
 /** The builds of this process's programs by RemoteImage resource name, to explain a failed one. */

@@ -44,6 +44,16 @@ export function contextFiles(build: BuildSpec, cwd = process.cwd()): string[] {
   return [...kept].sort();
 }
 
+/**
+ * Whether the context's `.dockerignore` excludes its own Dockerfile (as `*` followed by `!`
+ * exceptions does). `docker build` sends such a Dockerfile anyway; not every client does.
+ */
+export function dockerfileIgnored(build: BuildSpec, cwd = process.cwd()): boolean {
+  const ignoreFile = join(contextDir(build, cwd), ".dockerignore");
+  if (!existsSync(ignoreFile)) return false;
+  return dockerignore({ ignorecase: false }).add(readFileSync(ignoreFile, "utf8")).ignores(build.dockerfile.split(sep).join("/"));
+}
+
 function walk(root: string, dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = join(dir, entry.name);

@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import { networkInterfaces } from "node:os";
+import { createServer } from "node:net";
 
 /** Where the harness publishes a mesh's ports, and the host it dials them on. */
 export interface PublishAddress {
@@ -15,7 +15,7 @@ export const LOOPBACK = "127.0.0.1";
 /**
  * Chooses where to publish ports, from the Docker host testcontainers resolved
  * (`runtimeHost`, e.g. `localhost`, or the bridge gateway when the tests run in a container),
- * the addresses it resolves to and this process's own interface addresses:
+ * the addresses it resolves to and which of those are this process's own:
  * - an explicit `override` (MESHWRIGHT_PUBLISH_IP) wins;
  * - when the Docker host is this machine's network namespace (a loopback name, or one of its
  *   own addresses, as with a Docker engine started beside the tests), loopback: nothing
@@ -31,12 +31,25 @@ export function choosePublishAddress(runtimeHost: string, resolved: readonly str
   return { bindIp: ip, dialHost: runtimeHost };
 }
 
-/** {@link choosePublishAddress} for this process: resolves the host and reads the interfaces. */
+/** {@link choosePublishAddress} for this process: resolves the host and tells its own addresses. */
 export async function publishAddress(runtimeHost: string, env: NodeJS.ProcessEnv = process.env): Promise<PublishAddress> {
   const resolved = await lookup(runtimeHost, { all: true }).then(
     (r) => r.map((a) => a.address),
     () => [],
   );
-  const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  const own = (await Promise.all(resolved.map(async (a) => ((await isOwnAddress(a)) ? [a] : [])))).flat();
   return choosePublishAddress(runtimeHost, resolved, own, env.MESHWRIGHT_PUBLISH_IP || undefined);
+}
+
+/**
+ * Whether `address` belongs to this network namespace: a listener can bind to it. Not
+ * `os.networkInterfaces()`, which leaves out an interface that is down, as Docker's bridge
+ * is while no container uses it.
+ */
+export function isOwnAddress(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(0, address, () => server.close(() => resolve(true)));
+  });
 }

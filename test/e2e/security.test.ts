@@ -308,7 +308,7 @@ async function outsiderCells(m: StartedMesh, outsider: StartedTestContainer, cel
     `${node}:${ports.sidecarPublic}`,
     "TLS without a client certificate",
     "TLS alert certificate required",
-    await tlsAttempt(sidecar),
+    await tlsAttempt(m.container(node).getHost(), sidecar),
   );
   const foreign = generateSecretValues([
     { name: "ca", purpose: "a CA of its own", generate: { kind: "tls-ca", commonName: "not the mesh" } },
@@ -323,7 +323,7 @@ async function outsiderCells(m: StartedMesh, outsider: StartedTestContainer, cel
     `${node}:${ports.sidecarPublic}`,
     "TLS with a certificate from another CA",
     "TLS alert unknown ca",
-    await tlsAttempt(sidecar, { cert: foreign["me#cert"]!, key: foreign["me#key"]! }),
+    await tlsAttempt(m.container(node).getHost(), sidecar, { cert: foreign["me#cert"]!, key: foreign["me#key"]! }),
   );
 
   const kv = `${consul}/v1/kv/${KV_SECRET}`;
@@ -402,7 +402,17 @@ async function outsiderCells(m: StartedMesh, outsider: StartedTestContainer, cel
   const https = m.container(m.plan.consul.server.container).getMappedPort(8501);
   const ca = m.secret(`${SECRET.consulCa}#cert`);
   const viaHttps = async (method: string, path: string, body?: string) =>
-    consulOutcome({ ...(await tlsRequest({ port: https, path, method, ca, ...(body !== undefined ? { body } : {}) })), exitCode: -1 });
+    consulOutcome({
+      ...(await tlsRequest({
+        host: m.container(m.plan.consul.server.container).getHost(),
+        port: https,
+        path,
+        method,
+        ca,
+        ...(body !== undefined ? { body } : {}),
+      })),
+      exitCode: -1,
+    });
   c("outsider.consul-https-kv-read", "consul:8501 (HTTPS)", `GET /v1/kv/${KV_SECRET}`, "403 key:read", await viaHttps("GET", `/v1/kv/${KV_SECRET}`));
   c("outsider.consul-https-kv-write", "consul:8501 (HTTPS)", `PUT /v1/kv/${KV_SECRET}`, "403 key:write", await viaHttps("PUT", `/v1/kv/${KV_SECRET}`, "pwned"));
   c("outsider.consul-https-acl-tokens", "consul:8501 (HTTPS)", "GET /v1/acl/tokens", "403 acl:read", await viaHttps("GET", "/v1/acl/tokens"));
@@ -605,7 +615,7 @@ async function forgedHeaderCells(m: StartedMesh, cell: Cell): Promise<void> {
   const leaf = leafFor(connectCa, roots.TrustDomain, m.plan.mesh.datacenter, "user-service");
   const port = m.container("ledger-1").getMappedPort(instancePorts(m, "ledger-1").sidecarPublic);
   const direct = (path: string, headers: Record<string, string>) =>
-    tlsRequest({ port, path, headers, ca: roots.Roots.map((r) => r.RootCert), cert: leaf.cert, key: leaf.key });
+    tlsRequest({ host: m.container("ledger-1").getHost(), port, path, headers, ca: roots.Roots.map((r) => r.RootCert), cert: leaf.cert, key: leaf.key });
   const from = "user-service's own mesh certificate (direct to the sidecar)";
   const control = await direct("/value/public", {});
   cell("direct.control", from, "ledger-1's sidecar", `control: GET /value/public as ${leaf.uri}`, "200", meshOutcome({ ...control, exitCode: -1 }));

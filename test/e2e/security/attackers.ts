@@ -157,6 +157,8 @@ export async function rawHttp(container: Execs, port: number, request: string): 
 
 /** An HTTPS request from the test process, with a client certificate when given. */
 export function tlsRequest(opts: {
+  /** Where the port is published (the container's `getHost()`). */
+  host: string;
   port: number;
   path: string;
   method?: string;
@@ -169,7 +171,7 @@ export function tlsRequest(opts: {
   return new Promise((resolve) => {
     const req = httpsRequest(
       {
-        host: "127.0.0.1",
+        host: opts.host,
         port: opts.port,
         path: opts.path,
         method: opts.method ?? "GET",
@@ -197,9 +199,9 @@ export function tlsRequest(opts: {
  * A TLS handshake and one request to a sidecar's public port, from the test process, with the
  * given client certificate (or none): what the sidecar answers, in TLS terms.
  */
-export function tlsAttempt(port: number, client: { cert?: string; key?: string } = {}): Promise<string> {
+export function tlsAttempt(host: string, port: number, client: { cert?: string; key?: string } = {}): Promise<string> {
   return new Promise((resolve) => {
-    const socket = tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false, ...client }, () => socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...client }, () => socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
     const done = (what: string) => {
       socket.destroy();
       resolve(what);

@@ -1,4 +1,4 @@
-import { choosePublishAddress } from "../../../harness/realize/publish-address";
+import { choosePublishAddress, isOwnAddress } from "../../../harness/realize/publish-address";
 
 describe("where the harness publishes a mesh's ports", () => {
   const own = ["127.0.0.1", "192.0.2.2", "172.17.0.1"];
@@ -18,5 +18,12 @@ describe("where the harness publishes a mesh's ports", () => {
 
   it("takes MESHWRIGHT_PUBLISH_IP over everything", () => {
     expect(choosePublishAddress("docker", ["10.0.3.7"], own, "10.9.9.9")).toEqual({ bindIp: "10.9.9.9", dialHost: "10.9.9.9" });
+  });
+});
+
+describe("which addresses are this process's own", () => {
+  it("tells loopback from an address no interface here has", async () => {
+    expect(await isOwnAddress("127.0.0.1")).toBe(true);
+    expect(await isOwnAddress("192.0.2.254")).toBe(false); // TEST-NET-1, never assigned here
   });
 });
