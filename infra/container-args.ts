@@ -74,7 +74,11 @@ export function containerArgs(spec: ContainerSpec, ctx: ContainerContext): docke
         }),
     ...(spec.user !== undefined ? { user: spec.user } : {}),
     ...(spec.resources?.nanoCpus !== undefined ? { cpus: dockerCpus(spec.resources.nanoCpus) } : {}),
-    ...(spec.resources?.memoryBytes !== undefined ? { memory: dockerMemoryMb(spec.resources.memoryBytes) } : {}),
+    // Swap set to the limit (none beyond it), as the harness does: left unset, Docker makes it
+    // twice the limit, which the provider reads back as a change on every preview.
+    ...(spec.resources?.memoryBytes !== undefined
+      ? { memory: dockerMemoryMb(spec.resources.memoryBytes), memorySwap: dockerMemoryMb(spec.resources.memoryBytes) }
+      : {}),
     ...(spec.security?.capDrop.length ? { capabilities: { drops: spec.security.capDrop.map(dockerCapability) } } : {}),
     ...(spec.security?.noNewPrivileges ? { securityOpts: ["no-new-privileges"] } : {}),
     ...(spec.healthCheck

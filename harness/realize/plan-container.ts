@@ -82,6 +82,9 @@ export class PlanContainer extends SingleNetworkContainer {
     for (const bindings of Object.values(published)) for (const b of bindings) b.HostIp = this.run.publish.bindIp;
     const r = this.spec.resources;
     if (r?.nanoCpus !== undefined) this.hostConfig.NanoCpus = r.nanoCpus;
-    if (r?.memoryBytes !== undefined) this.hostConfig.Memory = r.memoryBytes;
+    if (r?.memoryBytes !== undefined) {
+      this.hostConfig.Memory = r.memoryBytes;
+      this.hostConfig.MemorySwap = r.memoryBytes; // no swap beyond the limit, as MeshStack does
+    }
   }
 }

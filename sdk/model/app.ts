@@ -99,6 +99,6 @@ export interface AppFile {
 export interface AppResources {
   /** CPU limit in cores, e.g. `0.5`. */
   readonly cpus?: number;
-  /** Memory limit in MiB (at least 6). */
+  /** Memory limit in MiB (at least 6), swap included: the app gets no swap beyond it. */
   readonly memoryMiB?: number;
 }

@@ -378,7 +378,8 @@ describe("the bookstore (nginx, Flask and the workload) through a real pulumi up
   let running: StartedMesh;
 
   beforeAll(async () => {
-    const ports = { ...OFF, ingress: await freePort() };
+    // Consul's API for waitConverged, Keycloak for tokens, the ingress for the pages.
+    const ports = { consul: await freePort(), keycloak: await freePort(), ingress: await freePort(), prometheus: false } as const;
     stack = await inlineStack({ project: "meshwright-e2e", stack: "bookstore", backendUrl: `file://${backend}` }, program({ plan: built, ports }, "bookstore"));
   });
 
@@ -409,7 +410,16 @@ describe("the bookstore (nginx, Flask and the workload) through a real pulumi up
   }, 600_000);
 
   it("a second pulumi up has nothing to change", async () => {
-    expect((await stack.preview()).changeSummary).toEqual({ same: 1 + resourceCount(built) });
+    const changed: string[] = [];
+    const preview = await stack.preview({
+      diff: true,
+      onEvent: (e) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m && m.op !== "same") changed.push(`${m.op} ${m.urn.split("::").pop()} (${(m.diffs ?? []).join(", ")})`);
+      },
+    });
+    expect(changed).toEqual([]);
+    expect(preview.changeSummary).toEqual({ same: 1 + resourceCount(built) });
   }, 300_000);
 
   it("a changed page in the storefront's context replaces its image, app and probe, nothing else", async () => {

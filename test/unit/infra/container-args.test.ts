@@ -97,4 +97,9 @@ describe("containerArgs", () => {
     expect(plain).not.toHaveProperty("capabilities");
     expect(plain).not.toHaveProperty("securityOpts");
   });
+
+  it("sets swap to the memory limit, so the provider does not read back Docker's default (twice the limit) as a change", () => {
+    expect(containerArgs(spec({ resources: { memoryBytes: 64 * 1024 * 1024 } }), ctx)).toMatchObject({ memory: 64, memorySwap: 64 });
+    expect(containerArgs(spec(), ctx)).not.toHaveProperty("memorySwap");
+  });
 });
