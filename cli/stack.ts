@@ -126,18 +126,21 @@ export async function up(file: string | undefined, opts: StackOptions): Promise<
     .filter(([k]) => k !== "same")
     .map(([k, n]) => `${n} ${k}`);
   console.log(`\n${t.label} is up (${changes.length ? changes.join(", ") : "no changes"}; ${duration(Date.now() - started)}), stack ${t.project}/${t.stack}`);
-  console.log(t.meshStack ? meshUrls(outputs, t.meshStack === shop.name) : plainOutputs(outputs));
-  console.log(`Down: ${command(`down${file ? ` ${file}` : ""}`)}`);
+  // Hints that reach this stack again: its program file, its project's folder, its stack.
+  const onStack = t.stack === "dev" ? "" : ` --stack ${t.stack}`;
+  const pulumiHint = (args: string) => command(`pulumi -- ${file ? `-C ${dirname(file)} ` : ""}${args}${onStack}`);
+  console.log(t.meshStack ? meshUrls(outputs, t.meshStack === shop.name, pulumiHint) : plainOutputs(outputs));
+  console.log(`Down: ${command(`down${file ? ` ${file}` : ""}${onStack}`)}`);
 }
 
 /** The outputs of meshProgram as the stack reports them: plain values. */
 type PrintedOutputs = Partial<pulumi.Unwrap<MeshOutputs>>;
 
-function meshUrls(o: PrintedOutputs, isShop: boolean): string {
+function meshUrls(o: PrintedOutputs, isShop: boolean, pulumiHint: (args: string) => string): string {
   const lines = [
     `  Consul UI    ${o.consulUrl ?? "(not published)"}${o.consulUrl ? "/ui" : ""}`,
-    `  Keycloak     ${o.keycloakUrl ?? "(not published)"}   admin password: ${command("pulumi -- stack output keycloakAdmin --show-secrets")}`,
-    `               test users' passwords: ${command("pulumi -- stack output userPasswords --show-secrets")}`,
+    `  Keycloak     ${o.keycloakUrl ?? "(not published)"}   admin password: ${pulumiHint("stack output keycloakAdmin --show-secrets")}`,
+    `               test users' passwords: ${pulumiHint("stack output userPasswords --show-secrets")}`,
     `  Prometheus   ${o.prometheusUrl ?? "(not published)"}`,
     `  Ingress      ${o.ingressUrl ?? "(not published)"}${o.ingressUrl && isShop ? `   try: curl -H 'Host: shop.local' ${o.ingressUrl}/` : ""}`,
   ];
