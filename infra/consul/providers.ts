@@ -10,7 +10,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigEntry } from "../../sdk/plan";
-import { configEntryDrift, consulEntry } from "./compare";
+import { consulForm } from "../../sdk/compile/consul/consul-form";
+import { entryDrift } from "../../sdk/compile/consul/drift";
 import { consulApiError, consulCall, isConsulApiError, LOOK_ONCE, WRITE_RETRY, type ConsulEndpoint, type RetryPolicy } from "./http";
 
 /** What Pulumi found in Consul before it wrote the plan's version back. */
@@ -158,11 +159,11 @@ export const configEntryProvider = consulProvider<ConfigEntryInputs>({
     return (await consulCall(i, i.subject, "GET", `/v1/config/${i.kind}/${encodeURIComponent(i.name)}`, undefined, retry)).body;
   },
   differences(i, live) {
-    return configEntryDrift(i.entry, live as Record<string, unknown>);
+    return entryDrift(i.entry, live as Record<string, unknown>);
   },
   async write(i) {
     // As Consul takes it: the mesh entry without the Name it refuses.
-    const res = await consulCall(i, i.subject, "PUT", "/v1/config", consulEntry(i.entry), WRITE_RETRY);
+    const res = await consulCall(i, i.subject, "PUT", "/v1/config", consulForm(i.entry), WRITE_RETRY);
     if (res.body !== true) throw consulApiError(i.subject, "PUT", "/v1/config", res.status, `not written (answer ${JSON.stringify(res.body)})`);
   },
   async remove(i) {

@@ -10,15 +10,7 @@ import { serviceRouter } from "./router";
 import { serviceDefaults } from "./service-defaults";
 import { serviceSplitter } from "./splitter";
 
-/**
- * An entry as Consul's API and bootstrap config take it: the `mesh` entry has no `Name`
- * (Consul refuses the key: "invalid config key \"Name\""), though the plan names it `mesh`.
- */
-export function consulForm(entry: ConfigEntry): Record<string, unknown> {
-  if (entry.Kind !== "mesh") return entry;
-  const { Name: _name, ...rest } = entry;
-  return rest;
-}
+export { consulForm } from "./consul-form";
 
 /**
  * Every config entry, in an order Consul accepts when written one by one: proxy-defaults, the

@@ -1,5 +1,7 @@
-import { entryDrift, type ConfigEntry } from "../../../sdk";
-import { configEntryDrift, durationNs } from "../../../infra/consul/compare";
+import * as pulumi from "@pulumi/pulumi";
+import { runInNewContext } from "node:vm";
+import { entryDrift, type ConfigEntry } from "../../sdk";
+import { durationNs } from "../../sdk/compile/consul/drift";
 
 const intentions: ConfigEntry = {
   Kind: "service-intentions",
@@ -10,7 +12,7 @@ const intentions: ConfigEntry = {
   ],
 };
 
-/** Cases both comparators must judge alike: [what, planned, live, drift?]. */
+/** Drift or not, as waitConverged and MeshStack both judge it: [what, planned, live, drift?]. */
 const SHARED: [string, ConfigEntry, Record<string, unknown> | undefined, boolean][] = [
   [
     "Consul's own fields, and named sources in another order",
@@ -62,9 +64,8 @@ const SHARED: [string, ConfigEntry, Record<string, unknown> | undefined, boolean
   ["a deleted entry", intentions, undefined, true],
 ];
 
-describe("config entry drift as infra's providers judge it", () => {
-  it.each(SHARED)("%s: the same verdict as the SDK's entryDrift (the harness's)", (_what, planned, live, drifted) => {
-    expect(configEntryDrift(planned, live).length > 0).toBe(drifted);
+describe("config entry drift across the forms Consul writes a value in", () => {
+  it.each(SHARED)("%s", (_what, planned, live, drifted) => {
     expect(entryDrift(planned, live).length > 0).toBe(drifted);
   });
 
@@ -90,12 +91,12 @@ describe("config entry drift as infra's providers judge it", () => {
       { Kind: "service-router", Name: "a", Methods: ["POST", "GET"] },
     ],
   ] as [string, ConfigEntry, Record<string, unknown>][])("forgives %s", (_what, planned, live) => {
-    expect(configEntryDrift(planned, live)).toEqual([]);
+    expect(entryDrift(planned, live)).toEqual([]);
   });
 
   it("says where an entry differs", () => {
     expect(
-      configEntryDrift(intentions, {
+      entryDrift(intentions, {
         ...intentions,
         Sources: [
           { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/" } }] },
@@ -103,7 +104,7 @@ describe("config entry drift as infra's providers judge it", () => {
         ],
       }),
     ).toEqual(['service-intentions/pay.Sources[ui].Permissions[0].HTTP.PathPrefix: "/pay" in the plan, "/" in Consul']);
-    expect(configEntryDrift(intentions, undefined)).toEqual(["service-intentions/pay: missing from Consul"]);
+    expect(entryDrift(intentions, undefined)).toEqual(["service-intentions/pay: missing from Consul"]);
   });
 
   it.each([
@@ -115,5 +116,15 @@ describe("config entry drift as infra's providers judge it", () => {
     ["fast", undefined],
   ])("reads the Go duration %s as %s ns", (text, ns) => {
     expect(durationNs(text)).toBe(ns);
+  });
+});
+
+describe("the comparison MeshStack's provider runs", () => {
+  it("survives Pulumi's closure serializer and judges the same after it (it runs in the provider plugin)", async () => {
+    const serialized = await pulumi.runtime.serializeFunction(() => entryDrift);
+    const sandbox = { exports: {} as Record<string, () => typeof entryDrift>, require };
+    runInNewContext(serialized.text, sandbox);
+    const factory = sandbox.exports[serialized.exportName]!;
+    for (const [, planned, live, drifted] of SHARED) expect(factory()(planned, live).length > 0).toBe(drifted);
   });
 });
