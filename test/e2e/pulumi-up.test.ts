@@ -85,6 +85,21 @@ function resourceCount(p: MeshPlan): number {
 }
 
 /** An app's build context: the workload with a note, so a changed note changes the image. */
+/**
+ * Destroys a stack that built app images and removes its state and app folders, and the
+ * images: MeshStack keeps built images (keepLocally), and this test's are its own to remove.
+ */
+async function removeBuildStack(stack: Stack, folders: readonly string[], built: MeshPlan): Promise<void> {
+  await stack.destroy().catch(() => undefined);
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  const docker = new Docker();
+  for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+}
+
 function appContext(root: string, name: string, note: string): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
@@ -274,18 +289,7 @@ describe("MeshStack's app builds through a real pulumi up", () => {
     stack = await inlineStack({ project: "meshwright-e2e", stack: "builds", backendUrl: `file://${backend}` }, program({ plan: built, ports: OFF }, "builds"));
   });
 
-  afterAll(async () => {
-    await stack.destroy().catch(() => undefined);
-    rmSync(backend, { recursive: true, force: true });
-    rmSync(apps, { recursive: true, force: true });
-    // MeshStack keeps built images (keepLocally); this test's are its own to remove.
-    const docker = new Docker();
-    for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
-      await docker
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }, 300_000);
+  afterAll(() => removeBuildStack(stack, [backend, apps], built), 300_000);
 
   it("builds each app image and runs the apps on them; a second up builds nothing", async () => {
     const up = await upExplained(stack, "builds");
@@ -383,17 +387,7 @@ describe("the bookstore (nginx, Flask and the workload) through a real pulumi up
     stack = await inlineStack({ project: "meshwright-e2e", stack: "bookstore", backendUrl: `file://${backend}` }, program({ plan: built, ports }, "bookstore"));
   });
 
-  afterAll(async () => {
-    await stack.destroy().catch(() => undefined);
-    rmSync(backend, { recursive: true, force: true });
-    rmSync(apps, { recursive: true, force: true });
-    const docker = new Docker();
-    for (const image of await docker.listImages({ filters: { reference: built.builds.map((b) => `${b.repository}:*`) } }))
-      await docker
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }, 300_000);
+  afterAll(() => removeBuildStack(stack, [backend, apps], built), 300_000);
 
   it("builds both app images, and every container turns healthy; the Flask app's token reaches inventory", async () => {
     const t0 = Date.now();
