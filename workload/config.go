@@ -32,6 +32,10 @@ type Config struct {
 	// TraceHeaders are copied from each inbound request onto the /call/ it causes
 	// (lower-case names), so a trace continues across the hop.
 	TraceHeaders []string
+	// StaticDir, when set (an absolute path to an existing folder), serves GET and
+	// HEAD requests on every path that is not a built-in endpoint from its files
+	// instead of the echo (see static.go).
+	StaticDir string
 }
 
 // UpstreamNames returns the configured names sorted, so error messages and
@@ -65,6 +69,7 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	upstreams := fs.String("upstreams", getenv("UPSTREAMS"), "")
 	metricsPath := fs.String("metrics-path", envOr(getenv, "METRICS_PATH", "/metrics"), "")
 	traceHeaders := fs.String("trace-headers", envOr(getenv, "TRACE_HEADERS", defaultTraceHeaders), "")
+	staticDir := fs.String("static-dir", getenv("STATIC_DIR"), "")
 
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -100,6 +105,11 @@ func loadConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.TraceHeaders, err = parseTraceHeaders(*traceHeaders); err != nil {
 		return Config{}, err
+	}
+	if dir := strings.TrimSpace(*staticDir); dir != "" {
+		if cfg.StaticDir, err = checkStaticDir(dir); err != nil {
+			return Config{}, err
+		}
 	}
 	return cfg, nil
 }
@@ -206,7 +216,8 @@ func sameListener(a, b string) bool {
 }
 
 // isReservedPath reports whether the path belongs to a built-in endpoint
-// rather than the echo catch-all. /admin/ is not one: on LISTEN_ADDR it echoes.
+// rather than the echo (or STATIC_DIR) catch-all. /admin/ is not one: on
+// LISTEN_ADDR it is an ordinary path.
 func isReservedPath(p string) bool {
 	return p == "/health" || p == "/call" || strings.HasPrefix(p, "/call/")
 }

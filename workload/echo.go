@@ -18,6 +18,11 @@ type echoHeaders struct {
 	// by lower-case name, several values joined with ", ". A caller must not be
 	// able to set them, so security tests read here what reached the app.
 	Proxy map[string]string `json:"proxy"`
+	// Trace holds the trace context that reached the app: each of TRACE_HEADERS
+	// present on the request (x-request-id has its own field), by lower-case
+	// name, so tracing tests can follow a request's trace id and sampling
+	// decision hop by hop.
+	Trace map[string]string `json:"trace,omitempty"`
 }
 
 // authPresence reports only presence: the token itself must never land in
@@ -59,6 +64,7 @@ func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
 			XRequestID:    r.Header.Get("X-Request-Id"),
 			UserAgent:     r.Header.Get("User-Agent"),
 			Proxy:         proxyHeaders(r.Header),
+			Trace:         traceContext(r.Header, s.cfg.TraceHeaders),
 		},
 		BodyBytes: n,
 		Probe:     r.Header.Get("X-Meshwright-Probe"),
@@ -79,6 +85,20 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{
 		"status": "unhealthy", "service": s.cfg.ServiceName, "instance": s.cfg.InstanceID,
 	})
+}
+
+// traceContext picks the trace headers named in names (lower-case) out of h.
+func traceContext(h http.Header, names []string) map[string]string {
+	out := map[string]string{}
+	for _, name := range names {
+		if name == "x-request-id" {
+			continue
+		}
+		if v := h.Values(name); len(v) > 0 {
+			out[name] = strings.Join(v, ", ")
+		}
+	}
+	return out
 }
 
 // proxyHeaders picks the proxy-set request headers out of h (see echoHeaders.Proxy).

@@ -53,8 +53,12 @@ Serve flags (each overrides the env var of the same meaning):
                                 onto the /call/ it causes; default: traceparent,tracestate,
                                 x-request-id,x-b3-traceid,x-b3-spanid,x-b3-parentspanid,
                                 x-b3-sampled,x-b3-flags,b3
+  --static-dir    STATIC_DIR    a folder (must exist): GET/HEAD on any path but /health, /metrics
+                                and /call/ serve its files (index.html for "/", no listings,
+                                Cache-Control: no-store); other methods still echo. default: unset
 
-LISTEN_ADDR: /health, /metrics, /call/<upstream>/..., anything else echoes (/admin/... included).
+LISTEN_ADDR: /health, /metrics, /call/<upstream>/..., anything else echoes (/admin/... included),
+             or with STATIC_DIR, GET/HEAD on anything else is a file from it.
 ADMIN_ADDR:  GET|PUT|POST /admin/state, POST /admin/reset, POST /admin/crash.
 Fault headers: x-fault-delay-ms, x-fault-status, x-fault-abort; x-upstream-* is forwarded as x-*;
 TRACE_HEADERS are always forwarded by /call/.

@@ -31,10 +31,14 @@ type Server struct {
 	metrics *Metrics
 	log     *lineLogger
 	client  *http.Client // outgoing /call/ requests
+	static  http.Handler // STATIC_DIR's files; nil when it is unset
 }
 
 func NewServer(cfg Config, logOut io.Writer) *Server {
 	s := &Server{cfg: cfg, state: NewStateStore(), log: &lineLogger{w: logOut}, client: newCallClient()}
+	if cfg.StaticDir != "" {
+		s.static = newStaticHandler(cfg.StaticDir)
+	}
 	s.metrics = NewMetrics(cfg.ServiceName, cfg.InstanceID, func() bool { return s.state.Get().Healthy })
 	return s
 }
@@ -73,7 +77,9 @@ func (s *Server) AdminHandler() http.Handler {
 }
 
 // route sends every request through the fault pipeline first. /admin/ paths
-// are not special here: the admin API is on its own listener.
+// are not special here: the admin API is on its own listener. The built-in
+// endpoints always win; with STATIC_DIR set, GET and HEAD on any other path
+// are its files (index.html at "/") and other methods still echo.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	faults, err := parseFaults(r.Header)
@@ -90,6 +96,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		h = s.handleMetrics
 	case p == "/call" || strings.HasPrefix(p, "/call/"):
 		h, applyState = s.handleCall, true
+	case s.static != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		h, applyState = s.static.ServeHTTP, true
 	default:
 		h, applyState = s.handleEcho, true
 	}
@@ -274,7 +282,8 @@ func serveListeners(ctx context.Context, ln, adminLn net.Listener, s *Server) er
 		Listen    string            `json:"listen"`
 		Admin     string            `json:"admin"`
 		Upstreams map[string]string `json:"upstreams"`
-	}{nowRFC3339(), "listening", s.cfg.ServiceName, s.cfg.InstanceID, s.cfg.Version, ln.Addr().String(), adminLn.Addr().String(), s.cfg.Upstreams})
+		StaticDir string            `json:"staticDir,omitempty"`
+	}{nowRFC3339(), "listening", s.cfg.ServiceName, s.cfg.InstanceID, s.cfg.Version, ln.Addr().String(), adminLn.Addr().String(), s.cfg.Upstreams, s.cfg.StaticDir})
 	errc := make(chan error, len(servers))
 	for i, l := range []net.Listener{ln, adminLn} {
 		go func() { errc <- servers[i].Serve(l) }()

@@ -862,3 +862,36 @@ func TestHelpDescribesEverySubcommand(t *testing.T) {
 		}
 	}
 }
+
+func TestEchoReportsTheTraceContextThatReachedTheApp(t *testing.T) {
+	cfg, err := loadConfig(nil, func(k string) string { return map[string]string{"SERVICE_NAME": "web"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewServer(cfg, io.Discard))
+	defer srv.Close()
+	res, err := http.DefaultClient.Do(func() *http.Request {
+		r, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+		r.Header.Set("X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7")
+		r.Header.Set("X-B3-Sampled", "0")
+		r.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		r.Header.Set("X-Request-Id", "abc")
+		return r
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Headers struct {
+			Trace map[string]string `json:"trace"`
+		} `json:"headers"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-sampled": "0", "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+	if fmt.Sprint(body.Headers.Trace) != fmt.Sprint(want) {
+		t.Errorf("trace = %v, want %v (x-request-id has its own field)", body.Headers.Trace, want)
+	}
+}

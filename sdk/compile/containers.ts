@@ -160,6 +160,8 @@ function zipkin(mesh: ResolvedMesh): ContainerSpec {
     ports: [{ container: ZIPKIN_PORT, protocol: "tcp", purpose: "Zipkin API and UI" }],
     networkAliases: ["zipkin"],
     security: PLATFORM_SECURITY,
+    // 200 with {"status":"UP"} once the server and its (in-memory) storage are up, else 503
+    healthCheck: health(httpProbe(ZIPKIN_PORT, "/health", "HTTP/1.[01] 200"), 60, 5 * SECOND),
     restartPolicy: "unless-stopped",
     dependsOn: [],
   };

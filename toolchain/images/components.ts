@@ -18,10 +18,12 @@ export const COMPONENTS = {
   prometheus: "3.5.1",
   /** The Go module version of that release (Prometheus tags its Go module v0.3XX). */
   prometheusModule: "v0.305.1",
-  /** The JDK Keycloak runs on, copied from the machine. */
+  /** Zipkin's server (the exec jar of `io.zipkin:zipkin-server`) from Maven Central; Apache-2.0. */
+  zipkin: "3.6.1",
+  /** The JDK Keycloak and Zipkin run on, copied from the machine. */
   jdkHome: "/usr/lib/jvm/temurin-25-jdk-amd64",
   /** The test workload's own version (bump when its API changes). */
-  workload: "0.3.1",
+  workload: "0.4.0",
   /** meshwright's reaper (toolchain/reaper), testcontainers' Ryuk protocol (bump when its behaviour changes). */
   reaper: "0.1.0",
 } as const;
@@ -33,6 +35,7 @@ export const IMAGE_TAGS = {
   sidecar: `meshwright/sidecar:${COMPONENTS.consul}-envoy${COMPONENTS.envoy}`,
   keycloak: `meshwright/keycloak:${COMPONENTS.keycloak}`,
   prometheus: `meshwright/prometheus:${COMPONENTS.prometheus}`,
+  zipkin: `meshwright/zipkin:${COMPONENTS.zipkin}`,
   workload: `meshwright/workload:${COMPONENTS.workload}`,
   reaper: `meshwright/reaper:${COMPONENTS.reaper}`,
 } as const;

@@ -49,4 +49,5 @@ export const OFFICIAL_RECIPES: readonly ImageRecipe[] = [
   officialRecipe("workload", {}, WORKLOAD_SRC),
   officialRecipe("prometheus", { PROMETHEUS_VERSION: COMPONENTS.prometheus }),
   officialRecipe("keycloak", { KEYCLOAK_VERSION: COMPONENTS.keycloak }),
+  officialRecipe("zipkin", { ZIPKIN_VERSION: COMPONENTS.zipkin }),
 ];

@@ -6,6 +6,7 @@ import { prometheus } from "./prometheus";
 import { reaper } from "./reaper";
 import { sidecar } from "./sidecar";
 import { workload } from "./workload";
+import { zipkin } from "./zipkin";
 
 /** Every offline recipe, in an order where each image comes after the ones it needs. */
-export const OFFLINE_RECIPES: readonly ImageRecipe[] = [base, reaper, consul, sidecar, workload, prometheus, keycloak];
+export const OFFLINE_RECIPES: readonly ImageRecipe[] = [base, reaper, consul, sidecar, workload, prometheus, keycloak, zipkin];
