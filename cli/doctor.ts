@@ -6,7 +6,7 @@ import { imageStates } from "../toolchain/images/build-all";
 import { OFFLINE_RECIPES } from "../toolchain/images/recipes";
 import { command } from "../toolchain/invocation";
 import { packageVersion } from "../toolchain/package-root";
-import { BUILD_TOOLS } from "../toolchain/prerequisites";
+import { BUILD_TOOLS, TEST_TOOLS, testToolsNeeded } from "../toolchain/prerequisites";
 import { capture } from "../toolchain/shell";
 
 /** One line of the doctor's report. */
@@ -23,9 +23,11 @@ const COLD_BUILD_BYTES = 6 * 1024 ** 3;
 
 /**
  * `meshwright doctor`: everything `meshwright up` and the harness need — Node, the Docker
- * engine, disk, the build tools, the images and the Pulumi engine — with versions. Returns
- * false (the CLI exits 1) when anything is missing, each with the command that provides it.
- * Build tools count as missing only while an image or the engine still has to be built.
+ * engine, disk, the build tools, the images, the Pulumi engine and the browser tests'
+ * Chromium — with versions. Returns false (the CLI exits 1) when anything is missing, each
+ * with the command that provides it.
+ * Build tools count as missing only while an image or the engine still has to be built; Chromium
+ * (for the browser tests) only where playwright-core, which drives it, is installed.
  */
 export async function doctor(out: (line: string) => void = console.log): Promise<boolean> {
   const rows: Row[] = [];
@@ -79,6 +81,16 @@ export async function doctor(out: (line: string) => void = console.log): Promise
       ok: f.ok || !toBuild,
       detail: f.ok ? f.detail : `${f.detail}${toBuild ? "" : " (not needed now: everything is built)"}; for ${tool.neededFor}`,
       fix: command("setup"),
+    });
+  }
+  const testTools = testToolsNeeded();
+  for (const tool of TEST_TOOLS) {
+    const f = await tool.check();
+    rows.push({
+      what: tool.name,
+      ok: f.ok || !testTools,
+      detail: f.ok ? f.detail : `${f.detail}${testTools ? "" : " (not needed: playwright-core is not installed)"}; for ${tool.neededFor}`,
+      fix: tool.override?.() ?? command("setup"),
     });
   }
 

@@ -41,12 +41,14 @@ A program file exports ${CONTRACT}.`,
 
 program
   .command("setup")
-  .description("install what the first run needs and is missing (debootstrap, Go, Maven, Python with pip, a JDK 21+, the Docker engine), with apt-get")
+  .description(
+    "install what the first run and the tests need and is missing (debootstrap, Go, Maven, Python with pip, a JDK 21+, the Docker engine; Chromium where playwright-core is installed), with apt-get",
+  )
   .addHelpText(
     "after",
-    "\nNeeds root for apt-get and for starting dockerd; without it, it lists what is missing and the command for each.\nDoes nothing but check when everything is there.",
+    "\nNeeds root for apt-get and for starting dockerd; without it, it lists what is missing and the command for each.\nDoes nothing but check when everything is there. `meshwright up` runs it without the test tools (no browser).",
   )
-  .action(async () => setup());
+  .action(async () => setup(console.log, { testTools: true }));
 
 program
   .command("images")

@@ -1,28 +1,42 @@
 import { spawnSync } from "node:child_process";
 import { MeshwrightError } from "../toolchain/errors";
 import { packagePath } from "../toolchain/package-root";
-import { aptUnavailable, BUILD_TOOLS, installable, type Prerequisite } from "../toolchain/prerequisites";
+import { aptUnavailable, BUILD_TOOLS, installable, TEST_TOOLS, testToolsNeeded, type Prerequisite } from "../toolchain/prerequisites";
+
+/** What {@link setup} installs besides the build tools. */
+export interface SetupOptions {
+  /**
+   * Also the test tools (Chromium for the browser tests) where they are needed, i.e. where
+   * playwright-core is installed. `meshwright setup` (`npm run setup`, which CI runs) asks for
+   * them; `meshwright up` (`npm start`) does not: a mesh needs no browser.
+   */
+  readonly testTools?: boolean;
+}
 
 /**
  * `meshwright setup`: installs whatever the first run needs and is missing — debootstrap, Go,
- * Maven, Python with pip, a JDK 21+ — with apt-get, then makes sure a Docker engine answers
- * (installing Debian's docker.io and starting dockerd where none does). Idempotent: when all
- * is there it only says so. Where it cannot install (not root, no apt), it fails naming each
- * missing piece and what provides it.
+ * Maven, Python with pip, a JDK 21+, and with `testTools` Chromium where playwright-core is
+ * installed — with apt-get, then makes sure a Docker engine answers (installing Debian's
+ * docker.io and starting dockerd where none does). Idempotent: when all is there it only says
+ * so. Where it cannot install (not root, no apt), it fails naming each missing piece and what
+ * provides it.
  */
-export async function setup(out: (line: string) => void = console.log): Promise<void> {
-  const missing = await missingTools();
-  if (missing.length) await install(missing, out);
-  else out("setup: build tools present (debootstrap, go, mvn, python3 with pip, JDK)");
+export async function setup(out: (line: string) => void = console.log, opts: SetupOptions = {}): Promise<void> {
+  const testTools = opts.testTools && testToolsNeeded();
+  const tools = testTools ? [...BUILD_TOOLS, ...TEST_TOOLS] : BUILD_TOOLS;
+  const missing = await missingTools(tools);
+  if (missing.length) await install(tools, missing, out);
+  else out(`setup: build tools present (debootstrap, go, mvn, python3 with pip, JDK)${testTools ? "; test tools present (chromium)" : ""}`);
+  if (opts.testTools && !testTools) out("setup: chromium not needed (playwright-core, which drives it, is not installed)");
   ensureDocker();
 }
 
-async function missingTools(): Promise<{ tool: Prerequisite; detail: string }[]> {
-  const checks = await Promise.all(BUILD_TOOLS.map(async (tool) => ({ tool, finding: await tool.check() })));
+async function missingTools(tools: readonly Prerequisite[]): Promise<{ tool: Prerequisite; detail: string }[]> {
+  const checks = await Promise.all(tools.map(async (tool) => ({ tool, finding: await tool.check() })));
   return checks.filter((c) => !c.finding.ok).map((c) => ({ tool: c.tool, detail: c.finding.detail }));
 }
 
-async function install(missing: { tool: Prerequisite; detail: string }[], out: (line: string) => void): Promise<void> {
+async function install(tools: readonly Prerequisite[], missing: { tool: Prerequisite; detail: string }[], out: (line: string) => void): Promise<void> {
   const cannot = aptUnavailable();
   if (cannot) {
     const sudo = cannot === "installing needs root";
@@ -42,7 +56,7 @@ async function install(missing: { tool: Prerequisite; detail: string }[], out: (
     apt(["install", "-y", "-qq", "--no-install-recommends", ...packages]);
     out(`setup: installed ${packages.join(", ")}`);
   }
-  const still = [...new Set([...unavailable, ...(await missingTools())].map((m) => m.tool))];
+  const still = [...new Set([...unavailable, ...(await missingTools(tools))].map((m) => m.tool))];
   if (still.length)
     throw new MeshwrightError(`apt cannot provide ${still.map((t) => t.name).join(", ")} here`, {
       fix: `install each, then run setup again:${still.map((t) => `\n    ${t.name}: ${t.manual}`).join("")}`,

@@ -5,6 +5,8 @@ export const PEERS = {
   "meshwright/infra": { "@pulumi/pulumi": "^3.259.0", "@pulumi/docker": "^5.2.0" },
   "meshwright/harness": { testcontainers: "^12.0.4" },
   "meshwright/harness/matchers": { jest: "^30.0.0" },
+  // Chromium's DevTools protocol moves with the browser: playwright-core 1.64 drives Chromium 156, Debian's today.
+  "meshwright/harness/browser": { "playwright-core": "^1.64.0" },
 } as const satisfies Record<string, Record<string, string>>;
 
 /**
@@ -20,5 +22,15 @@ export function requirePeers(entry: keyof typeof PEERS, resolve: (id: string) =>
     } catch (error) {
       throw new MissingPeerError(peer, entry, range, error);
     }
+  }
+}
+
+/** Whether every peer of `entry` is installed (no error: for deciding what else is needed, e.g. the browser setup installs). */
+export function peersInstalled(entry: keyof typeof PEERS, resolve: (id: string) => string = require.resolve): boolean {
+  try {
+    requirePeers(entry, resolve);
+    return true;
+  } catch {
+    return false;
   }
 }

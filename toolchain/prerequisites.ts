@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { CHROMIUM_VARIABLE, chromiumPath, chromiumPresent, chromiumSource, chromiumVersion } from "./chromium";
 import { MIN_JAVA, findJdk } from "./images/artifacts/jdk";
+import { peersInstalled } from "./peers";
 import { capture } from "./shell";
 
 /** What a check found: there (with its version), or missing and why. */
@@ -20,6 +22,8 @@ export interface Prerequisite {
   readonly apt: readonly (readonly string[])[];
   /** What to do where apt cannot. */
   readonly manual: string;
+  /** What fixes it when installing the apt packages would not (e.g. a variable pointing elsewhere); undefined when setup does. */
+  readonly override?: () => string | undefined;
 }
 
 /** Go 1.21+ fetches a newer toolchain from the Go module proxy when a build's go.mod asks for one. */
@@ -76,6 +80,37 @@ export const BUILD_TOOLS: readonly Prerequisite[] = [
     manual: `install a JDK ${MIN_JAVA} or newer and set MESHWRIGHT_JDK_HOME to its folder (Debian bookworm's apt has only Java 17)`,
   },
 ];
+
+/**
+ * The programs the harness's tests drive besides the mesh: Chromium, for
+ * `meshwright/harness/browser`'s `launchMeshBrowser` (end-to-end tests through a real login
+ * page). Not needed to bring a mesh up, so `meshwright up` (`npm start`) never installs them;
+ * `meshwright setup` does where {@link testToolsNeeded}.
+ */
+export const TEST_TOOLS: readonly Prerequisite[] = [
+  {
+    name: "chromium",
+    neededFor: "browser tests (launchMeshBrowser of meshwright/harness/browser, driven by playwright-core)",
+    async check() {
+      const path = chromiumPath();
+      if (!chromiumPresent(path)) return { ok: false, detail: `no Chromium at ${chromiumSource()}` };
+      const version = await chromiumVersion(path);
+      return version ? { ok: true, detail: `${version} (${path})` } : { ok: false, detail: `${chromiumSource()} does not run (--version failed)` };
+    },
+    apt: [["chromium"]],
+    manual: `install Debian's chromium (apt-get install chromium), or set ${CHROMIUM_VARIABLE} to a Chromium or Chrome binary`,
+    override: () => (process.env[CHROMIUM_VARIABLE] ? `point ${CHROMIUM_VARIABLE} at a Chromium or Chrome binary, or unset it to use Debian's` : undefined),
+  },
+];
+
+/**
+ * Whether the test tools are needed here: where playwright-core, the peer of
+ * meshwright/harness/browser, is installed (as in meshwright's own repository, whose
+ * end-to-end tests drive a browser). Without it nothing can drive a browser, so none is installed.
+ */
+export function testToolsNeeded(): boolean {
+  return peersInstalled("meshwright/harness/browser");
+}
 
 /** Maven colours its version line even in batch mode. */
 function stripAnsi(text: string): string {

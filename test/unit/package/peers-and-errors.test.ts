@@ -19,6 +19,7 @@ describe("missing peers", () => {
   it("pass when each peer resolves", () => {
     expect(() => requirePeers("meshwright/infra")).not.toThrow();
     expect(() => requirePeers("meshwright/harness")).not.toThrow();
+    expect(() => requirePeers("meshwright/harness/browser")).not.toThrow();
   });
 
   it("are the peers package.json declares, with the same ranges", () => {
