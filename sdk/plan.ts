@@ -348,6 +348,8 @@ export interface PlannedClient {
   readonly public?: boolean;
   /** Grants the client may use. */
   readonly grants: readonly ("client_credentials" | "password" | "authorization_code")[];
+  /** A web app's client: where Keycloak may send users back, and the origins it answers (CORS). */
+  readonly web?: { readonly service: string; readonly redirectUris: readonly string[]; readonly origins: readonly string[] };
 }
 
 /** Where the realm puts proof of a granted scope or role in tokens. */

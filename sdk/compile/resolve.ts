@@ -9,6 +9,7 @@ import type { AppProps } from "../model/app";
 import type { SubsetSplit } from "../model/load-balancing";
 import { RESERVED_INSTANCE_PORTS } from "../validate/rules/ports";
 import { KEYCLOAK_DEFAULT_URL } from "../validate/rules/identity";
+import { webAppRoutes, webAppUris } from "../model/web-apps";
 
 /** A validated mesh with every default filled in; what the compilers read. */
 export interface ResolvedMesh {
@@ -81,6 +82,17 @@ export interface ResolvedIdentity {
   readonly users: readonly { username: string; roles: readonly string[]; scopes: readonly string[] }[];
   readonly accessTokenLifespanSeconds: number;
   readonly unsafePasswordGrantClient: boolean;
+  readonly webApps: readonly ResolvedWebApp[];
+}
+
+/** A web app with its redirect URIs and web origins derived from the ingress routes. */
+export interface ResolvedWebApp {
+  readonly clientId: string;
+  readonly service: string;
+  readonly origins: readonly string[];
+  readonly redirectUris: readonly string[];
+  readonly scopes: readonly string[];
+  readonly accessTokenLifetimeSeconds?: number;
 }
 
 /** First port tried for an upstream without a `localPort`. */
@@ -216,5 +228,12 @@ function resolveIdentity(spec: MeshSpec): ResolvedIdentity {
     users: (identity.users ?? []).map((u) => ({ username: u.username, roles: u.roles ?? [], scopes: u.scopes ?? [] })),
     accessTokenLifespanSeconds: identity.accessTokenLifespanSeconds ?? 300,
     unsafePasswordGrantClient: identity.unsafePasswordGrantClient ?? false,
+    webApps: (identity.webApps ?? []).map((w) => ({
+      clientId: w.clientId,
+      service: w.service,
+      ...webAppUris(webAppRoutes(spec.ingresses ?? [], w.service), w.origins, w.redirectUris),
+      scopes: w.scopes ?? [],
+      ...(w.accessTokenLifetimeSeconds !== undefined ? { accessTokenLifetimeSeconds: w.accessTokenLifetimeSeconds } : {}),
+    })),
   };
 }

@@ -34,6 +34,55 @@ export interface IdentityProps {
    * only; never on a mesh real people log in to. @default false
    */
   readonly unsafePasswordGrantClient?: boolean;
+  /**
+   * Browser apps whose users log in on Keycloak's own login page: each is a public client
+   * with the authorization code flow and PKCE (S256) only, whose redirect URIs and web origins
+   * are derived from the ingress routes to the service that serves the app.
+   */
+  readonly webApps?: readonly WebAppProps[];
+}
+
+/**
+ * A single-page (or other browser) app that logs its users in with OpenID Connect: the
+ * authorization code flow with PKCE S256 on a public client, as the OAuth 2.0 Security Best
+ * Current Practice (RFC 9700) asks of browser apps. keycloak-js does this with
+ * `new Keycloak({ url, realm, clientId })` and `init({ pkceMethod: "S256" })`.
+ *
+ * Keycloak only redirects back to the app's own routes: for every ingress route to
+ * {@link service} (host `H`, listener port `P`, path prefix `/x/`) the client gets the
+ * redirect URI `http://H:P/x/*` and the web origin `http://H:P` (the port left out when it
+ * is 80), unless {@link origins} names the public origins. Its tokens carry as audience the
+ * services whose rules name an ingress gateway as a caller with a token requirement, so the
+ * app can call them through the ingress; they prove the user's roles and the scopes granted
+ * to the user, like every token of the realm.
+ *
+ * ```ts
+ * identity: { roles: ["shopper"], webApps: [{ clientId: "shop-web", service: "web" }] }
+ * ```
+ *
+ * @see https://www.keycloak.org/securing-apps/javascript-adapter
+ */
+export interface WebAppProps {
+  /** Client id of the public client; lowercase letters, digits and `-`; not a service name. */
+  readonly clientId: string;
+  /** The service that serves the app; at least one http ingress route with a host must lead to it. */
+  readonly service: string | { readonly name: string };
+  /**
+   * Public origins of the app (`https://shop.example.com`), when the browser reaches the
+   * ingress through a load balancer or another port. Each must be the origin of a route host.
+   * @default `http://<route host>:<listener port>` of every route to the service
+   */
+  readonly origins?: readonly string[];
+  /**
+   * Redirect URIs the app uses, when narrower than the derived `<origin><path prefix>*`; each
+   * must lie on one of the app's routes (origin and path prefix).
+   * @default `<origin><path prefix>*` for every route to the service
+   */
+  readonly redirectUris?: readonly string[];
+  /** Scopes put into the app's tokens for users granted them (`identity.users[].scopes`). @default none */
+  readonly scopes?: readonly string[];
+  /** Lifetime of the app's access tokens, in seconds (keycloak-js refreshes them). @default the realm's */
+  readonly accessTokenLifetimeSeconds?: number;
 }
 
 /** A scope with a description. */

@@ -2,7 +2,7 @@ import type { IdentityProps } from "./identity";
 import type { ImageSet } from "./images";
 import type { IngressProps } from "./ingress";
 import { refName, Service, type ServiceProps, type ServiceRef, type UpstreamProps } from "./service";
-import type { IngressSpec, MeshSpec, ServiceSpec, UpstreamSpec } from "./spec";
+import type { IdentitySpec, IngressSpec, MeshSpec, ServiceSpec, UpstreamSpec } from "./spec";
 import type { TelemetryProps } from "./telemetry";
 
 /** Props of `new Mesh(name, props)`. */
@@ -66,9 +66,11 @@ export class Mesh {
 
   /** The mesh as plain data, with references turned into names. */
   toSpec(): MeshSpec {
+    const { identity, ...props } = this.props;
     return {
       name: this.name,
-      ...this.props,
+      ...props,
+      ...(identity ? { identity: identitySpec(identity) } : {}),
       services: this.services.map(serviceSpec),
       ingresses: this.ingresses.map(ingressSpec),
     };
@@ -85,6 +87,11 @@ function serviceSpec(service: Service): ServiceSpec {
     ...(service._access.length ? { access: service._access.map((a) => ({ ...a, caller: refName(a.caller) })) } : {}),
   };
   return spec;
+}
+
+function identitySpec(identity: IdentityProps): IdentitySpec {
+  const { webApps, ...rest } = identity;
+  return { ...rest, ...(webApps ? { webApps: webApps.map((w) => ({ ...w, service: refName(w.service) })) } : {}) };
 }
 
 function upstreamSpec(upstream: ServiceRef | UpstreamProps): UpstreamSpec {

@@ -1,6 +1,6 @@
 import type { AccessAction, AccessRule } from "./access";
 import type { AppProps } from "./app";
-import type { IdentityProps } from "./identity";
+import type { IdentityProps, WebAppProps } from "./identity";
 import type { ImageSet } from "./images";
 import type { LoadBalancing, SubsetSplit } from "./load-balancing";
 import type { Resilience } from "./resilience";
@@ -16,10 +16,20 @@ export interface MeshSpec {
   readonly name: string;
   readonly datacenter?: string;
   readonly images?: Partial<ImageSet>;
-  readonly identity?: IdentityProps;
+  readonly identity?: IdentitySpec;
   readonly telemetry?: TelemetryProps;
   readonly services: readonly ServiceSpec[];
   readonly ingresses?: readonly IngressSpec[];
+}
+
+/** The mesh identity as plain data: web apps name their service. */
+export interface IdentitySpec extends Omit<IdentityProps, "webApps"> {
+  readonly webApps?: readonly WebAppSpec[];
+}
+
+/** A web app as plain data. */
+export interface WebAppSpec extends Omit<WebAppProps, "service"> {
+  readonly service: string;
 }
 
 /** A service as plain data. */

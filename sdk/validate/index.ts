@@ -15,7 +15,7 @@ import { appEnvIsValid, appImageOrBuildIsValid, appSettingsAreValid, plainEnvHol
 import { l7ResilienceNeedsL7, retriesAreMeaningful } from "./rules/resilience";
 import { failoverTargetExists } from "./rules/failover";
 import { accessRulesDoNotConflict, callersExist, jwtRequirementsAreDefined, l7RulesNeedL7, ruleMatchersAreWellFormed } from "./rules/access";
-import { grantsAreDefined, issuerMatchesKeycloak, scopesAndRolesAreWellFormed } from "./rules/identity";
+import { grantsAreDefined, issuerMatchesKeycloak, scopesAndRolesAreWellFormed, webAppsAreValid } from "./rules/identity";
 import { ingressRoutesAreValid } from "./rules/ingress";
 
 /**
@@ -45,6 +45,7 @@ export const RULES: readonly Rule[] = [
   scopesAndRolesAreWellFormed,
   grantsAreDefined,
   ingressRoutesAreValid,
+  webAppsAreValid,
   appImageOrBuildIsValid,
   appEnvIsValid,
   plainEnvHoldsNoSecrets,

@@ -207,6 +207,18 @@ export const meshSchema = z.strictObject({
         .optional(),
       accessTokenLifespanSeconds: z.number().int().min(10).optional(),
       unsafePasswordGrantClient: z.boolean().optional(),
+      webApps: z
+        .array(
+          z.strictObject({
+            clientId: z.string(),
+            service: z.string(),
+            origins: z.array(z.string()).optional(),
+            redirectUris: z.array(z.string()).optional(),
+            scopes: z.array(z.string()).optional(),
+            accessTokenLifetimeSeconds: z.number().int().min(10).max(86400).optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
   telemetry: z

@@ -236,6 +236,79 @@ describe("identity", () => {
     expect(realm.clients[0]?.["attributes"]).toEqual({ "access.token.lifespan": "60" });
   });
 
+  it("gives a web app a public PKCE client whose redirect URIs and origins are its ingress routes", () => {
+    const mesh = new Mesh("shop", {
+      identity: {
+        roles: ["shopper"],
+        scopes: ["orders:read"],
+        webApps: [{ clientId: "shop-web", service: "web", scopes: ["orders:read"], accessTokenLifetimeSeconds: 30 }],
+      },
+    });
+    const web = mesh.service("web");
+    const api = mesh.service("api");
+    const edge = mesh.ingress("edge", {
+      listeners: [
+        {
+          port: 8080,
+          routes: [
+            { host: "shop.test", service: web },
+            { host: "shop.test", pathPrefix: "/api/", service: api },
+          ],
+        },
+        { port: 80, routes: [{ host: "shop.example", pathPrefix: "/app/", service: web }] },
+      ],
+    });
+    api.allow(edge, { roles: ["shopper"] });
+    const plan = compile(mesh);
+    const client = (plan.keycloak?.realm as { clients: Record<string, unknown>[] }).clients.find((c) => c["clientId"] === "shop-web");
+    expect(client).toMatchObject({
+      publicClient: true,
+      standardFlowEnabled: true,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      serviceAccountsEnabled: false,
+      redirectUris: ["http://shop.test:8080/*", "http://shop.example/app/*"],
+      webOrigins: ["http://shop.test:8080", "http://shop.example"],
+      attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": "+", "access.token.lifespan": "30" },
+      defaultClientScopes: ["role:shopper", "orders:read"],
+    });
+    const mappers = (client?.["protocolMappers"] as { config: Record<string, string> }[]).map((m) => m.config["included.custom.audience"]);
+    expect(mappers).toContain("api");
+    // Through the ingress, the API takes the web app's tokens (azp) with the role.
+    const intentions = plan.consul.configEntries.find((e) => e.Kind === "service-intentions" && e.Name === "api") as unknown as {
+      Sources: { Name: string; Permissions: { JWT?: unknown }[] }[];
+    };
+    expect(intentions.Sources[0]?.Permissions.find((p) => p.JWT)?.JWT).toEqual({
+      Providers: [
+        {
+          Name: expect.any(String),
+          VerifyClaims: [
+            { Path: ["azp"], Value: "shop-web" },
+            { Path: ["meshwright", "roles", "shopper"], Value: "true" },
+          ],
+        },
+      ],
+    });
+    expect(plan.keycloak?.clients).toContainEqual({
+      clientId: "shop-web",
+      public: true,
+      grants: ["authorization_code"],
+      web: {
+        service: "web",
+        redirectUris: ["http://shop.test:8080/*", "http://shop.example/app/*"],
+        origins: ["http://shop.test:8080", "http://shop.example"],
+      },
+    });
+  });
+
+  it("uses a web app's declared public origin for a load balancer in front of the ingress", () => {
+    const mesh = new Mesh("shop", { identity: { webApps: [{ clientId: "shop-web", service: "web", origins: ["https://shop.test"] }] } });
+    const web = mesh.service("web");
+    mesh.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "shop.test", service: web }] }] });
+    const client = compile(mesh).keycloak?.clients.find((c) => c.clientId === "shop-web");
+    expect(client?.web).toEqual({ service: "web", redirectUris: ["https://shop.test/*"], origins: ["https://shop.test"] });
+  });
+
   it("hands each app its client credentials, the token URL and the issuer", () => {
     const app = compile(shop).containers.find((c) => c.name === "user-service-1-app");
     expect(app?.env).toMatchObject({
@@ -440,6 +513,14 @@ describe("telemetry", () => {
     expect(JSON.parse(config["envoy_extra_static_clusters_json"] ?? "{}")).toMatchObject({ name: "zipkin", type: "STRICT_DNS" });
     expect(plan.containers.map((c) => c.role)).toContain("zipkin");
     expect(plan.zipkin).toEqual({ url: "http://zipkin:9411", sampleRate: 0.25 });
+    // the image has bash but no curl: the probe speaks HTTP/1.1 over /dev/tcp to Zipkin's /health
+    const zipkin = plan.containers.find((c) => c.role === "zipkin");
+    expect(zipkin?.image).toBe("meshwright/zipkin:3.6.1");
+    const [cmd, shell, flag, script] = zipkin?.healthCheck?.test ?? [];
+    expect([cmd, shell, flag]).toEqual(["CMD", "bash", "-c"]);
+    expect(script).toContain("exec 3<>/dev/tcp/127.0.0.1/9411");
+    expect(script).toContain("GET /health HTTP/1.1");
+    expect(script).toContain("grep -q 'HTTP/1.[01] 200'");
   });
 
   it("leaves out Prometheus and access logs when turned off", () => {

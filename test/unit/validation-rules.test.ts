@@ -221,6 +221,43 @@ const cases: RuleCase[] = [
     message: "cannot be reached from the sidecars",
   },
   {
+    rule: "a web app's redirect URI lies on a route to its service",
+    props: { identity: { webApps: [{ clientId: "shop-web", service: "web", redirectUris: ["http://shop.test:8081/app/*"] }] } },
+    declare: (m: Mesh) => {
+      const web = m.service("web");
+      m.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "shop.test", pathPrefix: "/app/", service: web }] }] });
+    },
+    path: "identity.webApps[0].redirectUris[0]",
+    message: 'redirect URI "http://shop.test:8081/app/*" is not on a route to web',
+  },
+  {
+    rule: "a web app's origin is the origin of one of its routes' hosts",
+    props: { identity: { webApps: [{ clientId: "shop-web", service: "web", origins: ["https://evil.test"] }] } },
+    declare: (m: Mesh) => {
+      const web = m.service("web");
+      m.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "shop.test", pathPrefix: "/app/", service: web }] }] });
+    },
+    path: "identity.webApps[0].origins[0]",
+    message: 'origin "https://evil.test" is not the host of a route to the app (shop.test)',
+  },
+  {
+    rule: "a web app needs an ingress route with a host to its service",
+    props: { identity: { webApps: [{ clientId: "shop-web", service: "web" }] } },
+    declare: (m) => void m.service("web"),
+    path: "identity.webApps[0].service",
+    message: "no http ingress route with a host leads to service web",
+  },
+  {
+    rule: "a web app's client id is not a service's client id",
+    props: { identity: { webApps: [{ clientId: "web", service: "web" }] } },
+    declare: (m: Mesh) => {
+      const web = m.service("web");
+      m.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "shop.test", pathPrefix: "/app/", service: web }] }] });
+    },
+    path: "identity.webApps[0].clientId",
+    message: 'client id "web" is already taken by service web\'s own client',
+  },
+  {
     rule: "an ingress routes to a known service",
     declare: (m) => void m.ingress("web", { listeners: [{ port: 8080, routes: [{ service: "storefront" }] }] }),
     path: "ingresses.web.listeners[0].routes[0].service",

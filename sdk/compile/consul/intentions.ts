@@ -108,9 +108,12 @@ function permissions(destination: string, issuedTo: readonly string[], action: "
   );
 }
 
-/** Clients whose tokens are end users': what a gateway caller's token must be issued to. */
+/**
+ * Clients whose tokens are end users': what a gateway caller's token must be issued to. The
+ * web apps' clients, and the password-grant test client where a test mesh opts into it.
+ */
 export function userFacingClients(mesh: ResolvedMesh): string[] {
-  return mesh.identity?.unsafePasswordGrantClient ? [TEST_CLIENT_ID] : [];
+  return [...(mesh.identity?.webApps ?? []).map((w) => w.clientId), ...(mesh.identity?.unsafePasswordGrantClient ? [TEST_CLIENT_ID] : [])];
 }
 
 function verifyClaims(rule: AccessRule, azp: string | undefined): { Path: string[]; Value: string }[] {

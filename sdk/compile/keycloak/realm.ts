@@ -20,6 +20,8 @@ import { GRANTED, ROLE_CLAIM_PREFIX, roleScopeName, SCOPE_CLAIM_PREFIX, scopeGra
  * - The public `mesh-tests` client (password grant) exists only with
  *   `identity.unsafePasswordGrantClient`; its tokens carry as audience the services whose
  *   rules name an ingress gateway as a caller with a token requirement.
+ * - Each web app is a public client with the authorization code flow and PKCE S256 only,
+ *   redirect URIs and web origins from its ingress routes, and the same audiences.
  *
  * @see https://www.keycloak.org/docs-api/latest/rest-api/index.html#RealmRepresentation
  */
@@ -33,6 +35,12 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
   const clients: PlannedClient[] = [
     ...mesh.services.map((s) => ({ clientId: s.name, secret: SECRET.clientSecret(s.name), service: s.name, grants: ["client_credentials" as const] })),
     ...(identity.unsafePasswordGrantClient ? [{ clientId: TEST_CLIENT_ID, public: true, grants: ["password" as const] }] : []),
+    ...identity.webApps.map((w) => ({
+      clientId: w.clientId,
+      public: true,
+      grants: ["authorization_code" as const],
+      web: { service: w.service, redirectUris: w.redirectUris, origins: w.origins },
+    })),
   ];
   const clientReps = mesh.services.map((s) => ({
     clientId: s.name,
@@ -69,6 +77,32 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
     defaultClientScopes: roleScopes,
     optionalClientScopes: scopeNames,
   };
+  const webClients = identity.webApps.map((w) => ({
+    clientId: w.clientId,
+    name: `${w.clientId} (web app)`,
+    description: `Browser app served by ${w.service}: authorization code flow with PKCE S256 only`,
+    enabled: true,
+    protocol: "openid-connect",
+    publicClient: true,
+    standardFlowEnabled: true,
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+    serviceAccountsEnabled: false,
+    frontchannelLogout: true,
+    fullScopeAllowed: true,
+    rootUrl: w.origins[0],
+    redirectUris: w.redirectUris,
+    webOrigins: w.origins,
+    attributes: {
+      "pkce.code.challenge.method": "S256",
+      // "+": the redirect URIs are also the only URIs logout may return to.
+      "post.logout.redirect.uris": "+",
+      ...(w.accessTokenLifetimeSeconds !== undefined ? { "access.token.lifespan": String(w.accessTokenLifetimeSeconds) } : {}),
+    },
+    protocolMappers: [subjectMapper(), usernameMapper(), ...audiencesOf((c) => gateways.has(c)).map(audienceMapper)],
+    defaultClientScopes: [...roleScopes, ...w.scopes],
+    optionalClientScopes: [],
+  }));
   const grantRoles = (scopes: readonly string[]) => scopes.map(scopeGrantRole);
   const serviceAccounts = mesh.services.map((s) => ({
     username: `service-account-${s.name}`,
@@ -108,10 +142,43 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
       ...identity.scopes.map((s) => ({ clientScope: s.name, roles: [scopeGrantRole(s.name)] })),
       ...identity.roles.map((r) => ({ clientScope: roleScopeName(r.name), roles: [r.name] })),
     ],
-    clients: [...clientReps, ...(identity.unsafePasswordGrantClient ? [testClient] : [])],
+    clients: [...clientReps, ...(identity.unsafePasswordGrantClient ? [testClient] : []), ...webClients],
     users: [...serviceAccounts, ...users],
   };
   return { realm, clients };
+}
+
+/**
+ * `sub` in the web app's tokens. Keycloak 26 adds it through its default `basic` client scope,
+ * which a realm import that lists its own client scopes does not get.
+ */
+function subjectMapper(): Record<string, unknown> {
+  return {
+    name: "subject",
+    protocol: "openid-connect",
+    protocolMapper: "oidc-sub-mapper",
+    consentRequired: false,
+    config: { "access.token.claim": "true", "introspection.token.claim": "true" },
+  };
+}
+
+/** `preferred_username` in the web app's tokens, for the app to greet its user by name. */
+function usernameMapper(): Record<string, unknown> {
+  return {
+    name: "username",
+    protocol: "openid-connect",
+    protocolMapper: "oidc-usermodel-attribute-mapper",
+    consentRequired: false,
+    config: {
+      "user.attribute": "username",
+      "claim.name": "preferred_username",
+      "jsonType.label": "String",
+      "access.token.claim": "true",
+      "id.token.claim": "true",
+      "userinfo.token.claim": "true",
+      "introspection.token.claim": "true",
+    },
+  };
 }
 
 function audienceMapper(service: string): Record<string, unknown> {

@@ -77,11 +77,11 @@ export const jwtRequirementsAreDefined: Rule = ({ mesh, services, ingressNames, 
         );
         return;
       }
-      if (ingressNames.has(a.caller) && !mesh.identity.unsafePasswordGrantClient) {
+      if (ingressNames.has(a.caller) && !mesh.identity.unsafePasswordGrantClient && !mesh.identity.webApps?.length) {
         issues.add(
           path,
           `rule requires a token from ingress ${a.caller}, but the mesh has no client that issues end users' tokens, so no request could pass`,
-          "for a test mesh set identity.unsafePasswordGrantClient: true; otherwise require the token on the service the ingress calls, from that service's callers",
+          "declare the browser app users log in with (identity.webApps), or for a test mesh set identity.unsafePasswordGrantClient: true",
         );
       }
       if (a.action === "deny") {

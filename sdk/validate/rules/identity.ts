@@ -1,6 +1,8 @@
 import { at } from "../issues";
 import { definedRoles, definedScopes, servicePath, type Rule } from "../context";
 import { isDnsSafe } from "../../model/names";
+import { webAppLocations, webAppRoutes } from "../../model/web-apps";
+import { TEST_CLIENT_ID } from "../../compile/keycloak/claims";
 
 const SCOPE_NAME = /^[A-Za-z0-9:_-]+$/;
 
@@ -106,3 +108,71 @@ export const grantsAreDefined: Rule = ({ mesh, services, issues }) => {
     grant(at(path, "roles"), "role", u.roles);
   });
 };
+
+/**
+ * Each web app is a distinct public client whose redirect URIs and web origins lie on the
+ * ingress routes to its service, so Keycloak can send its users back (and refuses anything
+ * else); checked here rather than found as Keycloak's "Invalid parameter: redirect_uri".
+ */
+export const webAppsAreValid: Rule = ({ mesh, serviceNames, ingresses, issues }) => {
+  const scopes = definedScopes(mesh);
+  const seen = new Set<string>();
+  (mesh.identity?.webApps ?? []).forEach((app, i) => {
+    const path = at("identity", "webApps", i);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(app.clientId))
+      issues.add(at(path, "clientId"), `client id "${app.clientId}" is not accepted`, "use lowercase letters, digits and '-'");
+    if (serviceNames.has(app.clientId) || app.clientId === TEST_CLIENT_ID)
+      issues.add(
+        at(path, "clientId"),
+        `client id "${app.clientId}" is already taken by ${app.clientId === TEST_CLIENT_ID ? "the password-grant test client" : `service ${app.clientId}'s own client`}`,
+        `name the web app's client differently, e.g. "${app.clientId}-web"`,
+      );
+    if (seen.has(app.clientId)) issues.add(at(path, "clientId"), `web app "${app.clientId}" is declared twice`, "declare each web app once");
+    seen.add(app.clientId);
+    (app.scopes ?? []).forEach((s, j) => {
+      if (!scopes.has(s)) issues.add(at(path, "scopes", j), `scope "${s}" is never defined`, `add "${s}" to identity.scopes`);
+    });
+    if (!serviceNames.has(app.service)) {
+      issues.add(at(path, "service"), `web app served by unknown service "${app.service}"`, "declare the service or fix the name");
+      return;
+    }
+    const routes = webAppRoutes(ingresses, app.service);
+    if (routes.length === 0) {
+      issues.add(
+        at(path, "service"),
+        `no http ingress route with a host leads to service ${app.service}, so Keycloak has no address to send ${app.clientId}'s users back to`,
+        `add a route { host: "${app.service}.example", service: "${app.service}" } to an http listener of an ingress`,
+      );
+      return;
+    }
+    (app.origins ?? []).forEach((o, j) => {
+      const problem = originProblem(o, new Set(routes.map((r) => r.host)));
+      if (problem)
+        issues.add(at(path, "origins", j), `origin "${o}" ${problem}`, `use one of ${routes.map((r) => r.origin).join(", ")} (or https:// on the same host)`);
+    });
+    const locations = webAppLocations(routes, app.origins);
+    (app.redirectUris ?? []).forEach((u, j) => {
+      const bare = u.replace(/\*$/, "");
+      if (!locations.some((l) => bare.startsWith(`${l.origin}${l.pathPrefix}`) || `${bare}/` === `${l.origin}${l.pathPrefix}`))
+        issues.add(
+          at(path, "redirectUris", j),
+          `redirect URI "${u}" is not on a route to ${app.service}: Keycloak would send users where the app is not served`,
+          `use a URI under ${[...new Set(locations.map((l) => `${l.origin}${l.pathPrefix}`))].join(" or ")}`,
+        );
+    });
+  });
+};
+
+/** What is wrong with a declared web origin, if anything. */
+function originProblem(origin: string, hosts: ReadonlySet<string>): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return "is not a URL";
+  }
+  if (!["http:", "https:"].includes(url.protocol)) return "is not http(s)";
+  if (url.pathname !== "/" || url.search || url.hash || origin.replace(/\/$/, "") !== url.origin) return "is not a bare origin (scheme, host and port only)";
+  if (!hosts.has(url.hostname)) return `is not the host of a route to the app (${[...hosts].join(", ")})`;
+  return undefined;
+}
