@@ -52,7 +52,40 @@ interface EnvoyClusters {
  * `~`) are matched.
  */
 export async function sidecarEndpoints(mesh: StartedMesh, instance: string, upstream: string): Promise<number> {
-  const clusters = JSON.parse(await mesh.envoyAdmin(instance, "/clusters?format=json")) as EnvoyClusters;
+  return healthyEndpoints(await mesh.envoyAdmin(instance, "/clusters?format=json"), upstream);
+}
+
+/**
+ * How many healthy endpoints of a service an ingress gateway's Envoy sees (as
+ * {@link sidecarEndpoints}), read from its admin API on the gateway's loopback.
+ */
+export async function gatewayEndpoints(mesh: StartedMesh, gateway: string, service: string): Promise<number> {
+  const planned = mesh.plan.ingresses.find((g) => g.name === gateway);
+  if (!planned) throw new Error(`mesh ${mesh.plan.mesh.name} has no ingress ${gateway}`);
+  // The gateway image has bash but no HTTP client; its admin API listens on loopback only.
+  const script = `exec 3<>/dev/tcp/127.0.0.1/${planned.adminPort} && printf 'GET /clusters?format=json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&3 && cat <&3`;
+  const r = await mesh.container(planned.container).exec(["bash", "-c", script]);
+  const [head = "", ...rest] = r.output.split("\r\n\r\n");
+  if (r.exitCode !== 0 || !/^HTTP\/1\.1 200/.test(head)) throw new Error(`ingress ${gateway}: Envoy admin: exit ${r.exitCode} ${r.output.slice(0, 200)}`);
+  const body = rest.join("\r\n\r\n");
+  return healthyEndpoints(/transfer-encoding: chunked/i.test(head) ? dechunk(body) : body, service);
+}
+
+/** The payload of an HTTP/1.1 chunked body (Envoy's admin answers are ASCII). */
+function dechunk(body: string): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf("\r\n", at);
+    const size = parseInt(body.slice(at, eol), 16);
+    if (!size) return out;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
+function healthyEndpoints(clustersJson: string, upstream: string): number {
+  const clusters = JSON.parse(clustersJson) as EnvoyClusters;
   const healthy = (clusters.cluster_statuses ?? [])
     .filter((c) => c.name.split(/[.~]/).includes(upstream))
     .map((c) => (c.host_statuses ?? []).filter((h) => h.health_status.eds_health_status === "HEALTHY").length);

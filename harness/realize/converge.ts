@@ -1,6 +1,6 @@
 import type { MeshPlan } from "../../sdk";
 import { entryDrift } from "../../sdk/compile/consul/drift";
-import { catalogHealth, sidecarEndpoints } from "../probes/discovery";
+import { catalogHealth, gatewayEndpoints, sidecarEndpoints } from "../probes/discovery";
 import type { StartedMesh } from "./started-mesh";
 
 /** One thing that does not yet look as the plan says. */
@@ -34,6 +34,27 @@ export function expectedEndpoints(plan: MeshPlan): { instance: string; upstream:
   );
 }
 
+/**
+ * Every healthy endpoint count each ingress gateway's Envoy should see: each service its
+ * routes lead to (directly, or through the service-router of a virtual service) with its
+ * primary instances.
+ */
+export function expectedGatewayEndpoints(plan: MeshPlan): { gateway: string; service: string; endpoints: number }[] {
+  const routers = new Map(
+    plan.consul.configEntries
+      .filter((e) => e.Kind === "service-router")
+      .map((e) => [e.Name, ((e.Routes ?? []) as { Destination?: { Service?: string } }[]).map((r) => r.Destination?.Service ?? e.Name)]),
+  );
+  const byName = new Map(plan.services.map((s) => [s.name, s]));
+  return plan.consul.configEntries
+    .filter((e) => e.Kind === "ingress-gateway")
+    .flatMap((e) => {
+      const names = ((e.Listeners ?? []) as { Services?: { Name: string }[] }[]).flatMap((l) => (l.Services ?? []).map((s) => s.Name));
+      const targets = [...new Set(names.flatMap((n) => routers.get(n) ?? [n]))].filter((n) => byName.has(n)).sort();
+      return targets.map((service) => ({ gateway: e.Name, service, endpoints: byName.get(service)!.primaryInstances.length }));
+    });
+}
+
 /** What a destination's sidecar must have loaded: the callers its intentions name, and whether any rule needs a JWT. */
 export function expectedAuthorization(plan: MeshPlan): { instance: string; sources: string[]; jwt: boolean }[] {
   type Source = { Name: string; JWT?: unknown; Permissions?: { JWT?: unknown }[] };
@@ -65,6 +86,16 @@ export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
       continue;
     }
     if (seen < e.endpoints) out.push({ where: e.instance, what: `sees ${seen} healthy ${e.upstream} endpoints, plan has ${e.endpoints}` });
+  }
+  for (const g of expectedGatewayEndpoints(mesh.plan)) {
+    let seen: number;
+    try {
+      seen = await gatewayEndpoints(mesh, g.gateway, g.service);
+    } catch (err) {
+      out.push({ where: g.gateway, what: `Envoy admin not answering: ${(err as Error).message}` });
+      continue;
+    }
+    if (seen < g.endpoints) out.push({ where: g.gateway, what: `sees ${seen} healthy ${g.service} endpoints, plan has ${g.endpoints}` });
   }
   for (const a of expectedAuthorization(mesh.plan)) out.push(...(await authorizationDivergences(mesh, a)));
   return out;
