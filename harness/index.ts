@@ -13,6 +13,7 @@ export { requireImages, MissingImageError } from "./realize/images";
 export { ConsulServer } from "./roles/consul-server";
 export { KeycloakServer, type TokenOptions } from "./roles/keycloak";
 export { PrometheusServer, type PromSeries, type ScrapeTarget } from "./roles/prometheus";
+export { ZipkinServer, ZipkinUnreachableError, type ZipkinSpan, type TraceQuery } from "./roles/zipkin";
 export { Instance } from "./roles/instance";
 export { IngressGateway, type IngressRequest, type IngressResponse } from "./roles/ingress";
 export { execHttp, type ExecHttpOptions, type ExecHttpResult } from "./probes/probe-exec";

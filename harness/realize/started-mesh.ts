@@ -5,6 +5,7 @@ import { IngressGateway } from "../roles/ingress";
 import { Instance, plannedInstance } from "../roles/instance";
 import { KeycloakServer, type TokenOptions } from "../roles/keycloak";
 import { PrometheusServer } from "../roles/prometheus";
+import { ZipkinServer } from "../roles/zipkin";
 import type { ExecHttpOptions, ExecHttpResult } from "../probes/probe-exec";
 import type { MeshContainer } from "./mesh-container";
 
@@ -70,6 +71,13 @@ export class StartedMesh implements AsyncDisposable {
     const p = this.plan.containers.find((c) => c.role === "prometheus");
     if (!p) throw new Error(`mesh ${this.plan.mesh.name} has no Prometheus (telemetry.metrics is off)`);
     return new PrometheusServer(this.plan, this.container(p.name));
+  }
+
+  /** Zipkin (traces through its API); throws when tracing is off. */
+  get zipkin(): ZipkinServer {
+    const z = this.plan.containers.find((c) => c.role === "zipkin");
+    if (!z) throw new Error(`mesh ${this.plan.mesh.name} has no Zipkin (telemetry.tracing is off)`);
+    return new ZipkinServer(this.plan, this.container(z.name));
   }
 
   /** An instance, reached through its probe container. */

@@ -4,3 +4,4 @@ export { stickinessVerdict, type StickinessVerdict } from "./stickiness-verdict"
 export { roundRobinVerdict, type RoundRobinVerdict } from "./round-robin-verdict";
 export { shunVerdict, type ShunVerdict } from "./shun-verdict";
 export { silentFaultVerdict, type SilentFaultSettings, type SilentFaultVerdict } from "./silent-fault-verdict";
+export { sampleRateVerdict, type SampleRateVerdict } from "./sample-rate-verdict";

@@ -1,5 +1,13 @@
 import fc from "fast-check";
-import { balanceSampleSize, chiSquarePower, chiSquareQuantile, chiSquareSampleSize, chiSquareTest, weightsVerdict } from "../../../harness/stats";
+import {
+  balanceSampleSize,
+  chiSquarePower,
+  chiSquareQuantile,
+  chiSquareSampleSize,
+  chiSquareTest,
+  sampleRateVerdict,
+  weightsVerdict,
+} from "../../../harness/stats";
 
 describe("chi-square goodness of fit", () => {
   // Critical values from any chi-square table.
@@ -108,5 +116,33 @@ describe("stickiness verdict", () => {
 
   it("fails when every key lands on the same instance", () => {
     expect(stickinessVerdict(keys(Array(60).fill("a")), ["a", "b", "c"]).pass).toBe(false);
+  });
+});
+
+describe("sample-rate verdict (exact two-sided binomial test)", () => {
+  it("accepts a count near the declared rate and rejects one far from it", () => {
+    expect(sampleRateVerdict(100, 400, 0.25).pass).toBe(true);
+    expect(sampleRateVerdict(80, 400, 0.25).pass).toBe(true);
+    // The control the tracing e2e runs: the same 25% share judged against 50%.
+    expect(sampleRateVerdict(100, 400, 0.5).pass).toBe(false);
+    expect(sampleRateVerdict(400, 400, 0.25).pass).toBe(false);
+  });
+
+  it("matches a textbook value: 7 heads in 10 fair tosses, p = 0.34375", () => {
+    expect(sampleRateVerdict(7, 10, 0.5).pValue).toBeCloseTo(0.34375, 9);
+  });
+
+  it("passes a rate of 1 only when every request was sampled", () => {
+    expect(sampleRateVerdict(50, 50, 1).pass).toBe(true);
+    expect(sampleRateVerdict(49, 50, 1).pass).toBe(false);
+  });
+
+  it("rejects at most alpha of samples drawn at the declared rate", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (n, p) => {
+        const v = sampleRateVerdict(Math.round(n * p), n, p);
+        expect(v.pass).toBe(true);
+      }),
+    );
   });
 });
