@@ -95,12 +95,23 @@ describe("browser login on the weblogin mesh", () => {
     const url = new URL(page.url());
     expect(url.searchParams.get("client_id")).toBe("shop-web");
     expect(url.searchParams.get("code_challenge_method")).toBe("S256");
+    // Keycloak's login form, or its error page (a redirect URI it refuses, a client it does not know).
+    await page.locator("#username, #kc-error-message").first().waitFor();
+    const refused = await keycloakError(page);
+    if (refused) throw new Error(`Keycloak refused ${username}'s login at ${page.url()}: ${refused}`);
     await page.fill("#username", username);
     await page.fill("#password", running!.secret(`keycloak/user/${username}`));
     await browser!.screenshot(page, `${step}-2-keycloak-login-page`);
     await page.click("#kc-login");
     await page.locator("#status[data-state=signed-in]").waitFor();
     await browser!.screenshot(page, `${step}-3-app-signed-in`);
+  }
+
+  /** The message of Keycloak's error page, when the page is one. */
+  async function keycloakError(page: Page): Promise<string | undefined> {
+    const message = page.locator("#kc-error-message");
+    if (!(await message.count())) return undefined;
+    return (await message.innerText()).replace(/\s+/g, " ").trim();
   }
 
   async function callApi(page: Page): Promise<string> {
@@ -175,7 +186,8 @@ describe("browser login on the weblogin mesh", () => {
     await page.locator("#status[data-state=signed-out]").waitFor();
     await page.click("#login");
     await page.waitForURL(/^http:\/\/keycloak:8080\//);
-    const error = (await page.locator("#kc-error-message, .kc-feedback-text, #kc-page-title").allTextContents()).join(" ").trim();
+    await page.locator("#kc-error-message").waitFor();
+    const error = await keycloakError(page);
     console.log(`Keycloak's answer to a login from http://www.shop.test:8080: ${error}`);
     await browser!.screenshot(page, "www-keycloak-refuses-redirect");
     expect(error).toMatch(/Invalid parameter: redirect_uri/);
