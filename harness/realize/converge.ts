@@ -77,28 +77,23 @@ export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
     if (JSON.stringify(passing) !== JSON.stringify(want))
       out.push({ where: "consul", what: `${service.name}: passing [${passing.join(", ")}], plan [${want.join(", ")}]` });
   }
-  for (const e of expectedEndpoints(mesh.plan)) {
-    let seen: number;
-    try {
-      seen = await sidecarEndpoints(mesh, e.instance, e.upstream);
-    } catch (err) {
-      out.push({ where: e.instance, what: `Envoy admin not answering: ${(err as Error).message}` });
-      continue;
-    }
-    if (seen < e.endpoints) out.push({ where: e.instance, what: `sees ${seen} healthy ${e.upstream} endpoints, plan has ${e.endpoints}` });
-  }
-  for (const g of expectedGatewayEndpoints(mesh.plan)) {
-    let seen: number;
-    try {
-      seen = await gatewayEndpoints(mesh, g.gateway, g.service);
-    } catch (err) {
-      out.push({ where: g.gateway, what: `Envoy admin not answering: ${(err as Error).message}` });
-      continue;
-    }
-    if (seen < g.endpoints) out.push({ where: g.gateway, what: `sees ${seen} healthy ${g.service} endpoints, plan has ${g.endpoints}` });
-  }
+  for (const e of expectedEndpoints(mesh.plan))
+    out.push(...(await endpointDivergences(e.instance, e.upstream, e.endpoints, () => sidecarEndpoints(mesh, e.instance, e.upstream))));
+  for (const g of expectedGatewayEndpoints(mesh.plan))
+    out.push(...(await endpointDivergences(g.gateway, g.service, g.endpoints, () => gatewayEndpoints(mesh, g.gateway, g.service))));
   for (const a of expectedAuthorization(mesh.plan)) out.push(...(await authorizationDivergences(mesh, a)));
   return out;
+}
+
+/** Whether an Envoy (a sidecar's or a gateway's) sees at least `want` healthy endpoints of `service`. */
+async function endpointDivergences(where: string, service: string, want: number, read: () => Promise<number>): Promise<Divergence[]> {
+  let seen: number;
+  try {
+    seen = await read();
+  } catch (err) {
+    return [{ where, what: `Envoy admin not answering: ${(err as Error).message}` }];
+  }
+  return seen < want ? [{ where, what: `sees ${seen} healthy ${service} endpoints, plan has ${want}` }] : [];
 }
 
 /** Config entries that Consul holds differently from the plan (changed or deleted behind its back). */
