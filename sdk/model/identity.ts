@@ -48,10 +48,11 @@ export interface IdentityProps {
  * Current Practice (RFC 9700) asks of browser apps. keycloak-js does this with
  * `new Keycloak({ url, realm, clientId })` and `init({ pkceMethod: "S256" })`.
  *
- * Keycloak only redirects back to the app's own routes: for every ingress route to
- * {@link service} (host `H`, listener port `P`, path prefix `/x/`) the client gets the
- * redirect URI `http://H:P/x/*` and the web origin `http://H:P` (the port left out when it
- * is 80), unless {@link origins} names the public origins. Its tokens carry as audience the
+ * Keycloak only redirects back to the app's own routes, and by exact match (RFC 9700 §4.1:
+ * a wildcard would hand the authorization code to any page under the prefix, such as another
+ * service's route on the same host): for every ingress route to {@link service} (host `H`,
+ * listener port `P`, path prefix `/x/`) the client gets the redirect URI `http://H:P/x/`,
+ * the app's entry page, and the web origin `http://H:P` (the port left out when it is 80), unless {@link origins} names the public origins. Its tokens carry as audience the
  * services whose rules name an ingress gateway as a caller with a token requirement, so the
  * app can call them through the ingress; they prove the user's roles and the scopes granted
  * to the user, like every token of the realm.
@@ -74,9 +75,10 @@ export interface WebAppProps {
    */
   readonly origins?: readonly string[];
   /**
-   * Redirect URIs the app uses, when narrower than the derived `<origin><path prefix>*`; each
-   * must lie on one of the app's routes (origin and path prefix).
-   * @default `<origin><path prefix>*` for every route to the service
+   * Redirect URIs the app uses, instead of the derived entry pages; each must lie on one of
+   * the app's routes (origin and path prefix). A trailing `*` makes one a prefix match, which
+   * RFC 9700 advises against: list exact URIs where you can.
+   * @default `<origin><path prefix>` (exactly) for every route to the service
    */
   readonly redirectUris?: readonly string[];
   /** Scopes put into the app's tokens for users granted them (`identity.users[].scopes`). @default none */

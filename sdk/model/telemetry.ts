@@ -4,7 +4,11 @@ export interface TelemetryProps {
   readonly metrics?: boolean;
   /** Envoy access logs to stdout (proxy-defaults `AccessLogs`). @default true */
   readonly accessLogs?: boolean;
-  /** Zipkin tracing; omitted means off. */
+  /**
+   * Zipkin tracing; omitted means off. Zipkin has no authentication: with tracing on, every
+   * container on the mesh network can read the traced requests' URLs (query strings
+   * included) and write spans. Keep secrets out of URLs (see SECURITY.md).
+   */
   readonly tracing?: TracingProps;
   /** Prometheus scrape interval. @default "5s" */
   readonly scrapeInterval?: `${number}${"ms" | "s" | "m"}`;

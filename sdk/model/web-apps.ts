@@ -36,7 +36,7 @@ export function webAppUris(
   const uniq = (xs: string[]) => [...new Set(xs)];
   return {
     origins: uniq(pairs.map((p) => p.origin)),
-    redirectUris: redirectUris ? [...redirectUris] : uniq(pairs.map((p) => `${p.origin}${p.pathPrefix}*`)),
+    redirectUris: redirectUris ? [...redirectUris] : uniq(pairs.map((p) => `${p.origin}${p.pathPrefix}`)),
   };
 }
 

@@ -267,7 +267,7 @@ describe("identity", () => {
       implicitFlowEnabled: false,
       directAccessGrantsEnabled: false,
       serviceAccountsEnabled: false,
-      redirectUris: ["http://shop.test:8080/*", "http://shop.example/app/*"],
+      redirectUris: ["http://shop.test:8080/", "http://shop.example/app/"],
       webOrigins: ["http://shop.test:8080", "http://shop.example"],
       attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": "+", "access.token.lifespan": "30" },
       defaultClientScopes: ["role:shopper", "orders:read"],
@@ -295,7 +295,7 @@ describe("identity", () => {
       grants: ["authorization_code"],
       web: {
         service: "web",
-        redirectUris: ["http://shop.test:8080/*", "http://shop.example/app/*"],
+        redirectUris: ["http://shop.test:8080/", "http://shop.example/app/"],
         origins: ["http://shop.test:8080", "http://shop.example"],
       },
     });
@@ -306,7 +306,7 @@ describe("identity", () => {
     const web = mesh.service("web");
     mesh.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "shop.test", service: web }] }] });
     const client = compile(mesh).keycloak?.clients.find((c) => c.clientId === "shop-web");
-    expect(client?.web).toEqual({ service: "web", redirectUris: ["https://shop.test/*"], origins: ["https://shop.test"] });
+    expect(client?.web).toEqual({ service: "web", redirectUris: ["https://shop.test/"], origins: ["https://shop.test"] });
   });
 
   it("hands each app its client credentials, the token URL and the issuer", () => {

@@ -33,8 +33,10 @@ async function callApi() {
   result.dataset.status = String(response.status);
 }
 
-$("login").onclick = () => keycloak.login();
-$("logout").onclick = () => keycloak.logout({ redirectUri: `${location.origin}${location.pathname}` });
+// The app's entry page: the one redirect URI its client allows (exact match, no wildcard).
+const entryPage = new URL(".", location.href).href;
+$("login").onclick = () => keycloak.login({ redirectUri: entryPage });
+$("logout").onclick = () => keycloak.logout({ redirectUri: entryPage });
 $("call").onclick = () =>
   callApi().catch((e) => {
     $("result").textContent = `failed: ${e}`;
