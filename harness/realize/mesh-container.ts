@@ -15,3 +15,9 @@ export interface MeshContainer {
   /** Runs a command inside the container and waits for it to exit. */
   exec(command: string[]): Promise<ExecResult>;
 }
+
+/** `http://host:port` from the test process for an in-mesh URL (`http://zipkin:9411`) of `container`. */
+export function publishedUrl(container: MeshContainer, inMeshUrl: string): string {
+  const port = Number(new URL(inMeshUrl).port || 80);
+  return `http://${container.getHost()}:${container.getMappedPort(port)}`;
+}

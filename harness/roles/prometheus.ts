@@ -1,5 +1,5 @@
 import type { MeshPlan } from "../../sdk";
-import type { MeshContainer } from "../realize/mesh-container";
+import { publishedUrl, type MeshContainer } from "../realize/mesh-container";
 
 /** One series of an instant PromQL result. */
 export interface PromSeries {
@@ -27,8 +27,7 @@ export class PrometheusServer {
   url(): string {
     const planned = this.plan.prometheus;
     if (!planned) throw new Error(`mesh ${this.plan.mesh.name} has no Prometheus (telemetry.metrics is off)`);
-    const port = Number(new URL(planned.url).port || 80);
-    return `http://${this.container.getHost()}:${this.container.getMappedPort(port)}`;
+    return publishedUrl(this.container, planned.url);
   }
 
   /** An instant PromQL query. */

@@ -1,5 +1,5 @@
 import type { MeshPlan } from "../../sdk";
-import type { MeshContainer } from "../realize/mesh-container";
+import { publishedUrl, type MeshContainer } from "../realize/mesh-container";
 
 /** A span as Zipkin's API v2 returns it (times in microseconds). */
 export interface ZipkinSpan {
@@ -50,8 +50,7 @@ export class ZipkinServer {
   url(): string {
     const planned = this.plan.zipkin;
     if (!planned) throw new Error(`mesh ${this.plan.mesh.name} has no Zipkin (telemetry.tracing is off)`);
-    const port = Number(new URL(planned.url).port || 80);
-    return `http://${this.container.getHost()}:${this.container.getMappedPort(port)}`;
+    return publishedUrl(this.container, planned.url);
   }
 
   /** Service names Zipkin has spans of. */

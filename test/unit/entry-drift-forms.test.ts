@@ -2,33 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { runInNewContext } from "node:vm";
 import { entryDrift, type ConfigEntry } from "../../sdk";
 import { durationNs } from "../../sdk/compile/consul/drift";
-
-const intentions: ConfigEntry = {
-  Kind: "service-intentions",
-  Name: "pay",
-  Sources: [
-    { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay" } }] },
-    { Name: "web", Action: "allow" },
-  ],
-};
+import { intentions, intentionsAsConsulHoldsThem } from "./entry-drift-fixtures";
 
 /** Drift or not, as waitConverged and MeshStack both judge it: [what, planned, live, drift?]. */
 const SHARED: [string, ConfigEntry, Record<string, unknown> | undefined, boolean][] = [
-  [
-    "Consul's own fields, and named sources in another order",
-    intentions,
-    {
-      Kind: "service-intentions",
-      Name: "pay",
-      CreateIndex: 10,
-      ModifyIndex: 12,
-      Sources: [
-        { Name: "web", Action: "allow", Precedence: 9, Type: "consul" },
-        { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: null } }], Precedence: 9, Type: "consul" },
-      ],
-    },
-    false,
-  ],
+  ["Consul's own fields, and named sources in another order", intentions, intentionsAsConsulHoldsThem, false],
   [
     "a list of one read back as its element",
     { Kind: "proxy-defaults", Name: "global", EnvoyExtensions: [{ Name: "x", Arguments: { Patches: [{ Op: "add" }] } }] },

@@ -1,27 +1,10 @@
 import { entryDrift } from "../../sdk/compile/consul/drift";
 import type { ConfigEntry } from "../../sdk";
-
-const intentions: ConfigEntry = {
-  Kind: "service-intentions",
-  Name: "pay",
-  Sources: [
-    { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay" } }] },
-    { Name: "web", Action: "allow" },
-  ],
-};
+import { intentions, intentionsAsConsulHoldsThem } from "./entry-drift-fixtures";
 
 describe("config entry drift: what Consul holds against what the plan says", () => {
   it("ignores Consul's own fields and defaults, and the order it stores named sources in", () => {
-    const live = {
-      Kind: "service-intentions",
-      Name: "pay",
-      CreateIndex: 10,
-      ModifyIndex: 12,
-      Sources: [
-        { Name: "web", Action: "allow", Precedence: 9, Type: "consul" },
-        { Name: "ui", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/pay", Methods: null } }], Precedence: 9, Type: "consul" },
-      ],
-    };
+    const live = intentionsAsConsulHoldsThem;
     expect(entryDrift(intentions, live)).toEqual([]);
   });
 

@@ -32,6 +32,8 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
   const audiencesOf = (callers: (caller: string) => boolean) =>
     mesh.services.filter((d) => d.access.some((a) => callers(a.caller) && needsJwt(a.rule))).map((d) => d.name);
 
+  // End users' tokens (the test client's and web apps') are for services an ingress calls.
+  const endUserAudiences = audiencesOf((c) => gateways.has(c)).map(audienceMapper);
   const clients: PlannedClient[] = [
     ...mesh.services.map((s) => ({ clientId: s.name, secret: SECRET.clientSecret(s.name), service: s.name, grants: ["client_credentials" as const] })),
     ...(identity.unsafePasswordGrantClient ? [{ clientId: TEST_CLIENT_ID, public: true, grants: ["password" as const] }] : []),
@@ -73,7 +75,7 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
     directAccessGrantsEnabled: true,
     serviceAccountsEnabled: false,
     fullScopeAllowed: true,
-    protocolMappers: audiencesOf((c) => gateways.has(c)).map(audienceMapper),
+    protocolMappers: endUserAudiences,
     defaultClientScopes: roleScopes,
     optionalClientScopes: scopeNames,
   };
@@ -99,7 +101,7 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
       "post.logout.redirect.uris": "+",
       ...(w.accessTokenLifetimeSeconds !== undefined ? { "access.token.lifespan": String(w.accessTokenLifetimeSeconds) } : {}),
     },
-    protocolMappers: [subjectMapper(), usernameMapper(), ...audiencesOf((c) => gateways.has(c)).map(audienceMapper)],
+    protocolMappers: [subjectMapper(), usernameMapper(), ...endUserAudiences],
     defaultClientScopes: [...roleScopes, ...w.scopes],
     optionalClientScopes: [],
   }));
