@@ -19,22 +19,28 @@ type State struct {
 	ErrorRate   float64 `json:"errorRate"`   // probability 0..1 of answering ErrorStatus
 	ErrorStatus int     `json:"errorStatus"` // status used by ErrorRate
 	LatencyMs   int     `json:"latencyMs"`   // fixed delay added to echo and /call/
-	Healthy     bool    `json:"healthy"`     // what /health reports
+	Healthy     bool    `json:"healthy"`     // false: /health answers 503 whatever HealthStatus says
+	// HealthStatus is what /health answers while Healthy is true. Consul's HTTP
+	// check counts 2xx as passing, 429 as warning and anything else as critical.
+	HealthStatus int `json:"healthStatus"`
 }
 
 // crashExitCode is what /admin/crash exits with: non-zero, so "on-failure" restarts it.
 const crashExitCode = 3
 
-func defaultState() State { return State{ErrorStatus: http.StatusServiceUnavailable, Healthy: true} }
+func defaultState() State {
+	return State{ErrorStatus: http.StatusServiceUnavailable, Healthy: true, HealthStatus: http.StatusOK}
+}
 
 const maxLatencyMs = 600000
 
 // stateUpdate uses pointers so a partial body only changes the fields it names.
 type stateUpdate struct {
-	ErrorRate   *float64 `json:"errorRate"`
-	ErrorStatus *int     `json:"errorStatus"`
-	LatencyMs   *int     `json:"latencyMs"`
-	Healthy     *bool    `json:"healthy"`
+	ErrorRate    *float64 `json:"errorRate"`
+	ErrorStatus  *int     `json:"errorStatus"`
+	LatencyMs    *int     `json:"latencyMs"`
+	Healthy      *bool    `json:"healthy"`
+	HealthStatus *int     `json:"healthStatus"`
 }
 
 type StateStore struct {
@@ -66,6 +72,9 @@ func (st *StateStore) Apply(u stateUpdate) (State, error) {
 	if u.ErrorStatus != nil && !validStatus(*u.ErrorStatus) {
 		return State{}, fmt.Errorf("errorStatus must be between 200 and 599, got %d", *u.ErrorStatus)
 	}
+	if u.HealthStatus != nil && !validStatus(*u.HealthStatus) {
+		return State{}, fmt.Errorf("healthStatus must be between 200 and 599, got %d", *u.HealthStatus)
+	}
 	if u.LatencyMs != nil && (*u.LatencyMs < 0 || *u.LatencyMs > maxLatencyMs) {
 		return State{}, fmt.Errorf("latencyMs must be between 0 and %d, got %d", maxLatencyMs, *u.LatencyMs)
 	}
@@ -82,6 +91,9 @@ func (st *StateStore) Apply(u stateUpdate) (State, error) {
 	}
 	if u.Healthy != nil {
 		st.s.Healthy = *u.Healthy
+	}
+	if u.HealthStatus != nil {
+		st.s.HealthStatus = *u.HealthStatus
 	}
 	return st.s, nil
 }
@@ -138,7 +150,7 @@ func decodeStateUpdate(body io.Reader) (stateUpdate, error) {
 		return u, fmt.Errorf("reading body: %v", err)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return u, errors.New(`empty body: send a JSON object with any of errorRate, errorStatus, latencyMs, healthy`)
+		return u, errors.New(`empty body: send a JSON object with any of errorRate, errorStatus, latencyMs, healthy, healthStatus`)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -148,7 +160,7 @@ func decodeStateUpdate(body io.Reader) (stateUpdate, error) {
 		case errors.As(err, &te) && te.Field != "":
 			return u, fmt.Errorf("%s: expected %s, got JSON %s", te.Field, expectedType(te.Field), te.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return u, fmt.Errorf("%s (known: errorRate, errorStatus, latencyMs, healthy)", strings.TrimPrefix(err.Error(), "json: "))
+			return u, fmt.Errorf("%s (known: errorRate, errorStatus, latencyMs, healthy, healthStatus)", strings.TrimPrefix(err.Error(), "json: "))
 		case errors.As(err, &te):
 			return u, fmt.Errorf("body must be a JSON object, got JSON %s", te.Value)
 		}

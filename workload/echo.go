@@ -23,6 +23,10 @@ type echoHeaders struct {
 	// name, so tracing tests can follow a request's trace id and sampling
 	// decision hop by hop.
 	Trace map[string]string `json:"trace,omitempty"`
+	// Custom holds every x- request header not reported above (not x-forwarded-*,
+	// x-envoy-*, x-request-id, x-meshwright-probe or x-fault-*), by lower-case
+	// name, so routing tests see the header edits a route or split made.
+	Custom map[string]string `json:"custom,omitempty"`
 }
 
 // authPresence reports only presence: the token itself must never land in
@@ -65,6 +69,7 @@ func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
 			UserAgent:     r.Header.Get("User-Agent"),
 			Proxy:         proxyHeaders(r.Header),
 			Trace:         traceContext(r.Header, s.cfg.TraceHeaders),
+			Custom:        customHeaders(r.Header, s.cfg.TraceHeaders),
 		},
 		BodyBytes: n,
 		Probe:     r.Header.Get("X-Meshwright-Probe"),
@@ -73,18 +78,37 @@ func (s *Server) handleEcho(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleHealth is what Consul's HTTP check polls; admin can flip it to 503
-// to exercise failover without killing the process.
+// to exercise failover without killing the process, or set healthStatus
+// (e.g. 429, which Consul's check reports as warning) while it stays healthy.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
-	if s.state.Get().Healthy {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	if st := s.state.Get(); st.Healthy {
+		if st.HealthStatus == http.StatusOK {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+			return
+		}
+		writeJSON(w, st.HealthStatus, map[string]any{
+			"status": consulCheckState(st.HealthStatus), "healthStatus": st.HealthStatus,
+			"service": s.cfg.ServiceName, "instance": s.cfg.InstanceID,
+		})
 		return
 	}
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{
 		"status": "unhealthy", "service": s.cfg.ServiceName, "instance": s.cfg.InstanceID,
 	})
+}
+
+// consulCheckState is how Consul's HTTP check reads a status code.
+func consulCheckState(code int) string {
+	switch {
+	case code >= 200 && code < 300:
+		return "passing"
+	case code == http.StatusTooManyRequests:
+		return "warning"
+	}
+	return "critical"
 }
 
 // traceContext picks the trace headers named in names (lower-case) out of h.
@@ -102,6 +126,29 @@ func traceContext(h http.Header, names []string) map[string]string {
 }
 
 // proxyHeaders picks the proxy-set request headers out of h (see echoHeaders.Proxy).
+// customHeaders reports the x- headers no other field of echoHeaders does.
+func customHeaders(h http.Header, trace []string) map[string]string {
+	out := map[string]string{}
+	for name, values := range h {
+		lk := strings.ToLower(name)
+		if !strings.HasPrefix(lk, "x-") || strings.HasPrefix(lk, "x-forwarded-") || strings.HasPrefix(lk, "x-envoy-") || strings.HasPrefix(lk, "x-fault-") ||
+			lk == "x-real-ip" || lk == "x-request-id" || lk == "x-meshwright-probe" || containsFold(trace, lk) {
+			continue
+		}
+		out[lk] = strings.Join(values, ", ")
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
 func proxyHeaders(h http.Header) map[string]string {
 	out := map[string]string{}
 	for name, values := range h {

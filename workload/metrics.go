@@ -87,7 +87,7 @@ func (m *Metrics) WriteText(w io.Writer) {
 	if m.healthy() {
 		healthy = 1
 	}
-	family(&b, "workload_healthy", "gauge", "1 if /health answers 200, 0 if set unhealthy via /admin/state.")
+	family(&b, "workload_healthy", "gauge", "1 unless set unhealthy via /admin/state (then /health answers 503); healthStatus does not change it.")
 	fmt.Fprintf(&b, "workload_healthy{%s} %d\n", base, healthy)
 	family(&b, "workload_in_flight_requests", "gauge", "Requests currently being served, including this scrape.")
 	fmt.Fprintf(&b, "workload_in_flight_requests %d\n", m.inFlight.Load())

@@ -209,6 +209,78 @@ func TestAdminStateDrivesErrorsLatencyAndHealth(t *testing.T) {
 	}
 }
 
+func TestAdminHealthStatusSetsWhatHealthAnswersWhileHealthy(t *testing.T) {
+	srv, admin := newTestServers(t, nil)
+	if code, body := do(t, "GET", admin.URL+"/admin/state", nil, ""); code != 200 || body["healthStatus"] != 200.0 {
+		t.Fatalf("healthStatus must default to 200: %d %v", code, body)
+	}
+	// 429 is what Consul's HTTP check reports as warning.
+	if code, body := do(t, "PUT", admin.URL+"/admin/state", nil, `{"healthStatus":429}`); code != 200 || body["healthStatus"] != 429.0 || body["healthy"] != true {
+		t.Fatalf("set healthStatus 429: %d %v", code, body)
+	}
+	if code, body := do(t, "GET", srv.URL+"/health", nil, ""); code != 429 || body["status"] != "warning" || body["instance"] != "payment-service-1" {
+		t.Errorf("GET /health with healthStatus 429: %d %v", code, body)
+	}
+	if code, _ := do(t, "HEAD", srv.URL+"/health", nil, ""); code != 429 {
+		t.Errorf("HEAD /health with healthStatus 429: %d", code)
+	}
+	if code, _ := do(t, "GET", srv.URL+"/x", nil, ""); code != 200 {
+		t.Errorf("healthStatus must not touch other requests, got %d", code)
+	}
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want := `workload_healthy{service="payment-service",instance="payment-service-1"} 1`; !strings.Contains(string(raw), want) {
+		t.Errorf("workload_healthy stays 1 while healthy is true, metrics lack %q", want)
+	}
+	// healthy:false answers 503 whatever healthStatus says.
+	do(t, "PUT", admin.URL+"/admin/state", nil, `{"healthy":false}`)
+	if code, body := do(t, "GET", srv.URL+"/health", nil, ""); code != 503 || body["status"] != "unhealthy" {
+		t.Errorf("healthy false with healthStatus 429: %d %v, want 503", code, body)
+	}
+	do(t, "PUT", admin.URL+"/admin/state", nil, `{"healthy":true,"healthStatus":204}`)
+	if code, _ := do(t, "GET", srv.URL+"/health", nil, ""); code != 204 {
+		t.Errorf("healthStatus 204: got %d", code)
+	}
+	if code, body := do(t, "POST", admin.URL+"/admin/reset", nil, ""); code != 200 || body["healthStatus"] != 200.0 {
+		t.Errorf("reset must restore healthStatus 200: %d %v", code, body)
+	}
+	if code, body := do(t, "GET", srv.URL+"/health", nil, ""); code != 200 || body["status"] != "ok" {
+		t.Errorf("after reset: %d %v", code, body)
+	}
+}
+
+func TestAdminRefusesABadHealthStatusAndChangesNothing(t *testing.T) {
+	srv, admin := newTestServers(t, nil)
+	for _, body := range []string{
+		`{"healthStatus":199}`,
+		`{"healthStatus":600}`,
+		`{"healthStatus":0}`,
+		`{"healthStatus":429.5}`,
+		`{"healthStatus":"429"}`,
+		`{"healthy":false,"errorRate":1,"healthStatus":100}`,
+	} {
+		code, res := do(t, "PUT", admin.URL+"/admin/state", nil, body)
+		msg, _ := res["error"].(string)
+		if code != 400 || !strings.Contains(msg, "healthStatus") {
+			t.Errorf("PUT %s: %d %v, want 400 naming healthStatus", body, code, res)
+		}
+		if st, _ := res["state"].(map[string]any); st["healthStatus"] != 200.0 || st["healthy"] != true || st["errorRate"] != 0.0 {
+			t.Errorf("PUT %s must change nothing, state %v", body, res["state"])
+		}
+	}
+	if code, _ := do(t, "GET", srv.URL+"/health", nil, ""); code != 200 {
+		t.Errorf("/health after refused updates: %d", code)
+	}
+	code, res := do(t, "PUT", admin.URL+"/admin/state", nil, `{"healthCode":429}`)
+	if msg, _ := res["error"].(string); code != 400 || !strings.Contains(msg, "healthStatus") {
+		t.Errorf("an unknown field should list healthStatus among the known ones: %d %v", code, res)
+	}
+}
+
 func TestMetricsCountRequestsInPrometheusTextFormat(t *testing.T) {
 	srv := newTestServer(t, nil)
 	do(t, "GET", srv.URL+"/x", nil, "")
@@ -893,5 +965,36 @@ func TestEchoReportsTheTraceContextThatReachedTheApp(t *testing.T) {
 	want := map[string]string{"x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-sampled": "0", "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 	if fmt.Sprint(body.Headers.Trace) != fmt.Sprint(want) {
 		t.Errorf("trace = %v, want %v (x-request-id has its own field)", body.Headers.Trace, want)
+	}
+}
+
+func TestEchoReportsCustomXHeadersButNotTheOnesOtherFieldsOrFaultsCover(t *testing.T) {
+	srv := newTestServer(t, nil)
+	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+	req.Header.Add("X-Route", "rewritten")
+	req.Header.Add("X-Added", "one")
+	req.Header.Add("X-Added", "two")
+	req.Header.Set("X-Forwarded-For", "6.6.6.6")
+	req.Header.Set("X-Envoy-Internal", "true")
+	req.Header.Set("X-Fault-Delay-Ms", "0")
+	req.Header.Set("X-Request-Id", "abc")
+	req.Header.Set("Traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	req.Header.Set("Cookie", "session=secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Headers struct {
+			Custom map[string]string `json:"custom"`
+		} `json:"headers"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"x-route": "rewritten", "x-added": "one, two"}
+	if mustJSON(body.Headers.Custom) != mustJSON(want) {
+		t.Errorf("custom headers: got %v, want %v", body.Headers.Custom, want)
 	}
 }

@@ -11,14 +11,14 @@
 #               a 403 from inventory stays visible behind a 502; one token per worker, reused
 #
 # Needs the images meshwright-example/{storefront,catalog}:dev (README.md says how to build
-# them), meshwright/workload:0.4.0 and meshwright/keycloak:26.7.3 (`npm run images`).
+# them), meshwright/workload:0.5.0 and meshwright/keycloak:26.7.3 (`npm run images`).
 # Removes every container and the network it started, also when a check fails.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 RUN="bookstore-check-$$"
 LABEL="meshwright.example.check=$RUN"
-WORKLOAD=meshwright/workload:0.4.0
+WORKLOAD=meshwright/workload:0.5.0
 KEYCLOAK=meshwright/keycloak:26.7.3
 STOREFRONT=meshwright-example/storefront:dev
 CATALOG=meshwright-example/catalog:dev

@@ -67,6 +67,11 @@ export interface WorkloadFaults {
   readonly latencyMs?: number;
   /** What its health endpoint answers (false: 503, so Consul marks it critical). */
   readonly healthy?: boolean;
+  /**
+   * The status its health endpoint answers while `healthy`: 429 makes Consul's check warn
+   * (workload 0.5.0). @default 200
+   */
+  readonly healthStatus?: number;
 }
 
 /**

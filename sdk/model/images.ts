@@ -8,7 +8,7 @@ export interface ImageSet {
   readonly keycloak: string;
   /** Prometheus; ENTRYPOINT `["prometheus"]`. @default "meshwright/prometheus:3.5.1" */
   readonly prometheus: string;
-  /** The test workload app; ENTRYPOINT `["workload"]`. @default "meshwright/workload:0.4.0" */
+  /** The test workload app; ENTRYPOINT `["workload"]`. @default "meshwright/workload:0.5.0" */
   readonly workload: string;
   /** Zipkin server with in-memory storage, only started when tracing is on. @default "meshwright/zipkin:3.6.1" */
   readonly zipkin: string;
@@ -20,6 +20,6 @@ export const DEFAULT_IMAGES: ImageSet = {
   sidecar: "meshwright/sidecar:1.16.3-envoy1.40.0",
   keycloak: "meshwright/keycloak:26.7.3",
   prometheus: "meshwright/prometheus:3.5.1",
-  workload: "meshwright/workload:0.4.0",
+  workload: "meshwright/workload:0.5.0",
   zipkin: "meshwright/zipkin:3.6.1",
 };

@@ -23,7 +23,7 @@ export const COMPONENTS = {
   /** The JDK Keycloak and Zipkin run on, copied from the machine. */
   jdkHome: "/usr/lib/jvm/temurin-25-jdk-amd64",
   /** The test workload's own version (bump when its API changes). */
-  workload: "0.4.0",
+  workload: "0.5.0",
   /** meshwright's reaper (toolchain/reaper), testcontainers' Ryuk protocol (bump when its behaviour changes). */
   reaper: "0.1.0",
 } as const;
