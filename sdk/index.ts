@@ -16,9 +16,12 @@ export {
   type Failover,
   type SubsetFailover,
   type ServiceFailover,
+  type OrderedFailover,
+  type FailoverTarget,
   type Protocol,
 } from "./model/service";
 export type * from "./model/load-balancing";
+export type { HttpRouteMatch, QueryParamMatch, HeaderEdits, RouteAction, ServiceRoute } from "./model/routing";
 export type { Resilience, Retries, RetryCondition, OutlierDetection, ConnectionLimits } from "./model/resilience";
 export type { AccessRule, AccessAction, HeaderMatch, HttpMethod } from "./model/access";
 export type { AppProps, ImageApp, BuildApp, AppBuild, AppSettings, SecretEnvRef, AppFile, AppResources } from "./model/app";
@@ -27,7 +30,19 @@ export type { IngressProps, ListenerProps, RouteProps } from "./model/ingress";
 export type { TelemetryProps, TracingProps } from "./model/telemetry";
 export type { Duration } from "./model/duration";
 export { DEFAULT_IMAGES, type ImageSet } from "./model/images";
-export type { MeshSpec, ServiceSpec, UpstreamSpec, AccessSpec, IngressSpec, IdentitySpec, WebAppSpec } from "./model/spec";
+export type {
+  MeshSpec,
+  ServiceSpec,
+  UpstreamSpec,
+  AccessSpec,
+  IngressSpec,
+  IngressRouteSpec,
+  ServiceRouteSpec,
+  FailoverSpec,
+  FailoverTargetSpec,
+  IdentitySpec,
+  WebAppSpec,
+} from "./model/spec";
 export { MeshValidationError, MeshInvariantError, type MeshIssue } from "./errors";
 export { validate } from "./validate";
 export { compile, PLAN_VERSION } from "./compile";

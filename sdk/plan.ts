@@ -210,10 +210,31 @@ export interface PlannedService {
    * default subset, or every instance outside the failover subset (all, without subsets).
    */
   readonly primaryInstances: readonly string[];
+  /**
+   * What a caller's sidecar gets for this service: every target of its discovery chain (the
+   * router's destinations, the splitter's subsets, the default subset, failover targets),
+   * each a cluster in the caller's Envoy named `[<subset>.]<service>.default.<dc>.internal…`.
+   */
+  readonly chain: readonly PlannedTarget[];
   /** Keycloak client id of the service, when the mesh has identity. */
   readonly clientId?: string;
   /** What the app is and what it is promised; see {@link AppContract}. */
   readonly app: PlannedApp;
+}
+
+/** One target of a service's discovery chain. */
+export interface PlannedTarget {
+  readonly service: string;
+  /** The subset; none for a service without a default subset. */
+  readonly subset?: string;
+  /**
+   * For a failover target (reached only when the targets before it fail): the primary target
+   * whose chain it is in and its place there, 1 for the first failover target. Its Envoy
+   * cluster is `failover-target~<index>~<primary's cluster name>`, not named for itself.
+   */
+  readonly failoverOf?: { readonly service: string; readonly subset?: string; readonly index: number };
+  /** Ids of the instances the target selects. */
+  readonly instances: readonly string[];
 }
 
 /** The app of a service. */

@@ -16,6 +16,7 @@ import { ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "./keycloak/claims";
 import { realmImport } from "./keycloak/realm";
 import { prometheusConfig } from "./prometheus";
 import { resolve, type ResolvedMesh } from "./resolve";
+import { chainTargets, targetInstances } from "./chain";
 import { meshSecrets, SECRET } from "./secrets";
 
 /** The `MeshPlan` format this compiler writes. */
@@ -78,7 +79,7 @@ function assemble(spec: MeshSpec): MeshPlan {
       acl: aclPlan(mesh),
     },
     services: plannedServices(mesh),
-    ingresses: mesh.ingresses.map((g) => ({ name: g.name, container: g.name, listeners: ingressGateway(g).hosts, adminPort: ENVOY_ADMIN_PORT })),
+    ingresses: mesh.ingresses.map((g) => ({ name: g.name, container: g.name, listeners: ingressGateway(mesh, g).hosts, adminPort: ENVOY_ADMIN_PORT })),
     ...(identity && realm
       ? {
           keycloak: {
@@ -134,6 +135,7 @@ function plannedServices(mesh: ResolvedMesh): PlannedService[] {
     upstreams: s.upstreams.map((u) => ({ service: u.service, localPort: u.localPort })),
     subsets: s.subsets,
     primaryInstances: s.primaryInstances,
+    chain: chainTargets(mesh, s).map((t) => ({ ...t, instances: targetInstances(mesh.byName.get(t.service)!, t.subset) })),
     ...(mesh.identity ? { clientId: s.name } : {}),
     app: plannedApp(mesh, s),
   }));

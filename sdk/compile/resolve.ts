@@ -1,4 +1,4 @@
-import type { AccessSpec, IngressSpec, MeshSpec, ServiceSpec } from "../model/spec";
+import type { AccessSpec, IngressRouteSpec, IngressSpec, MeshSpec, ServiceRouteSpec, ServiceSpec } from "../model/spec";
 import type { LoadBalancing } from "../model/load-balancing";
 import type { Resilience } from "../model/resilience";
 import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from "../model/service";
@@ -41,16 +41,38 @@ export interface ResolvedService {
   readonly loadBalancing?: LoadBalancing;
   /** Subset shares (a splitter), from `splits` or the `weighted` policy's `splits`. */
   readonly splits?: readonly SubsetSplit[];
-  /** The resolver's default subset, when traffic must avoid some instances. */
+  /**
+   * The resolver's default subset: the declared one, the synthetic `not-<backups>` (every
+   * instance outside the failover subsets) or `all` (no filter, for `onlyPassing`).
+   */
   readonly defaultSubset?: string;
+  /** Subsets of this service that some route, split or failover names (the resolver defines them). */
+  readonly referencedSubsets: readonly string[];
+  /** Subsets of this service that are failover targets (they take no default traffic). */
+  readonly backupSubsets: readonly string[];
+  readonly onlyPassing: boolean;
+  /** In-mesh routes with their destination service filled in. */
+  readonly routes: readonly ResolvedRoute[];
   /** Instances that take traffic while any is healthy (see `PlannedService.primaryInstances`). */
   readonly primaryInstances: readonly string[];
   readonly resilience?: Resilience;
-  readonly failover?: { subset?: string; service?: string };
+  /** Failover targets in order (a subset of this service has `service` = this service). */
+  readonly failover: readonly ResolvedTarget[];
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
   readonly tokenLifetimeSeconds?: number;
   readonly access: readonly AccessSpec[];
+}
+
+/** A service, or one of its subsets. */
+export interface ResolvedTarget {
+  readonly service: string;
+  readonly subset?: string;
+}
+
+/** An in-mesh or ingress route with its destination service named. */
+export interface ResolvedRoute extends Omit<ServiceRouteSpec, "service"> {
+  readonly service: string;
 }
 
 export interface ResolvedInstance {
@@ -69,8 +91,13 @@ export interface ResolvedIngress {
   readonly listeners: readonly {
     port: number;
     protocol: "http" | "tcp";
-    routes: readonly { host?: string; pathPrefix: string; service: string }[];
+    routes: readonly ResolvedIngressRoute[];
   }[];
+}
+
+/** An ingress route; `pathPrefix` is `/` when no path condition is given. */
+export interface ResolvedIngressRoute extends IngressRouteSpec {
+  readonly host?: string;
 }
 
 export interface ResolvedIdentity {
@@ -103,7 +130,8 @@ export function resolve(spec: MeshSpec): ResolvedMesh {
   const lbFromCallers = new Map<string, LoadBalancing>();
   for (const s of spec.services)
     for (const u of s.upstreams ?? []) if (u.loadBalancing && !lbFromCallers.has(u.service)) lbFromCallers.set(u.service, u.loadBalancing);
-  const services = spec.services.map((s) => resolveService(s, lbFromCallers.get(s.name)));
+  const referenced = referencedSubsets(spec);
+  const services = spec.services.map((s) => resolveService(s, lbFromCallers.get(s.name), referenced.get(s.name) ?? new Set()));
   const tracing = spec.telemetry?.tracing;
   return {
     name: spec.name,
@@ -123,7 +151,31 @@ export function resolve(spec: MeshSpec): ResolvedMesh {
   };
 }
 
-function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined): ResolvedService {
+/** Every subset some route, split, failover or default names, per service. */
+function referencedSubsets(spec: MeshSpec): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const note = (service: string, subset: string | undefined) => {
+    if (subset !== undefined) out.set(service, (out.get(service) ?? new Set()).add(subset));
+  };
+  for (const s of spec.services) {
+    note(s.name, s.defaultSubset);
+    for (const split of s.splits ?? (s.loadBalancing?.policy === "weighted" ? (s.loadBalancing.splits ?? []) : [])) note(s.name, split.subset);
+    for (const r of s.routes ?? []) note(r.service ?? s.name, r.subset);
+    for (const t of failoverTargets(s)) note(t.service, t.subset);
+  }
+  for (const g of spec.ingresses ?? []) for (const l of g.listeners) for (const r of l.routes) note(r.service, r.subset);
+  return out;
+}
+
+/** A service's failover as targets in order. */
+function failoverTargets(s: ServiceSpec): ResolvedTarget[] {
+  const f = s.failover;
+  if (!f) return [];
+  const list = f.targets ?? [f];
+  return list.map((t) => ({ service: t.service ?? s.name, ...(t.subset !== undefined ? { subset: t.subset } : {}) }));
+}
+
+function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined, referenced: ReadonlySet<string>): ResolvedService {
   const protocol = s.protocol ?? "http";
   const port = s.port ?? 8080;
   const version = s.version ?? "v1";
@@ -158,8 +210,12 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
   const loadBalancing = s.loadBalancing ?? lbFromCallers;
   const subsets = [...new Set(instances.map((i) => i.subset))].sort();
   const splits = s.splits ?? (loadBalancing?.policy === "weighted" ? loadBalancing.splits : undefined);
-  const defaultSubset = s.defaultSubset ?? defaultSubsetFor(subsets, s.failover?.subset);
-  const primaryInstances = instances.filter((i) => takesDefaultTraffic(i.subset, defaultSubset, subsets, s.failover?.subset)).map((i) => i.id);
+  const failover = failoverTargets(s);
+  const backupSubsets = [...new Set(failover.filter((t) => t.service === s.name && t.subset !== undefined).map((t) => t.subset!))].sort();
+  const onlyPassing = s.onlyPassing ?? false;
+  const defaultSubset = s.defaultSubset ?? defaultSubsetFor(subsets, backupSubsets) ?? (onlyPassing ? ALL_SUBSET : undefined);
+  const primaryInstances = instances.filter((i) => takesDefaultTraffic(i.subset, defaultSubset, subsets, backupSubsets)).map((i) => i.id);
+  const routes = (s.routes ?? []).map((r) => ({ ...r, service: r.service ?? s.name }));
   return {
     name: s.name,
     ...(s.app ? { app: s.app } : {}),
@@ -175,9 +231,13 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
     ...(loadBalancing ? { loadBalancing } : {}),
     ...(splits?.length ? { splits } : {}),
     ...(defaultSubset !== undefined ? { defaultSubset } : {}),
+    referencedSubsets: [...referenced].sort(),
+    backupSubsets,
+    onlyPassing,
+    routes,
     primaryInstances,
     ...(s.resilience ? { resilience: s.resilience } : {}),
-    ...(s.failover ? { failover: s.failover } : {}),
+    failover,
     scopes: s.identity?.scopes ?? [],
     roles: s.identity?.roles ?? [],
     ...(s.identity?.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: s.identity.tokenLifetimeSeconds } : {}),
@@ -185,23 +245,26 @@ function resolveService(s: ServiceSpec, lbFromCallers: LoadBalancing | undefined
   };
 }
 
+/** The synthetic default subset of an `onlyPassing` service without one: every instance. */
+export const ALL_SUBSET = "all";
+
 /** Whether an instance of `subset` is among the primaries (see {@link defaultSubsetFor}). */
-function takesDefaultTraffic(subset: string, defaultSubset: string | undefined, declared: readonly string[], backup: string | undefined): boolean {
+function takesDefaultTraffic(subset: string, defaultSubset: string | undefined, declared: readonly string[], backups: readonly string[]): boolean {
   if (defaultSubset === undefined) return true;
-  // the synthetic "not-<backup>" subset is every instance outside the backup
-  if (!declared.includes(defaultSubset)) return subset !== backup;
+  // a synthetic subset ("all", "not-<backups>") is every instance outside the backups
+  if (!declared.includes(defaultSubset)) return !backups.includes(subset);
   return subset === defaultSubset;
 }
 
 /**
- * With a backup subset, default traffic must avoid it: the default subset is the one other
- * subset, or a synthetic `not-<backup>` subset (every instance outside the backup) when
+ * With backup subsets, default traffic must avoid them: the default subset is the one other
+ * subset, or a synthetic `not-<backups>` subset (every instance outside the backups) when
  * several remain. Without a backup there is no default subset: every instance takes traffic.
  */
-function defaultSubsetFor(subsets: readonly string[], backup: string | undefined): string | undefined {
-  if (backup === undefined) return undefined;
-  const primaries = subsets.filter((s) => s !== backup);
-  return primaries.length === 1 ? primaries[0] : `not-${backup}`;
+function defaultSubsetFor(subsets: readonly string[], backups: readonly string[]): string | undefined {
+  if (!backups.length) return undefined;
+  const primaries = subsets.filter((s) => !backups.includes(s));
+  return primaries.length === 1 ? primaries[0] : `not-${backups.join("-")}`;
 }
 
 function resolveIngress(g: IngressSpec): ResolvedIngress {
@@ -210,7 +273,7 @@ function resolveIngress(g: IngressSpec): ResolvedIngress {
     listeners: g.listeners.map((l) => ({
       port: l.port,
       protocol: l.protocol ?? "http",
-      routes: l.routes.map((r) => ({ ...(r.host !== undefined ? { host: r.host } : {}), pathPrefix: r.pathPrefix ?? "/", service: r.service })),
+      routes: l.routes.map((r) => (r.pathExact === undefined && r.pathRegex === undefined ? { ...r, pathPrefix: r.pathPrefix ?? "/" } : r)),
     })),
   };
 }

@@ -30,7 +30,13 @@ export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | 
 /** Every {@link HttpMethod}. */
 export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
 
-/** A header condition. Set `name` and at most one of the matchers; none means "present". */
+/**
+ * A header condition. Set `name` and at most one of the value matchers; none means "present".
+ * Consul 1.16 has no `contains` or case-insensitive match, so those two compile to an RE2
+ * `Regex` (`.*value.*`, `(?i)`) with the value's special characters escaped.
+ *
+ * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-router#routes-match-http-header
+ */
 export interface HeaderMatch {
   /** Header name. */
   readonly name: string;
@@ -40,9 +46,13 @@ export interface HeaderMatch {
   readonly prefix?: string;
   /** Value ends with. */
   readonly suffix?: string;
-  /** Value matches this RE2 regular expression. */
+  /** Value contains this. */
+  readonly contains?: string;
+  /** The whole value matches this RE2 regular expression. */
   readonly regex?: string;
-  /** Negate the match. */
+  /** Compare `exact`, `prefix`, `suffix` or `contains` ignoring case. @default false */
+  readonly ignoreCase?: boolean;
+  /** Negate the match. @default false */
   readonly invert?: boolean;
 }
 

@@ -1,4 +1,5 @@
 import type { Duration } from "./duration";
+import type { HeaderEdits } from "./routing";
 
 /**
  * How a caller's sidecar picks an instance of a service. Compiled to the service's
@@ -45,6 +46,10 @@ export interface SubsetSplit {
   readonly subset: string;
   /** Relative weight (any non-negative number; the splits need not add up to 100). */
   readonly weight: number;
+  /** Changes to requests sent to this subset (e.g. a header naming the canary). */
+  readonly requestHeaders?: HeaderEdits;
+  /** Changes to responses from this subset. */
+  readonly responseHeaders?: HeaderEdits;
 }
 
 /** Consistent hashing on a ring: the same hash key reaches the same instance. */

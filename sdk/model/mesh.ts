@@ -1,8 +1,18 @@
 import type { IdentityProps } from "./identity";
 import type { ImageSet } from "./images";
 import type { IngressProps } from "./ingress";
-import { refName, Service, type ServiceProps, type ServiceRef, type UpstreamProps } from "./service";
-import type { IdentitySpec, IngressSpec, MeshSpec, ServiceSpec, UpstreamSpec } from "./spec";
+import {
+  refName,
+  Service,
+  type Failover,
+  type FailoverTarget,
+  type OrderedFailover,
+  type ServiceFailover,
+  type ServiceProps,
+  type ServiceRef,
+  type UpstreamProps,
+} from "./service";
+import type { FailoverSpec, FailoverTargetSpec, IdentitySpec, IngressSpec, MeshSpec, ServiceSpec, UpstreamSpec } from "./spec";
 import type { TelemetryProps } from "./telemetry";
 
 /** Props of `new Mesh(name, props)`. */
@@ -78,15 +88,26 @@ export class Mesh {
 }
 
 function serviceSpec(service: Service): ServiceSpec {
-  const { upstreams, failover, ...rest } = service.props;
+  const { upstreams, failover, routes, ...rest } = service.props;
   const spec: ServiceSpec = {
     name: service.name,
     ...rest,
     ...(upstreams ? { upstreams: upstreams.map(upstreamSpec) } : {}),
-    ...(failover ? { failover: "subset" in failover ? { subset: failover.subset } : { service: refName(failover.service) } } : {}),
+    ...(routes ? { routes: routes.map(({ service, ...r }) => ({ ...r, ...(service !== undefined ? { service: refName(service) } : {}) })) } : {}),
+    ...(failover ? { failover: failoverSpec(failover) } : {}),
     ...(service._access.length ? { access: service._access.map((a) => ({ ...a, caller: refName(a.caller) })) } : {}),
   };
   return spec;
+}
+
+function failoverSpec(failover: Failover): FailoverSpec {
+  const target = (t: FailoverTarget): FailoverTargetSpec => ({
+    ...(t.service !== undefined ? { service: refName(t.service) } : {}),
+    ...(t.subset !== undefined ? { subset: t.subset } : {}),
+  });
+  // Every field is kept, so validation can refuse targets given together with subset or service.
+  const loose = failover as Partial<ServiceFailover & OrderedFailover>;
+  return { ...target(loose), ...(loose.targets ? { targets: loose.targets.map(target) } : {}) };
 }
 
 function identitySpec(identity: IdentityProps): IdentitySpec {

@@ -59,7 +59,10 @@ export interface Retries {
   readonly onStatusCodes?: readonly number[];
 }
 
-/** Passive health checking (Consul `PassiveHealthCheck`). */
+/**
+ * Passive health checking (Consul `PassiveHealthCheck`).
+ * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-defaults#upstreamconfig-overrides-passivehealthcheck
+ */
 export interface OutlierDetection {
   /** Consecutive 5xx responses that eject an instance (`MaxFailures`). */
   readonly consecutive5xx: number;
@@ -69,6 +72,12 @@ export interface OutlierDetection {
   readonly baseEjectionTime?: Duration;
   /** Largest share of instances that may be ejected at once, 0–100 (`MaxEjectionPercent`). @default 10 */
   readonly maxEjectionPercent?: number;
+  /**
+   * Chance, 0–100, that an instance found failing is actually ejected
+   * (`EnforcingConsecutive5xx`); lower it to roll outlier detection out gradually.
+   * @default 100
+   */
+  readonly enforcingPercent?: number;
 }
 
 /** Circuit breaker thresholds (Consul `UpstreamConfig.Limits`). */

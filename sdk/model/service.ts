@@ -4,6 +4,7 @@ import type { Duration } from "./duration";
 import type { ServiceIdentityProps } from "./identity";
 import type { LoadBalancing, SubsetSplit } from "./load-balancing";
 import type { ConnectionLimits, OutlierDetection, Resilience } from "./resilience";
+import type { ServiceRoute } from "./routing";
 
 /** Wire protocol of a service; decides which L7 features (routing, retries, L7 rules) apply. */
 export type Protocol = "http" | "grpc" | "tcp";
@@ -53,16 +54,33 @@ export interface ServiceProps {
    * subset; otherwise every instance
    */
   readonly defaultSubset?: string;
+  /**
+   * Only instances whose checks all pass take traffic; otherwise (Consul's default) an
+   * instance whose check warns (HTTP 429) still does. Set on every subset of the resolver
+   * (`OnlyPassing`); a service without a default subset gets one, `all`, with no filter.
+   * @default false
+   * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-resolver#subsets-onlypassing
+   */
+  readonly onlyPassing?: boolean;
+  /**
+   * In-mesh routes, tried in order before the catch-all (which carries `resilience`): by
+   * path, header, query parameter and method, to a subset or another service, with prefix
+   * rewrites, header edits, timeouts and retries. HTTP and gRPC only.
+   * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-router
+   */
+  readonly routes?: readonly ServiceRoute[];
   /** Timeouts, retries, outlier detection and limits callers apply. */
   readonly resilience?: Resilience;
   /**
    * Where traffic goes when the primary instances fail. The primaries are the instances of
-   * `defaultSubset` when set, else every instance outside the failover subset (or every
-   * instance, for a failover to another service). All traffic goes to the target once no
-   * primary is healthy; before that, Envoy already spills part of it as soon as fewer than
-   * about 70% of the primaries are healthy (its priority overprovisioning factor 1.4; see
-   * test/e2e/failover.test.ts). A failover to another service also needs an `allow` on that
-   * service for each caller; validation warns when one is missing.
+   * `defaultSubset` when set, else every instance outside the failover subsets of this
+   * service (every instance, for a failover to other services only). All traffic goes to the
+   * first target with healthy instances once no primary is healthy; before that, Envoy already
+   * spills part of it as soon as fewer than about 70% of the primaries are healthy (its
+   * priority overprovisioning factor 1.4; see test/e2e/failover.test.ts). A failover to
+   * another service also needs an `allow` on that service for each caller: the SDK does not
+   * add it, and validation warns when one is missing.
+   * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-resolver#failover
    */
   readonly failover?: Failover;
   /** Scopes and roles in this service's client-credentials tokens. */
@@ -131,8 +149,8 @@ export interface UpstreamResilience {
   readonly connectionLimits?: ConnectionLimits;
 }
 
-/** Failover target: a subset of the same service, or another service. */
-export type Failover = SubsetFailover | ServiceFailover;
+/** Failover: a subset of the same service, another service (or its subset), or several targets in order. */
+export type Failover = SubsetFailover | ServiceFailover | OrderedFailover;
 
 /** Fail over to the instances of a subset (e.g. `"backup"`). */
 export interface SubsetFailover {
@@ -140,10 +158,29 @@ export interface SubsetFailover {
   readonly subset: string;
 }
 
-/** Fail over to another service. */
+/** Fail over to another service, or to one of its subsets. */
 export interface ServiceFailover {
   /** The backup service. */
   readonly service: ServiceRef;
+  /** A subset of the backup service. @default the backup's default subset (every instance, without one) */
+  readonly subset?: string;
+}
+
+/**
+ * Fail over through several targets in order: the first with healthy instances takes the
+ * traffic (Consul's failover `Targets`).
+ */
+export interface OrderedFailover {
+  /** Targets, most preferred first. */
+  readonly targets: readonly FailoverTarget[];
+}
+
+/** One failover target: a subset of this service, another service, or a subset of another service. */
+export interface FailoverTarget {
+  /** The target service. @default this service (then `subset` is required) */
+  readonly service?: ServiceRef;
+  /** A subset of the target service. */
+  readonly subset?: string;
 }
 
 /** A service declared in a mesh; returned by `mesh.service()`. */

@@ -7,6 +7,8 @@ import type { Resilience } from "./resilience";
 import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from "./service";
 import type { ServiceIdentityProps } from "./identity";
 import type { TelemetryProps } from "./telemetry";
+import type { RouteProps } from "./ingress";
+import type { ServiceRoute } from "./routing";
 
 /**
  * A mesh as plain data: what `Mesh.toSpec()` returns and what `validate`/`compile` read.
@@ -47,11 +49,31 @@ export interface ServiceSpec {
   readonly loadBalancing?: LoadBalancing;
   readonly splits?: readonly SubsetSplit[];
   readonly defaultSubset?: string;
+  readonly onlyPassing?: boolean;
+  readonly routes?: readonly ServiceRouteSpec[];
   readonly resilience?: Resilience;
-  readonly failover?: { readonly subset?: string; readonly service?: string };
+  readonly failover?: FailoverSpec;
   readonly identity?: ServiceIdentityProps;
   /** Access rules with this service as the destination. */
   readonly access?: readonly AccessSpec[];
+}
+
+/** An in-mesh route as plain data. */
+export interface ServiceRouteSpec extends Omit<ServiceRoute, "service"> {
+  readonly service?: string;
+}
+
+/** A failover as plain data: `subset`, `service` (with an optional `subset`), or `targets`. */
+export interface FailoverSpec {
+  readonly subset?: string;
+  readonly service?: string;
+  readonly targets?: readonly FailoverTargetSpec[];
+}
+
+/** A failover target as plain data. */
+export interface FailoverTargetSpec {
+  readonly service?: string;
+  readonly subset?: string;
 }
 
 /** An upstream as plain data. */
@@ -75,6 +97,11 @@ export interface IngressSpec {
   readonly listeners: readonly {
     readonly port: number;
     readonly protocol?: "http" | "tcp";
-    readonly routes: readonly { readonly host?: string; readonly pathPrefix?: string; readonly service: string }[];
+    readonly routes: readonly IngressRouteSpec[];
   }[];
+}
+
+/** An ingress route as plain data. */
+export interface IngressRouteSpec extends Omit<RouteProps, "service"> {
+  readonly service: string;
 }

@@ -17,6 +17,7 @@ import { failoverTargetExists } from "./rules/failover";
 import { accessRulesDoNotConflict, callersExist, jwtRequirementsAreDefined, l7RulesNeedL7, ruleMatchersAreWellFormed } from "./rules/access";
 import { grantsAreDefined, issuerMatchesKeycloak, scopesAndRolesAreWellFormed, webAppsAreValid } from "./rules/identity";
 import { ingressRoutesAreValid } from "./rules/ingress";
+import { ingressRouteMatchesAreValid, serviceRoutesAreValid } from "./rules/routing";
 
 /**
  * Every semantic rule, run in this order on the parts of the mesh whose shape is valid.
@@ -36,6 +37,8 @@ export const RULES: readonly Rule[] = [
   l7ResilienceNeedsL7,
   retriesAreMeaningful,
   failoverTargetExists,
+  serviceRoutesAreValid,
+  ingressRouteMatchesAreValid,
   callersExist,
   l7RulesNeedL7,
   accessRulesDoNotConflict,

@@ -8,6 +8,52 @@ const port = z.number().int().min(1).max(65535);
 const duration = z.string();
 const stringMap = z.record(z.string(), z.string());
 
+const headerMatch = z.strictObject({
+  name: z.string().min(1),
+  exact: z.string().optional(),
+  prefix: z.string().optional(),
+  suffix: z.string().optional(),
+  contains: z.string().optional(),
+  regex: z.string().optional(),
+  ignoreCase: z.boolean().optional(),
+  invert: z.boolean().optional(),
+});
+
+const headerEdits = z.strictObject({
+  add: stringMap.optional(),
+  set: stringMap.optional(),
+  remove: z.array(z.string().min(1)).optional(),
+});
+
+const retries = z.strictObject({
+  attempts: z.number().int().min(0).max(25),
+  on: z.array(z.enum(RETRY_CONDITIONS as [string, ...string[]])).optional(),
+  onStatusCodes: z.array(z.number().int().min(100).max(599)).optional(),
+});
+
+// Match and action of a route, shared by in-mesh and ingress routes.
+const routeFields = {
+  pathPrefix: z.string().optional(),
+  pathExact: z.string().optional(),
+  pathRegex: z.string().optional(),
+  headers: z.array(headerMatch).optional(),
+  queryParams: z.array(z.strictObject({ name: z.string().min(1), exact: z.string().optional(), regex: z.string().optional() })).optional(),
+  methods: z.array(z.enum(HTTP_METHODS as [string, ...string[]])).optional(),
+  subset: z.string().optional(),
+  prefixRewrite: z.string().optional(),
+  requestTimeout: duration.optional(),
+  retries: retries.optional(),
+  requestHeaders: headerEdits.optional(),
+  responseHeaders: headerEdits.optional(),
+};
+
+const split = z.strictObject({
+  subset: z.string(),
+  weight: z.number().min(0),
+  requestHeaders: headerEdits.optional(),
+  responseHeaders: headerEdits.optional(),
+});
+
 const hashPolicy = z.strictObject({
   sourceIp: z.literal(true).optional(),
   header: z.string().optional(),
@@ -24,7 +70,7 @@ const hashPolicy = z.strictObject({
 const loadBalancing = z.strictObject({
   policy: z.enum(["round_robin", "random", "least_request", "weighted", "ring_hash", "maglev"]),
   choiceCount: z.number().int().min(2).max(100).optional(),
-  splits: z.array(z.strictObject({ subset: z.string(), weight: z.number().min(0) })).optional(),
+  splits: z.array(split).optional(),
   hashPolicies: z.array(hashPolicy).optional(),
   minimumRingSize: z.number().int().min(1).optional(),
   maximumRingSize: z.number().int().min(1).optional(),
@@ -35,6 +81,7 @@ const outlierDetection = z.strictObject({
   interval: duration.optional(),
   baseEjectionTime: duration.optional(),
   maxEjectionPercent: z.number().int().min(0).max(100).optional(),
+  enforcingPercent: z.number().int().min(0).max(100).optional(),
 });
 
 const connectionLimits = z.strictObject({
@@ -45,13 +92,7 @@ const connectionLimits = z.strictObject({
 
 const resilience = z.strictObject({
   requestTimeout: duration.optional(),
-  retries: z
-    .strictObject({
-      attempts: z.number().int().min(0).max(25),
-      on: z.array(z.enum(RETRY_CONDITIONS as [string, ...string[]])).optional(),
-      onStatusCodes: z.array(z.number().int().min(100).max(599)).optional(),
-    })
-    .optional(),
+  retries: retries.optional(),
   outlierDetection: outlierDetection.optional(),
   connectionLimits: connectionLimits.optional(),
   connectTimeout: duration.optional(),
@@ -104,18 +145,7 @@ const accessRule = z.strictObject({
   exactPaths: z.array(z.string()).optional(),
   pathRegex: z.string().optional(),
   methods: z.array(z.enum(HTTP_METHODS as [string, ...string[]])).optional(),
-  headers: z
-    .array(
-      z.strictObject({
-        name: z.string().min(1),
-        exact: z.string().optional(),
-        prefix: z.string().optional(),
-        suffix: z.string().optional(),
-        regex: z.string().optional(),
-        invert: z.boolean().optional(),
-      }),
-    )
-    .optional(),
+  headers: z.array(headerMatch).optional(),
   scopes: z.array(z.string()).optional(),
   roles: z.array(z.string()).optional(),
   claims: stringMap.optional(),
@@ -145,10 +175,18 @@ export const serviceSchema = z.strictObject({
   tags: z.array(z.string()).optional(),
   version: z.string().optional(),
   loadBalancing: loadBalancing.optional(),
-  splits: z.array(z.strictObject({ subset: z.string(), weight: z.number().min(0) })).optional(),
+  splits: z.array(split).optional(),
   defaultSubset: z.string().optional(),
+  onlyPassing: z.boolean().optional(),
+  routes: z.array(z.strictObject({ service: z.string().optional(), ...routeFields })).optional(),
   resilience: resilience.optional(),
-  failover: z.strictObject({ subset: z.string().optional(), service: z.string().optional() }).optional(),
+  failover: z
+    .strictObject({
+      subset: z.string().optional(),
+      service: z.string().optional(),
+      targets: z.array(z.strictObject({ service: z.string().optional(), subset: z.string().optional() })).optional(),
+    })
+    .optional(),
   identity: z
     .strictObject({
       scopes: z.array(z.string()).optional(),
@@ -166,7 +204,7 @@ export const ingressSchema = z.strictObject({
     z.strictObject({
       port,
       protocol: z.enum(["http", "tcp"]).optional(),
-      routes: z.array(z.strictObject({ host: z.string().optional(), pathPrefix: z.string().optional(), service: z.string() })),
+      routes: z.array(z.strictObject({ host: z.string().optional(), service: z.string(), ...routeFields })),
     }),
   ),
 });

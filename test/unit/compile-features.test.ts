@@ -88,7 +88,7 @@ describe("failover", () => {
     mesh.service("payment", { instances: [{ subset: "v1" }, { subset: "v2" }, { subset: "backup" }], failover: { subset: "backup" } });
     expect(entry(compile(mesh), "service-resolver", "payment")).toMatchObject({
       DefaultSubset: "not-backup",
-      Subsets: { "not-backup": { Filter: 'Service.Meta.subset != "backup"', OnlyPassing: true } },
+      Subsets: { "not-backup": { Filter: 'Service.Meta.subset != "backup"', OnlyPassing: false } },
       Failover: { v1: { ServiceSubset: "backup" }, v2: { ServiceSubset: "backup" }, "not-backup": { ServiceSubset: "backup" } },
     });
   });
@@ -473,7 +473,7 @@ describe("warnings", () => {
     const plan = compile(mesh);
     expect(plan.warnings.map((w) => [w.path, w.message])).toEqual([
       ["services.ui.upstreams[0]", "ui calls pay, but no rule of pay allows ui: every call will be denied (403)"],
-      ["services.pay.failover.service", "pay fails over to pay-dr, but no rule of pay-dr allows ui: its calls fail once they fail over"],
+      ["services.pay.failover", "pay fails over to pay-dr, but no rule of pay-dr allows ui: its calls fail once they fail over"],
     ]);
     pay.allow(ui);
     dr.allow(ui);

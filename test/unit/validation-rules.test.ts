@@ -3,10 +3,10 @@ import { compile, Mesh, MeshValidationError, validate, type MeshIssue, type Mesh
 /** A JavaScript caller (or a cast) can pass what the types forbid; validation must still catch it. */
 const untyped = <T>(value: unknown): T => value as T;
 
-function issuesOf(declare: (mesh: Mesh) => void, props: MeshProps = {}): MeshIssue[] {
+function issuesOf(declare: (mesh: Mesh) => void, props: MeshProps = {}, asData?: (spec: MeshSpec) => MeshSpec): MeshIssue[] {
   const mesh = new Mesh("shop", props);
   declare(mesh);
-  return validate(mesh);
+  return validate(asData ? asData(mesh.toSpec()) : mesh);
 }
 
 const identity = { realm: "shop", scopes: ["payments:write"], roles: ["admin"] };
@@ -15,6 +15,8 @@ interface RuleCase {
   rule: string;
   declare: (mesh: Mesh) => void;
   props?: MeshProps;
+  /** Change the mesh as plain data before validating it: what a JavaScript caller could hand `validate` and `compile`. */
+  asData?: (spec: MeshSpec) => MeshSpec;
   path: string;
   message: string;
 }
@@ -388,11 +390,219 @@ const cases: RuleCase[] = [
     path: "services.api.defaultSubset",
     message: 'no instance of api is in subset "blue"',
   },
+  {
+    rule: "a route has at most one path condition",
+    declare: (m) => void m.service("api", { routes: [{ pathPrefix: "/a/", pathExact: "/a" }] }),
+    path: "services.api.routes[0]",
+    message: "route sets pathPrefix and pathExact; a route matches one path condition",
+  },
+  {
+    rule: "a route's path starts with /",
+    declare: (m) => void m.service("api", { routes: [{ pathPrefix: "v2/" }] }),
+    path: "services.api.routes[0].pathPrefix",
+    message: 'path "v2/" does not start with "/"',
+  },
+  {
+    rule: "a route's regex has no lookaround (RE2 has none)",
+    declare: (m) => void m.service("api", { routes: [{ pathRegex: "/admin(?!/public)" }] }),
+    path: "services.api.routes[0].pathRegex",
+    message: "uses lookaround or a backreference, which RE2 (Envoy's regex engine) does not have",
+  },
+  {
+    rule: "a route's regex is a regular expression",
+    declare: (m) => void m.service("api", { routes: [{ queryParams: [{ name: "id", regex: "[0-9" }] }] }),
+    path: "services.api.routes[0].queryParams[0].regex",
+    message: "/[0-9/ is not a regular expression",
+  },
+  {
+    rule: "a prefix rewrite needs a path to replace",
+    declare: (m) => void m.service("api", { routes: [{ headers: [{ name: "x-v2" }], prefixRewrite: "/v2/" }] }),
+    path: "services.api.routes[0].prefixRewrite",
+    message: "prefixRewrite replaces the matched path prefix, but the route matches none",
+  },
+  {
+    rule: "a route edits each header once",
+    declare: (m) => void m.service("api", { routes: [{ pathPrefix: "/a/", requestHeaders: { set: { "x-tenant": "a" }, remove: ["X-Tenant"] } }] }),
+    path: "services.api.routes[0].requestHeaders.remove",
+    message: "header X-Tenant is both set and removed",
+  },
+  {
+    rule: "a route cannot set a header the mesh strips so services can trust it",
+    declare: (m) => void m.service("api", { routes: [{ pathPrefix: "/a/", requestHeaders: { set: { "X-Forwarded-For": "10.0.0.1" } } }] }),
+    path: "services.api.routes[0].requestHeaders.set",
+    message: "X-Forwarded-For is removed from every request so services can trust it; a route cannot set it",
+  },
+  {
+    rule: "a split cannot add a header the mesh strips either",
+    declare: (m) =>
+      void m.service("api", {
+        instances: [{ subset: "a" }, { subset: "b" }],
+        splits: [
+          { subset: "a", weight: 1, requestHeaders: { add: { "x-envoy-internal": "true" } } },
+          { subset: "b", weight: 1 },
+        ],
+      }),
+    path: "services.api.splits[0].requestHeaders.add",
+    message: "x-envoy-internal is removed from every request so services can trust it",
+  },
+  {
+    rule: "a header condition has one value matcher",
+    declare: (m) => void m.service("api", { routes: [{ headers: [{ name: "x-tenant", exact: "a", contains: "b" }] }] }),
+    path: "services.api.routes[0].headers[0]",
+    message: "header x-tenant sets exact and contains; a condition has one",
+  },
+  {
+    rule: "ignoreCase does not apply to a regex",
+    declare: (m) => void m.service("api", { routes: [{ headers: [{ name: "x-tenant", regex: "a.*", ignoreCase: true }] }] }),
+    path: "services.api.routes[0].headers[0].ignoreCase",
+    message: "ignoreCase does not apply to regex",
+  },
+  {
+    rule: "ignoreCase needs a value to compare",
+    declare: (m) => {
+      const api = m.service("api");
+      api.allow(m.service("ui"), { headers: [{ name: "x-tenant", ignoreCase: true }] });
+    },
+    path: "services.api.access[0].rule.headers[0].ignoreCase",
+    message: "ignoreCase needs a value to compare",
+  },
+  {
+    rule: "a query parameter condition has one value matcher",
+    declare: (m) => void m.service("api", { routes: [{ queryParams: [{ name: "tier", exact: "gold", regex: "g.*" }] }] }),
+    path: "services.api.routes[0].queryParams[0]",
+    message: "query parameter tier sets exact and regex; a condition has one",
+  },
+  {
+    rule: "a route's subset has instances",
+    declare: (m) => void m.service("api", { instances: [{ subset: "v1" }], routes: [{ pathPrefix: "/beta/", subset: "v2" }] }),
+    path: "services.api.routes[0].subset",
+    message: 'no instance of api is in subset "v2"',
+  },
+  {
+    rule: "a route goes to a known service",
+    declare: (m) => void m.service("api", { routes: [{ pathPrefix: "/pay/", service: "payment-servce" }] }),
+    path: "services.api.routes[0].service",
+    message: 'route to unknown service "payment-servce"',
+  },
+  {
+    rule: "routes need an L7 service",
+    declare: (m) => void m.service("db", { protocol: "tcp", routes: [{ pathPrefix: "/a/" }] }),
+    path: "services.db.routes",
+    message: "routes need an L7 protocol, but db is tcp",
+  },
+  {
+    rule: "a route cannot send to a tcp service",
+    declare: (m) => {
+      const db = m.service("db", { protocol: "tcp" });
+      m.service("api", { routes: [{ pathPrefix: "/db/", service: db }] });
+    },
+    path: "services.api.routes[0].service",
+    message: "route to tcp service db: a router can only send HTTP and gRPC",
+  },
+  {
+    rule: "no route comes after a catch-all",
+    declare: (m) => void m.service("api", { instances: [{ subset: "v1" }, { subset: "v2" }], routes: [{ subset: "v2" }, { pathPrefix: "/beta/" }] }),
+    path: "services.api.routes[1]",
+    message: "unreachable: routes[0] takes every request first",
+  },
+  {
+    rule: "an ingress route is not shadowed by a plain route of its host declared first",
+    declare: (m) => {
+      const api = m.service("api", { instances: [{ subset: "v1" }, { subset: "v2" }] });
+      m.ingress("edge", {
+        listeners: [
+          {
+            port: 8080,
+            routes: [
+              { host: "shop.test", service: api },
+              { host: "shop.test", headers: [{ name: "x-canary" }], subset: "v2", service: api },
+            ],
+          },
+        ],
+      });
+    },
+    path: "ingresses.edge.listeners[0].routes[1]",
+    message: "unreachable: routes[0] takes every request for host shop.test first",
+  },
+  {
+    rule: "an ingress route's timeout is a duration",
+    declare: (m) => {
+      const api = m.service("api");
+      m.ingress("edge", { listeners: [{ port: 8080, routes: [{ pathPrefix: "/a/", requestTimeout: untyped("5"), service: api }] }] });
+    },
+    path: "ingresses.edge.listeners[0].routes[0].requestTimeout",
+    message: '"5" is not a duration',
+  },
+  {
+    rule: "failover lists targets or names one target, not both",
+    declare: (m) => {
+      m.service("payment-dr");
+      m.service("payment-service", { instances: [{}, { subset: "backup" }], failover: { targets: [{ service: "payment-dr" }] } });
+    },
+    asData: (spec) => ({
+      ...spec,
+      services: spec.services.map((s) => (s.failover ? { ...s, failover: { ...s.failover, subset: "backup" } } : s)),
+    }),
+    path: "services.payment-service.failover",
+    message: "failover sets targets and also subset or service",
+  },
+  {
+    rule: "failover targets are not empty",
+    declare: (m) => void m.service("payment-service", { failover: { targets: [] } }),
+    path: "services.payment-service.failover.targets",
+    message: "failover has an empty target list",
+  },
+  {
+    rule: "each failover target is listed once",
+    declare: (m) => {
+      const dr = m.service("payment-dr");
+      m.service("payment-service", { failover: { targets: [{ service: dr }, { service: "payment-dr" }] } });
+    },
+    path: "services.payment-service.failover.targets[1]",
+    message: "failover target payment-dr is listed twice",
+  },
+  {
+    rule: "a failover target's subset of another service has instances",
+    declare: (m) => {
+      const dr = m.service("payment-dr", { instances: [{ subset: "cold" }] });
+      m.service("payment-service", { failover: { targets: [{ service: dr, subset: "warm" }] } });
+    },
+    path: "services.payment-service.failover.targets[0].subset",
+    message: 'failover subset "warm" of payment-dr has no instance',
+  },
+  {
+    rule: "failover leaves some instances as primaries",
+    declare: (m) =>
+      void m.service("payment-service", {
+        instances: [{ subset: "b1" }, { subset: "b2" }],
+        failover: { targets: [{ subset: "b1" }, { subset: "b2" }] },
+      }),
+    path: "services.payment-service.failover",
+    message: "every instance is in a failover subset (b1, b2), so there is no primary",
+  },
+  {
+    rule: 'subset name "all" is reserved for the synthetic default subset',
+    declare: (m) => void m.service("api", { instances: [{}, { subset: "all" }] }),
+    path: "services.api.instances[1].subset",
+    message: 'subset "all" is reserved',
+  },
+  {
+    rule: 'subset names "not-*" are reserved for the synthetic default subset',
+    declare: (m) => void m.service("api", { instances: [{ subset: "not-backup" }, { subset: "backup" }] }),
+    path: "services.api.instances[0].subset",
+    message: 'subset "not-backup" is reserved',
+  },
+  {
+    rule: "enforcingPercent is a percentage",
+    declare: (m) => void m.service("api", { resilience: { outlierDetection: { consecutive5xx: 5, enforcingPercent: 101 } } }),
+    path: "services.api.resilience.outlierDetection.enforcingPercent",
+    message: "Too big: expected number to be <=100",
+  },
 ];
 
 describe("validation rules: each reports its path, what is wrong and a hint", () => {
   it.each(cases.map((c) => [c.rule, c] as const))("%s", (_rule, c) => {
-    const issues = issuesOf(c.declare, c.props);
+    const issues = issuesOf(c.declare, c.props, c.asData);
     expect(issues).toContainEqual(expect.objectContaining({ path: c.path, message: expect.stringContaining(c.message) }));
     for (const issue of issues) expect(issue.hint.length).toBeGreaterThan(10);
   });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ConsulAclPlan, ConsulAclPolicy, ConsulAclToken } from "../../plan";
 import type { ResolvedMesh, ResolvedService } from "../resolve";
 import { SECRET } from "../secrets";
+import { chainServices } from "../chain";
 
 /**
  * ACL objects of the mesh: one token per node (node identity), one per instance (its
@@ -58,7 +59,7 @@ export function servicePolicyName(service: string): string {
  * What an instance's token may do: write its own service and sidecar registrations (which
  * also lets it read its intentions and get its own leaf certificate), and read the catalog
  * entries its sidecar needs for its upstreams: each service an upstream's discovery chain can
- * reach (the upstream and its failover services) with its sidecars, and their nodes.
+ * reach (the upstream, its routes' destinations and failover services) with its sidecars, and their nodes.
  *
  * Not Consul's service identity, which also reads every service and node (`service_prefix ""`
  * and `node_prefix ""`): the sidecar's token is in Envoy's bootstrap, and Envoy's admin API
@@ -80,17 +81,9 @@ export function servicePolicyRules(mesh: ResolvedMesh, service: ResolvedService)
   ].join("\n");
 }
 
-/** The services the discovery chains of `upstreams` can send traffic to: them and their failover services, sorted. */
+/** The services the discovery chains of `upstreams` can send traffic to (routes, splits, failover), sorted. */
 function reachableServices(mesh: ResolvedMesh, upstreams: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const failover = mesh.byName.get(name)?.failover?.service;
-    if (failover !== undefined) visit(failover);
-  };
-  upstreams.forEach(visit);
-  return [...seen].sort();
+  return [...new Set(upstreams.flatMap((u) => [u, ...chainServices(mesh, mesh.byName.get(u)!)]))].sort();
 }
 
 function token(

@@ -19,7 +19,7 @@ export { consulForm } from "./consul-form";
  * (they may reference the JWT provider).
  */
 export function configEntries(mesh: ResolvedMesh): ConfigEntry[] {
-  const ingress = mesh.ingresses.map(ingressGateway);
+  const ingress = mesh.ingresses.map((g) => ingressGateway(mesh, g));
   const defined = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
   const identity = mesh.identity;
   return [
@@ -30,7 +30,7 @@ export function configEntries(mesh: ResolvedMesh): ConfigEntry[] {
     ...ingress.flatMap((i) => i.virtualDefaults),
     ...defined(mesh.services.map(serviceResolver)),
     ...defined(mesh.services.map(serviceSplitter)),
-    ...defined(mesh.services.map(serviceRouter)),
+    ...defined(mesh.services.map((s) => serviceRouter(mesh, s))),
     ...ingress.flatMap((i) => i.virtualRouters),
     ...ingress.map((i) => i.gateway),
     defaultDeny(),

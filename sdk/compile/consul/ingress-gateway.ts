@@ -1,5 +1,6 @@
 import type { ConfigEntry } from "../../plan";
-import type { ResolvedIngress } from "../resolve";
+import type { ResolvedIngress, ResolvedIngressRoute, ResolvedMesh } from "../resolve";
+import { isCatchAll } from "./http-match";
 import { virtualServiceDefaults } from "./service-defaults";
 import { ingressRouter, UNTRUSTED_REQUEST_HEADERS } from "./router";
 
@@ -24,11 +25,11 @@ export interface IngressEntries {
 }
 
 /**
- * Routes are grouped by host. A host routed wholly to one service (path `/`) targets it
- * directly; otherwise a virtual service `<gateway>-<port>-<n>` carries a service-router that
+ * Routes are grouped by host. A host routed wholly to one service (path `/`, no other
+ * condition or action) targets it directly, through the service's own router; otherwise a virtual service `<gateway>-<port>-<n>` carries a service-router that
  * sends each path prefix to its service. Routes without a host match any host (`*`).
  */
-export function ingressGateway(gateway: ResolvedIngress): IngressEntries {
+export function ingressGateway(mesh: ResolvedMesh, gateway: ResolvedIngress): IngressEntries {
   const virtualDefaults: ConfigEntry[] = [];
   const virtualRouters: ConfigEntry[] = [];
   const hosts: IngressEntries["hosts"] = [];
@@ -37,23 +38,36 @@ export function ingressGateway(gateway: ResolvedIngress): IngressEntries {
       hosts.push({ port: l.port, protocol: "tcp", hosts: [] });
       return { Port: l.port, Protocol: "tcp", Services: l.routes.map((r) => ({ Name: r.service })) };
     }
-    const groups = new Map<string, { pathPrefix: string; service: string }[]>();
+    const groups = new Map<string, ResolvedIngressRoute[]>();
     for (const r of l.routes) {
       const host = r.host ?? "*";
-      groups.set(host, [...(groups.get(host) ?? []), { pathPrefix: r.pathPrefix, service: r.service }]);
+      groups.set(host, [...(groups.get(host) ?? []), r]);
     }
     let n = 0;
     const services = [...groups.entries()].map(([host, routes]) => {
       const only = routes[0];
       const headers = { RequestHeaders: { Remove: [...INGRESS_REQUEST_HEADERS.Remove], Set: { ...INGRESS_REQUEST_HEADERS.Set } } };
-      if (routes.length === 1 && only && only.pathPrefix === "/") return { Name: only.service, Hosts: [host], ...headers };
+      if (routes.length === 1 && only && isPlain(only)) return { Name: only.service, Hosts: [host], ...headers };
       const name = `${gateway.name}-${l.port}-${++n}`;
       virtualDefaults.push(virtualServiceDefaults(name));
-      virtualRouters.push(ingressRouter(name, routes));
+      virtualRouters.push(ingressRouter(mesh, name, routes));
       return { Name: name, Hosts: [host], ...headers };
     });
     hosts.push({ port: l.port, protocol: "http", hosts: [...groups.keys()] });
     return { Port: l.port, Protocol: "http", Services: services };
   });
   return { gateway: { Kind: "ingress-gateway", Name: gateway.name, Listeners: listeners }, virtualDefaults, virtualRouters, hosts };
+}
+
+/** A route that takes every request of its host and changes nothing. */
+function isPlain(r: ResolvedIngressRoute): boolean {
+  return (
+    isCatchAll(r) &&
+    r.subset === undefined &&
+    r.prefixRewrite === undefined &&
+    r.requestTimeout === undefined &&
+    r.retries === undefined &&
+    r.requestHeaders === undefined &&
+    r.responseHeaders === undefined
+  );
 }

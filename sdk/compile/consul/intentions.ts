@@ -2,8 +2,9 @@ import { isL7Rule, needsJwt, type AccessRule } from "../../model/access";
 import type { AccessSpec } from "../../model/spec";
 import type { ConfigEntry } from "../../plan";
 import { GRANTED, ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX, TEST_CLIENT_ID } from "../keycloak/claims";
-import type { ResolvedMesh, ResolvedService } from "../resolve";
+import type { ResolvedIngressRoute, ResolvedMesh, ResolvedService } from "../resolve";
 import { jwtProviderName } from "./jwt-provider";
+import { consulHeaderMatch, escapeRegex } from "./http-match";
 
 /**
  * Paths a path rule cannot judge, because an app may read them as another path than the one
@@ -49,8 +50,7 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
       access.push({ caller: gateway.name, action: "allow" });
       continue;
     }
-    const prefixes = [...new Set(listeners.flatMap((l) => l.routes.filter((r) => r.service === service.name).map((r) => r.pathPrefix)))].sort();
-    access.push({ caller: gateway.name, action: "allow", rule: { paths: prefixes } });
+    access.push({ caller: gateway.name, action: "allow", rule: gatewayPaths(listeners.flatMap((l) => l.routes.filter((r) => r.service === service.name))) });
   }
   if (!access.length) return undefined;
   const gateways = new Set(mesh.ingresses.map((g) => g.name));
@@ -70,6 +70,22 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
 }
 
 /**
+ * The paths a gateway's routes send to a service, as the service's sidecar sees them: after
+ * the route's prefix rewrite.
+ */
+function gatewayPaths(routes: readonly ResolvedIngressRoute[]): AccessRule {
+  const sorted = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => x !== undefined))].sort();
+  const paths = sorted(routes.filter((r) => r.pathPrefix !== undefined).map((r) => r.prefixRewrite ?? r.pathPrefix));
+  const exactPaths = sorted(routes.map((r) => (r.pathExact !== undefined ? (r.prefixRewrite ?? r.pathExact) : undefined)));
+  const regexes = sorted(routes.map((r) => r.pathRegex));
+  return {
+    ...(paths.length ? { paths } : {}),
+    ...(exactPaths.length ? { exactPaths } : {}),
+    ...(regexes.length ? { pathRegex: regexes.length === 1 ? regexes[0] : regexes.map((r) => `(${r})`).join("|") } : {}),
+  };
+}
+
+/**
  * Permissions of one rule. Deny rules match paths without regard to case (a server that
  * ignores case would otherwise serve `/ADMIN` past a deny of `/admin`), and a denied exact
  * path also with trailing slashes (most frameworks serve `/admin/` as `/admin`); allow rules
@@ -82,7 +98,7 @@ export function serviceIntentions(mesh: ResolvedMesh, service: ResolvedService):
 function permissions(destination: string, issuedTo: readonly string[], action: "allow" | "deny", rule: AccessRule): Record<string, unknown>[] {
   const common = {
     ...(rule.methods?.length ? { Methods: [...rule.methods] } : {}),
-    ...(rule.headers?.length ? { Header: rule.headers.map(header) } : {}),
+    ...(rule.headers?.length ? { Header: rule.headers.map(consulHeaderMatch) } : {}),
   };
   const paths: Record<string, string>[] =
     action === "deny"
@@ -128,22 +144,4 @@ function verifyClaims(rule: AccessRule, azp: string | undefined): { Path: string
 /** The services whose intentions require a token: each gets its own JWT provider (audience). */
 export function servicesNeedingJwt(mesh: ResolvedMesh): string[] {
   return mesh.services.filter((s) => s.access.some((a) => needsJwt(a.rule))).map((s) => s.name);
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function header(h: NonNullable<AccessRule["headers"]>[number]): Record<string, unknown> {
-  const match =
-    h.exact !== undefined
-      ? { Exact: h.exact }
-      : h.prefix !== undefined
-        ? { Prefix: h.prefix }
-        : h.suffix !== undefined
-          ? { Suffix: h.suffix }
-          : h.regex !== undefined
-            ? { Regex: h.regex }
-            : { Present: true };
-  return { Name: h.name, ...match, ...(h.invert ? { Invert: true } : {}) };
 }

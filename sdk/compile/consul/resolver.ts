@@ -1,51 +1,61 @@
 import { assertNever } from "../../errors";
 import type { HashPolicy, LoadBalancing } from "../../model/load-balancing";
 import type { ConfigEntry } from "../../plan";
-import type { ResolvedService } from "../resolve";
+import type { ResolvedService, ResolvedTarget } from "../resolve";
 
 /**
- * The service's resolver: subsets (by meta `subset`), failover, connect timeout and the
- * load-balancing policy. Omitted when none of those is needed.
+ * The service's resolver: subsets (by meta `subset`), the default subset, failover, connect
+ * timeout and the load-balancing policy. Omitted when none of those is needed.
  */
 export function serviceResolver(service: ResolvedService): ConfigEntry | undefined {
   const subsets = resolverSubsets(service);
-  const failover = service.failover;
   const connectTimeout = service.resilience?.connectTimeout;
-  if (!subsets && !failover && !service.loadBalancing && !connectTimeout) return undefined;
+  if (!subsets && !service.failover.length && !service.loadBalancing && !connectTimeout) return undefined;
   return {
     Kind: "service-resolver",
     Name: service.name,
     ...(connectTimeout ? { ConnectTimeout: connectTimeout } : {}),
-    ...(subsets?.defaultSubset ? { DefaultSubset: subsets.defaultSubset } : {}),
-    ...(subsets ? { Subsets: subsets.subsets } : {}),
-    ...(failover ? { Failover: failoverMap(service, subsets?.defaultSubset) } : {}),
+    ...(service.defaultSubset !== undefined ? { DefaultSubset: service.defaultSubset } : {}),
+    ...(subsets ? { Subsets: subsets } : {}),
+    ...(service.failover.length ? { Failover: failoverMap(service) } : {}),
     ...(service.loadBalancing ? { LoadBalancer: loadBalancer(service.loadBalancing) } : {}),
   };
 }
 
-interface Subsets {
-  subsets: Record<string, { Filter: string; OnlyPassing: boolean }>;
-  defaultSubset?: string;
-}
+type Subsets = Record<string, { Filter: string; OnlyPassing: boolean }>;
 
+/**
+ * One subset per declared subset name (when there are several, or one is named anywhere),
+ * plus the synthetic default subset: `not-<backups>` or `all`.
+ */
 function resolverSubsets(service: ResolvedService): Subsets | undefined {
-  const backup = service.failover?.subset;
   const defaultSubset = service.defaultSubset;
-  if (service.subsets.length < 2 && backup === undefined && defaultSubset === undefined) return undefined;
-  const subsets: Subsets["subsets"] = {};
-  for (const name of service.subsets) subsets[name] = { Filter: `Service.Meta.subset == "${name}"`, OnlyPassing: true };
-  // A default subset that no instance declares is the synthetic "not-<backup>" one (see resolve.ts).
-  if (defaultSubset !== undefined && !service.subsets.includes(defaultSubset))
-    subsets[defaultSubset] = { Filter: `Service.Meta.subset != "${backup ?? ""}"`, OnlyPassing: true };
-  return { subsets, ...(defaultSubset !== undefined ? { defaultSubset } : {}) };
+  if (service.subsets.length < 2 && !service.referencedSubsets.length && defaultSubset === undefined) return undefined;
+  const only = { OnlyPassing: service.onlyPassing };
+  const subsets: Subsets = {};
+  for (const name of service.subsets) subsets[name] = { Filter: `Service.Meta.subset == "${name}"`, ...only };
+  if (defaultSubset !== undefined && !service.subsets.includes(defaultSubset)) {
+    const outside = service.backupSubsets.map((b) => `Service.Meta.subset != "${b}"`).join(" and ");
+    subsets[defaultSubset] = { Filter: outside, ...only };
+  }
+  return subsets;
 }
 
-function failoverMap(service: ResolvedService, defaultSubset: string | undefined): Record<string, unknown> {
-  const f = service.failover;
-  if (f?.service !== undefined) return { "*": { Service: f.service } };
-  const backup = f?.subset ?? "";
-  const keys = [...service.subsets.filter((s) => s !== backup), ...(defaultSubset && !service.subsets.includes(defaultSubset) ? [defaultSubset] : [])];
-  return Object.fromEntries(keys.map((k) => [k, { ServiceSubset: backup }]));
+/**
+ * Failover per subset that takes default traffic (`*` when no subset of the service is a
+ * backup): one target as `Service`/`ServiceSubset`, several as ordered `Targets`.
+ */
+function failoverMap(service: ResolvedService): Record<string, unknown> {
+  const target = (t: ResolvedTarget) => ({
+    ...(t.service !== service.name ? { Service: t.service } : {}),
+    ...(t.subset !== undefined ? { ServiceSubset: t.subset } : {}),
+  });
+  const [only, ...more] = service.failover;
+  const value = only && !more.length ? target(only) : { Targets: service.failover.map(target) };
+  if (!service.backupSubsets.length) return { "*": value };
+  const d = service.defaultSubset;
+  const keys = [...service.subsets.filter((s) => !service.backupSubsets.includes(s)), ...(d !== undefined && !service.subsets.includes(d) ? [d] : [])];
+  return Object.fromEntries(keys.map((k) => [k, value]));
 }
 
 /** Consul `LoadBalancer` for a policy. */

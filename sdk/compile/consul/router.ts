@@ -1,5 +1,7 @@
 import type { ConfigEntry } from "../../plan";
-import type { ResolvedService } from "../resolve";
+import type { HttpRouteMatch } from "../../model/routing";
+import type { ResolvedIngressRoute, ResolvedMesh, ResolvedRoute, ResolvedService } from "../resolve";
+import { consulHeaderEdits, consulHttpMatch } from "./http-match";
 
 /** Conditions retried when none are given. */
 export const DEFAULT_RETRY_ON = ["5xx", "connect-failure"] as const;
@@ -34,45 +36,55 @@ export const UNTRUSTED_REQUEST_HEADERS = [
 ] as const;
 
 /**
- * Catch-all route of an HTTP or gRPC service: strips {@link UNTRUSTED_REQUEST_HEADERS} and
- * carries the service's request timeout and retry policy.
+ * The service's router: its routes in order, then the catch-all to the service itself. Every
+ * route strips {@link UNTRUSTED_REQUEST_HEADERS} and carries its own timeout and retries, or
+ * else its destination's `resilience` ones.
  */
-export function serviceRouter(service: ResolvedService): ConfigEntry | undefined {
+export function serviceRouter(mesh: ResolvedMesh, service: ResolvedService): ConfigEntry | undefined {
   if (service.protocol === "tcp") return undefined;
-  const r = service.resilience;
-  const retries = r?.retries;
   return {
     Kind: "service-router",
     Name: service.name,
-    Routes: [
-      {
-        Match: { HTTP: { PathPrefix: "/" } },
-        Destination: {
-          Service: service.name,
-          ...(r?.requestTimeout ? { RequestTimeout: r.requestTimeout } : {}),
-          ...(retries
-            ? {
-                NumRetries: retries.attempts,
-                RetryOn: [...(retries.on ?? DEFAULT_RETRY_ON)],
-                ...(retries.onStatusCodes?.length ? { RetryOnStatusCodes: [...retries.onStatusCodes] } : {}),
-              }
-            : {}),
-          RequestHeaders: { Remove: [...UNTRUSTED_REQUEST_HEADERS] },
-        },
-      },
-    ],
+    Routes: [...service.routes, { service: service.name }].map((r) => consulRoute(mesh, r)),
   };
 }
 
-/** A router for a virtual ingress service: longest path prefix first. */
-export function ingressRouter(name: string, routes: readonly { pathPrefix: string; service: string }[]): ConfigEntry {
-  const sorted = [...routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length || (a.pathPrefix < b.pathPrefix ? -1 : 1));
+/** A router for a virtual ingress service: routes of one host, most specific path first. */
+export function ingressRouter(mesh: ResolvedMesh, name: string, routes: readonly ResolvedIngressRoute[]): ConfigEntry {
+  return { Kind: "service-router", Name: name, Routes: bySpecificity(routes).map((r) => consulRoute(mesh, r)) };
+}
+
+/**
+ * Exact and regex paths first, then longer prefixes; declaration order among equals (a
+ * stable sort), so a route with extra conditions declared first stays first.
+ */
+export function bySpecificity<R extends HttpRouteMatch>(routes: readonly R[]): R[] {
+  const rank = (r: R) => (r.pathPrefix === undefined ? Infinity : r.pathPrefix.length);
+  return [...routes].sort((a, b) => rank(b) - rank(a));
+}
+
+/** One route in Consul's form. */
+function consulRoute(mesh: ResolvedMesh, r: ResolvedRoute): Record<string, unknown> {
+  const destination = mesh.byName.get(r.service)?.resilience;
+  const timeout = r.requestTimeout ?? destination?.requestTimeout;
+  const retries = r.retries ?? destination?.retries;
+  const response = consulHeaderEdits(r.responseHeaders);
   return {
-    Kind: "service-router",
-    Name: name,
-    Routes: sorted.map((r) => ({
-      Match: { HTTP: { PathPrefix: r.pathPrefix } },
-      Destination: { Service: r.service, RequestHeaders: { Remove: [...UNTRUSTED_REQUEST_HEADERS] } },
-    })),
+    Match: { HTTP: consulHttpMatch(r) },
+    Destination: {
+      Service: r.service,
+      ...(r.subset !== undefined ? { ServiceSubset: r.subset } : {}),
+      ...(r.prefixRewrite !== undefined ? { PrefixRewrite: r.prefixRewrite } : {}),
+      ...(timeout ? { RequestTimeout: timeout } : {}),
+      ...(retries
+        ? {
+            NumRetries: retries.attempts,
+            RetryOn: [...(retries.on ?? DEFAULT_RETRY_ON)],
+            ...(retries.onStatusCodes?.length ? { RetryOnStatusCodes: [...retries.onStatusCodes] } : {}),
+          }
+        : {}),
+      RequestHeaders: consulHeaderEdits(r.requestHeaders, UNTRUSTED_REQUEST_HEADERS),
+      ...(response ? { ResponseHeaders: response } : {}),
+    },
   };
 }

@@ -38,7 +38,7 @@ function passiveHealthCheck(o: OutlierDetection): Record<string, unknown> {
   return {
     Interval: o.interval ?? "10s",
     MaxFailures: o.consecutive5xx,
-    EnforcingConsecutive5xx: 100,
+    EnforcingConsecutive5xx: o.enforcingPercent ?? 100,
     MaxEjectionPercent: o.maxEjectionPercent ?? 10,
     BaseEjectionTime: o.baseEjectionTime ?? "30s",
   };

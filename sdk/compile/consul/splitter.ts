@@ -1,8 +1,9 @@
 import type { ConfigEntry } from "../../plan";
 import type { ResolvedService } from "../resolve";
+import { consulHeaderEdits } from "./http-match";
 
 /**
- * Weighted split between subsets, normalised to percentages that sum to exactly 100. The
+ * Weighted split between subsets, with each split's header edits, normalised to percentages that sum to exactly 100. The
  * resolver's load balancer still picks the instance inside each subset.
  */
 export function serviceSplitter(service: ResolvedService): ConfigEntry | undefined {
@@ -11,7 +12,12 @@ export function serviceSplitter(service: ResolvedService): ConfigEntry | undefin
   return {
     Kind: "service-splitter",
     Name: service.name,
-    Splits: percentages(positive.map((s) => s.weight)).map((w, i) => ({ Weight: w, ServiceSubset: positive[i]?.subset })),
+    Splits: percentages(positive.map((s) => s.weight)).map((w, i) => {
+      const split = positive[i]!;
+      const request = consulHeaderEdits(split.requestHeaders);
+      const response = consulHeaderEdits(split.responseHeaders);
+      return { Weight: w, ServiceSubset: split.subset, ...(request ? { RequestHeaders: request } : {}), ...(response ? { ResponseHeaders: response } : {}) };
+    }),
   };
 }
 

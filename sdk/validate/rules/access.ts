@@ -1,3 +1,4 @@
+import { checkHeaderMatch } from "./routing";
 import { isL7Rule, needsJwt } from "../../model/access";
 import { at } from "../issues";
 import { definedRoles, definedScopes, protocolOf, servicePath, type Rule } from "../context";
@@ -110,11 +111,7 @@ export const ruleMatchersAreWellFormed: Rule = ({ services, issues }) => {
       [...(a.rule?.paths ?? []), ...(a.rule?.exactPaths ?? [])].forEach((p) => {
         if (!p.startsWith("/")) issues.add(path, `path "${p}" does not start with "/"`, `write "/${p}"`);
       });
-      (a.rule?.headers ?? []).forEach((h, j) => {
-        const set = ["exact", "prefix", "suffix", "regex"].filter((k) => h[k as keyof typeof h] !== undefined);
-        if (set.length > 1)
-          issues.add(at(path, "headers", j), `header ${h.name} sets ${set.join(" and ")}; Consul accepts one`, "split it into several header matches");
-      });
+      (a.rule?.headers ?? []).forEach((h, j) => checkHeaderMatch(issues, at(path, "headers", j), h));
     });
   }
 };

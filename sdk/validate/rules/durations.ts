@@ -3,12 +3,16 @@ import { at } from "../issues";
 import { servicePath, type Rule } from "../context";
 
 /** Every duration field reads as `<positive integer><ms|s|m|h>`. */
-export const durationsAreValid: Rule = ({ mesh, services, issues }) => {
+export const durationsAreValid: Rule = ({ mesh, services, ingresses, issues }) => {
   const check = (path: string, value: string | undefined) => {
     if (value === undefined || parseDuration(value) !== undefined) return;
     issues.add(path, `"${value}" is not a duration`, 'write a positive whole number with a unit: "250ms", "5s", "1m" or "1h"');
   };
   check("telemetry.scrapeInterval", mesh.telemetry?.scrapeInterval);
+  for (const g of ingresses)
+    g.listeners.forEach((l, i) =>
+      l.routes.forEach((r, j) => check(at(`ingresses.${g.name}`, "listeners", i, "routes", j, "requestTimeout"), r.requestTimeout)),
+    );
   for (const s of services) {
     const base = servicePath(s);
     check(at(base, "healthCheck", "interval"), s.healthCheck?.interval);
@@ -23,6 +27,7 @@ export const durationsAreValid: Rule = ({ mesh, services, issues }) => {
       policies.forEach((h, i) => check(at(lbPath, "hashPolicies", i, "ttl"), "ttl" in h ? h.ttl : undefined));
     };
     hashTtls(at(base, "loadBalancing"), s.loadBalancing);
+    (s.routes ?? []).forEach((r, i) => check(at(base, "routes", i, "requestTimeout"), r.requestTimeout));
     (s.upstreams ?? []).forEach((u, i) => {
       check(at(base, "upstreams", i, "resilience", "outlierDetection", "interval"), u.resilience?.outlierDetection?.interval);
       check(at(base, "upstreams", i, "resilience", "outlierDetection", "baseEjectionTime"), u.resilience?.outlierDetection?.baseEjectionTime);

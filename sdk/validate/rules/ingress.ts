@@ -1,3 +1,4 @@
+import { canonical } from "../../util/canonical";
 import { at } from "../issues";
 import { protocolOf, type Rule } from "../context";
 
@@ -37,14 +38,21 @@ export const ingressRoutesAreValid: Rule = ({ services, serviceNames, ingresses,
             `set the listener protocol to "${protocolOf(target)}"`,
           );
         }
-        if (protocol === "tcp" && (r.host !== undefined || r.pathPrefix !== undefined)) {
-          issues.add(rpath, "tcp routes cannot match hosts or paths", "remove host and pathPrefix, or use an http listener");
+        const { host: _host, service: _service, ...http } = r;
+        if (protocol === "tcp" && (r.host !== undefined || Object.keys(http).length)) {
+          issues.add(
+            rpath,
+            `tcp routes cannot match or change requests (${Object.keys(r)
+              .filter((k) => k !== "service")
+              .join(", ")})`,
+            "keep only service, or use an http listener",
+          );
         }
         if (r.pathPrefix !== undefined && !r.pathPrefix.startsWith("/")) {
           issues.add(at(rpath, "pathPrefix"), `path prefix "${r.pathPrefix}" does not start with "/"`, `write "/${r.pathPrefix}"`);
         }
-        const key = `${r.host ?? "*"} ${r.pathPrefix ?? "/"}`;
-        if (seen.has(key)) issues.add(rpath, `host ${r.host ?? "*"} and path ${r.pathPrefix ?? "/"} are routed twice`, "remove the duplicate route");
+        const key = `${r.host ?? "*"} ${canonical({ pathPrefix: (r.pathExact ?? r.pathRegex) ? undefined : (r.pathPrefix ?? "/"), pathExact: r.pathExact, pathRegex: r.pathRegex, headers: r.headers, queryParams: r.queryParams, methods: r.methods })}`;
+        if (seen.has(key)) issues.add(rpath, `host ${r.host ?? "*"} with these conditions is routed twice`, "remove the duplicate route");
         seen.add(key);
       });
     });

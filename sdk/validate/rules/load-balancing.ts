@@ -1,3 +1,5 @@
+import { checkHeaderEdits } from "./routing";
+import type { SubsetSplit } from "../../model/load-balancing";
 import type { LoadBalancing } from "../../model/load-balancing";
 import type { ServiceSpec } from "../../model/spec";
 import { canonical } from "../../util/canonical";
@@ -93,7 +95,7 @@ function checkOne({ issues }: RuleContext, path: string, lb: LoadBalancing, targ
 }
 
 /** Subset splits route to declared subsets, once each, with some weight, over L7. */
-function checkSplits(issues: RuleContext["issues"], path: string, splits: readonly { subset: string; weight: number }[], target: ServiceSpec): void {
+function checkSplits(issues: RuleContext["issues"], path: string, splits: readonly SubsetSplit[], target: ServiceSpec): void {
   const total = splits.reduce((sum, split) => sum + split.weight, 0);
   if (splits.length && total <= 0) {
     issues.add(path, "split weights sum to zero, so no request could be routed", "give at least one subset a positive weight");
@@ -108,6 +110,8 @@ function checkSplits(issues: RuleContext["issues"], path: string, splits: readon
       issues.add(at(path, i, "subset"), `no instance of ${target.name} is in subset "${split.subset}"`, `use one of: ${[...subsets].join(", ")}`);
     }
     if (seen.has(split.subset)) issues.add(at(path, i, "subset"), `subset "${split.subset}" is split twice`, "list each subset once");
+    checkHeaderEdits(issues, at(path, i, "requestHeaders"), split.requestHeaders, true);
+    checkHeaderEdits(issues, at(path, i, "responseHeaders"), split.responseHeaders, false);
     seen.add(split.subset);
   });
 }
@@ -129,7 +133,7 @@ export const splitsAndDefaultSubsetAreValid: Rule = ({ services, issues }) => {
       const subsets = instanceSubsets(s);
       if (!subsets.includes(s.defaultSubset))
         issues.add(at(base, "defaultSubset"), `no instance of ${s.name} is in subset "${s.defaultSubset}"`, `use one of: ${[...new Set(subsets)].join(", ")}`);
-      else if (s.defaultSubset === s.failover?.subset)
+      else if ((s.failover?.targets ?? (s.failover ? [s.failover] : [])).some((t) => (t.service ?? s.name) === s.name && t.subset === s.defaultSubset))
         issues.add(
           at(base, "defaultSubset"),
           `the default subset "${s.defaultSubset}" is also the failover subset`,

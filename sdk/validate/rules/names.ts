@@ -73,6 +73,12 @@ export const metaAndSubsetsAreValid: Rule = ({ services, issues }) => {
           `subset "${subset}" is not a valid Consul subset name`,
           "use lowercase letters, digits and '-'",
         );
+      } else if (subset === "all" || subset.startsWith("not-")) {
+        issues.add(
+          at(servicePath(s), "instances", i, "subset"),
+          `subset "${subset}" is reserved: the compiler names its synthetic default subsets "all" and "not-<backups>"`,
+          "pick another name",
+        );
       }
     });
   }

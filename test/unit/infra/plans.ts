@@ -59,7 +59,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
       sidecar: "meshwright/sidecar:1.16.3-envoy1.40.0",
       keycloak: "meshwright/keycloak:26.7.3",
       prometheus: "meshwright/prometheus:3.5.1",
-      workload: "meshwright/workload:0.4.0",
+      workload: "meshwright/workload:0.5.0",
     },
     network: { name: "tiny-net" },
     consul: {
@@ -116,6 +116,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
         upstreams: [],
         subsets: [],
         primaryInstances: [instance],
+        chain: [{ service: "api", instances: [instance] }],
         app: {
           kind: "build",
           image: "tiny/api",
@@ -210,7 +211,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
         role: "probe",
         service: "api",
         instance,
-        image: "meshwright/workload:0.4.0",
+        image: "meshwright/workload:0.5.0",
         command: ["probe"],
         networkMode: { container: instance },
         healthCheck: { test: ["CMD", "workload", "get", "http://127.0.0.1:8080/health"], ...HEALTH },
