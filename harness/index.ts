@@ -22,7 +22,15 @@ export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } f
 export { requestCounts, type RequestCounts } from "./probes/requests";
 export { degrade, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";
 export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
-export { catalogHealth, consulClient, sidecarEndpoints, type CatalogInstance } from "./probes/discovery";
+export {
+  catalogHealth,
+  consulClient,
+  healthyEndpointsOf,
+  parseClusterName,
+  sidecarEndpoints,
+  type CatalogInstance,
+  type MeshClusterName,
+} from "./probes/discovery";
 export { accessLog, type AccessLogEntry } from "./probes/access-log";
 export { formatAuthMatrix, mismatches, type AuthCell } from "./probes/auth-matrix";
 export { formatSecurityMatrix, securityMismatches, type SecurityCell } from "./probes/security-matrix";

@@ -45,21 +45,97 @@ interface EnvoyClusters {
 }
 
 /**
- * How many healthy endpoints of an upstream an instance's sidecar sees: the most of any of
- * its clusters for that upstream (with failover, the primary target's cluster). Consul names
- * a cluster `<subset>.<service>.default.<dc>.internal…`, and a failover chain's
- * `failover-target~<n>~<subset>.<service>.…`, so the name's dot-separated parts (after any
- * `~`) are matched.
+ * What an Envoy cluster name of a Consul 1.16 mesh upstream says: the target it is named for,
+ * and for a member of a failover chain, its place in the chain.
  */
-export async function sidecarEndpoints(mesh: StartedMesh, instance: string, upstream: string): Promise<number> {
-  return healthyEndpoints(await mesh.envoyAdmin(instance, "/clusters?format=json"), upstream);
+export interface MeshClusterName {
+  /**
+   * The service of the target the cluster is named for. For a failover chain's member this is
+   * the chain's primary target, whatever the member's own target is (see {@link failoverTarget}).
+   */
+  readonly service: string;
+  /** The service-resolver subset of that target, when it is one. */
+  readonly subset?: string;
+  /**
+   * For a failover chain's member cluster, its place in the chain: 0 holds the primary
+   * target's endpoints, `n` those of the resolver's n-th failover target (`Failover.Targets`
+   * in order, or its single `Service`/`ServiceSubset`), which the name does not say.
+   */
+  readonly failoverTarget?: number;
+}
+
+const FAILOVER_PREFIX = /^failover-target~(\d+)~(.*)$/;
+/** One DNS label of a target's name (not `passthrough~<service>`, say). */
+const LABEL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Reads a cluster name as Consul 1.16 writes it for an upstream target: the target's SNI,
+ * `[<subset>.]<service>.<namespace>.<datacenter>.internal.<trust-domain>.consul`, where the
+ * trust domain is `<cluster-id>.consul`. A target with failover becomes an aggregate cluster
+ * of that name (no endpoints of its own) over member clusters
+ * `failover-target~<n>~<the same name>`: every member carries the primary target's name, so
+ * the n-th failover target is known only from the resolver. The labels before `internal` are
+ * read from the right, so a subset is whatever comes before the service. Anything else
+ * (`local_app`, `local_agent`, `self_admin`, `prometheus_backend`, `exposed_cluster_…`, …)
+ * is undefined.
+ */
+export function parseClusterName(name: string): MeshClusterName | undefined {
+  const failover = FAILOVER_PREFIX.exec(name);
+  const sni = failover ? failover[2]! : name;
+  const labels = sni.split(".");
+  const internal = labels.lastIndexOf("internal");
+  // `internal` is followed by the trust domain, itself `<cluster-id>.consul`.
+  if (internal < 0 || labels.length - internal !== 3 || labels.at(-1) !== "consul") return undefined;
+  const before = labels.slice(0, internal); // [subset,] service, namespace, datacenter
+  if (before.length !== 3 && before.length !== 4) return undefined;
+  if (!before.every((l) => LABEL.test(l))) return undefined;
+  const [service, subset] = before.length === 4 ? [before[1]!, before[0]!] : [before[0]!, undefined];
+  return {
+    service,
+    ...(subset !== undefined ? { subset } : {}),
+    ...(failover ? { failoverTarget: Number(failover[1]) } : {}),
+  };
+}
+
+/**
+ * How many healthy endpoints (Envoy's EDS health `HEALTHY`) of a target an Envoy's
+ * `/clusters?format=json` answer shows: the most of any cluster holding `service`'s own
+ * endpoints (named for it, or member 0 of a failover chain named for it), only of `subset`'s
+ * when given (undefined: any subset, or none). With `failoverTarget` n ≥ 1, instead the
+ * member n of the failover chain whose primary target is `service`/`subset`: the resolver's
+ * n-th failover target. A failover target is never found under its own name (see
+ * {@link parseClusterName}). 0 when there is no such cluster.
+ */
+export function healthyEndpointsOf(clustersJson: string, service: string, subset?: string, failoverTarget = 0): number {
+  const clusters = JSON.parse(clustersJson) as EnvoyClusters;
+  const healthy = (clusters.cluster_statuses ?? [])
+    .filter((c) => {
+      const parsed = parseClusterName(c.name);
+      return parsed?.service === service && (subset === undefined || parsed.subset === subset) && (parsed.failoverTarget ?? 0) === failoverTarget;
+    })
+    .map((c) => (c.host_statuses ?? []).filter((h) => h.health_status.eds_health_status === "HEALTHY").length);
+  return Math.max(0, ...healthy);
+}
+
+/**
+ * How many healthy endpoints of an upstream an instance's sidecar sees: the most of any of
+ * its clusters for that upstream (with failover, the primary target's cluster), or of its
+ * clusters for `subset` when given. Cluster names are read by {@link parseClusterName}.
+ */
+export async function sidecarEndpoints(mesh: StartedMesh, instance: string, upstream: string, subset?: string): Promise<number> {
+  return healthyEndpointsOf(await mesh.envoyAdmin(instance, "/clusters?format=json"), upstream, subset);
 }
 
 /**
  * How many healthy endpoints of a service an ingress gateway's Envoy sees (as
  * {@link sidecarEndpoints}), read from its admin API on the gateway's loopback.
  */
-export async function gatewayEndpoints(mesh: StartedMesh, gateway: string, service: string): Promise<number> {
+export async function gatewayEndpoints(mesh: StartedMesh, gateway: string, service: string, subset?: string): Promise<number> {
+  return healthyEndpointsOf(await gatewayClusters(mesh, gateway), service, subset);
+}
+
+/** An ingress gateway's Envoy `/clusters?format=json`, read on the gateway's loopback. */
+export async function gatewayClusters(mesh: StartedMesh, gateway: string): Promise<string> {
   const planned = mesh.plan.ingresses.find((g) => g.name === gateway);
   if (!planned) throw new Error(`mesh ${mesh.plan.mesh.name} has no ingress ${gateway}`);
   // The gateway image has bash but no HTTP client; its admin API listens on loopback only.
@@ -68,7 +144,7 @@ export async function gatewayEndpoints(mesh: StartedMesh, gateway: string, servi
   const [head = "", ...rest] = r.output.split("\r\n\r\n");
   if (r.exitCode !== 0 || !/^HTTP\/1\.1 200/.test(head)) throw new Error(`ingress ${gateway}: Envoy admin: exit ${r.exitCode} ${r.output.slice(0, 200)}`);
   const body = rest.join("\r\n\r\n");
-  return healthyEndpoints(/transfer-encoding: chunked/i.test(head) ? dechunk(body) : body, service);
+  return /transfer-encoding: chunked/i.test(head) ? dechunk(body) : body;
 }
 
 /** The payload of an HTTP/1.1 chunked body (Envoy's admin answers are ASCII). */
@@ -82,12 +158,4 @@ function dechunk(body: string): string {
     out += body.slice(eol + 2, eol + 2 + size);
     at = eol + 2 + size + 2;
   }
-}
-
-function healthyEndpoints(clustersJson: string, upstream: string): number {
-  const clusters = JSON.parse(clustersJson) as EnvoyClusters;
-  const healthy = (clusters.cluster_statuses ?? [])
-    .filter((c) => c.name.split(/[.~]/).includes(upstream))
-    .map((c) => (c.host_statuses ?? []).filter((h) => h.health_status.eds_health_status === "HEALTHY").length);
-  return Math.max(0, ...healthy);
 }

@@ -1,11 +1,18 @@
+import http from "node:http";
 import type { ConsulAclToken, MeshPlan } from "../../sdk";
 
 /** How to reach the Consul server's HTTP API with a token. */
 export interface ConsulApi {
-  /** Base URL, e.g. `http://127.0.0.1:32770`. */
+  /** Base URL, e.g. `http://127.0.0.1:32770` (plain HTTP). */
   readonly url: string;
   /** The management token. */
   readonly token: string;
+  /**
+   * The connection pool requests go through: a started mesh's own bounded keep-alive pool
+   * (what `ConsulServer.api()` passes), so every harness call to that Consul shares it.
+   * @default Node's `http.globalAgent` (before the mesh's pool exists: ACL bootstrap)
+   */
+  readonly agent?: http.Agent;
 }
 
 /** A Consul API call failed; names the object and Consul's answer. */
@@ -13,26 +20,46 @@ export class ConsulApiError extends Error {
   override readonly name = "ConsulApiError";
 }
 
-/** One authenticated request; JSON in and out. */
+/**
+ * One authenticated request through `api.agent`; JSON in and out. Rejects only when no answer
+ * came (connection refused or reset); any HTTP status is returned, with the parsed body
+ * when it is JSON.
+ */
 export async function consulRequest<T>(
   api: ConsulApi,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T | undefined; text: string }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { "x-consul-token": api.token, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  const payload = body !== undefined ? JSON.stringify(body) : undefined;
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(
+      `${api.url}${path}`,
+      {
+        method,
+        agent: api.agent ?? http.globalAgent,
+        headers: {
+          "x-consul-token": api.token,
+          ...(payload !== undefined ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
   });
-  const text = await res.text();
   let parsed: T | undefined;
   try {
     parsed = text ? (JSON.parse(text) as T) : undefined;
   } catch {
     parsed = undefined;
   }
-  return { status: res.status, body: parsed, text };
+  return { status, body: parsed, text };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { MeshPlan } from "../../sdk";
 import { entryDrift } from "../../sdk/compile/consul/drift";
-import { catalogHealth, gatewayEndpoints, sidecarEndpoints } from "../probes/discovery";
+import { catalogHealth, gatewayClusters, healthyEndpointsOf } from "../probes/discovery";
 import type { StartedMesh } from "./started-mesh";
 
 /** One thing that does not yet look as the plan says. */
@@ -18,40 +18,64 @@ export interface ConvergeOptions {
   readonly intervalMs?: number;
 }
 
+/** One cluster an Envoy should see with at least `endpoints` healthy endpoints. */
+export interface ExpectedEndpoints {
+  /** An instance id, or an ingress gateway's name. */
+  readonly where: string;
+  readonly service: string;
+  /** Only the clusters of this subset; any of the service's clusters when undefined. */
+  readonly subset?: string;
+  /** A failover target is found as member `index` of its primary's failover chain. */
+  readonly failoverOf?: { readonly service: string; readonly subset?: string; readonly index: number };
+  readonly endpoints: number;
+}
+
 /**
- * Every healthy endpoint count each instance's Envoy should see per upstream: the upstream's
- * primary instances (`primaryInstances`: its default subset, or all outside a backup subset).
+ * Every healthy endpoint count each instance's Envoy should see: for each upstream, every
+ * target of its discovery chain (`PlannedService.chain`: routes' destinations, split subsets,
+ * the default subset, failover targets) with the instances it selects.
  */
-export function expectedEndpoints(plan: MeshPlan): { instance: string; upstream: string; endpoints: number }[] {
+export function expectedEndpoints(plan: MeshPlan): ExpectedEndpoints[] {
   const byName = new Map(plan.services.map((s) => [s.name, s]));
   return plan.services.flatMap((s) =>
     s.instances.flatMap((i) =>
-      s.upstreams.map((u) => {
-        const target = byName.get(u.service)!;
-        return { instance: i.id, upstream: u.service, endpoints: target.primaryInstances.length };
-      }),
+      s.upstreams.flatMap((u) => byName.get(u.service)!.chain.map(({ instances, ...t }) => ({ where: i.id, ...t, endpoints: instances.length }))),
     ),
   );
 }
 
 /**
  * Every healthy endpoint count each ingress gateway's Envoy should see: each service its
- * routes lead to (directly, or through the service-router of a virtual service) with its
- * primary instances.
+ * routes lead to (directly, or through the service-router of a virtual service, to a subset
+ * when the route names one) with its primary instances, or the subset's.
  */
-export function expectedGatewayEndpoints(plan: MeshPlan): { gateway: string; service: string; endpoints: number }[] {
+export function expectedGatewayEndpoints(plan: MeshPlan): ExpectedEndpoints[] {
+  type Destination = { service: string; subset?: string };
   const routers = new Map(
     plan.consul.configEntries
       .filter((e) => e.Kind === "service-router")
-      .map((e) => [e.Name, ((e.Routes ?? []) as { Destination?: { Service?: string } }[]).map((r) => r.Destination?.Service ?? e.Name)]),
+      .map((e) => [
+        e.Name,
+        ((e.Routes ?? []) as { Destination?: { Service?: string; ServiceSubset?: string } }[]).map((r): Destination => ({
+          service: r.Destination?.Service ?? e.Name,
+          ...(r.Destination?.ServiceSubset ? { subset: r.Destination.ServiceSubset } : {}),
+        })),
+      ]),
   );
   const byName = new Map(plan.services.map((s) => [s.name, s]));
   return plan.consul.configEntries
     .filter((e) => e.Kind === "ingress-gateway")
     .flatMap((e) => {
       const names = ((e.Listeners ?? []) as { Services?: { Name: string }[] }[]).flatMap((l) => (l.Services ?? []).map((s) => s.Name));
-      const targets = [...new Set(names.flatMap((n) => routers.get(n) ?? [n]))].filter((n) => byName.has(n)).sort();
-      return targets.map((service) => ({ gateway: e.Name, service, endpoints: byName.get(service)!.primaryInstances.length }));
+      const targets = names.flatMap((n): Destination[] => (byName.has(n) ? [{ service: n }] : (routers.get(n) ?? [])));
+      const unique = [...new Map(targets.filter((t) => byName.has(t.service)).map((t) => [`${t.service}/${t.subset ?? ""}`, t])).entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([, t]) => t);
+      return unique.map((t) => {
+        const s = byName.get(t.service)!;
+        const endpoints = t.subset !== undefined ? s.instances.filter((i) => i.subset === t.subset).length : s.primaryInstances.length;
+        return { where: e.Name, ...t, endpoints };
+      });
     });
 }
 
@@ -77,23 +101,36 @@ export async function divergences(mesh: StartedMesh): Promise<Divergence[]> {
     if (JSON.stringify(passing) !== JSON.stringify(want))
       out.push({ where: "consul", what: `${service.name}: passing [${passing.join(", ")}], plan [${want.join(", ")}]` });
   }
-  for (const e of expectedEndpoints(mesh.plan))
-    out.push(...(await endpointDivergences(e.instance, e.upstream, e.endpoints, () => sidecarEndpoints(mesh, e.instance, e.upstream))));
-  for (const g of expectedGatewayEndpoints(mesh.plan))
-    out.push(...(await endpointDivergences(g.gateway, g.service, g.endpoints, () => gatewayEndpoints(mesh, g.gateway, g.service))));
+  out.push(...(await endpointDivergences(expectedEndpoints(mesh.plan), (instance) => mesh.envoyAdmin(instance, "/clusters?format=json"))));
+  out.push(...(await endpointDivergences(expectedGatewayEndpoints(mesh.plan), (gateway) => gatewayClusters(mesh, gateway))));
   for (const a of expectedAuthorization(mesh.plan)) out.push(...(await authorizationDivergences(mesh, a)));
   return out;
 }
 
-/** Whether an Envoy (a sidecar's or a gateway's) sees at least `want` healthy endpoints of `service`. */
-async function endpointDivergences(where: string, service: string, want: number, read: () => Promise<number>): Promise<Divergence[]> {
-  let seen: number;
-  try {
-    seen = await read();
-  } catch (err) {
-    return [{ where, what: `Envoy admin not answering: ${(err as Error).message}` }];
+/**
+ * Where an Envoy (a sidecar's or a gateway's) sees fewer healthy endpoints than expected;
+ * each Envoy's `/clusters` is read once.
+ */
+async function endpointDivergences(expected: readonly ExpectedEndpoints[], read: (where: string) => Promise<string>): Promise<Divergence[]> {
+  const out: Divergence[] = [];
+  const byWhere = new Map<string, ExpectedEndpoints[]>();
+  for (const e of expected) byWhere.set(e.where, [...(byWhere.get(e.where) ?? []), e]);
+  for (const [where, wants] of byWhere) {
+    let clusters: string;
+    try {
+      clusters = await read(where);
+    } catch (err) {
+      out.push({ where, what: `Envoy admin not answering: ${(err as Error).message}` });
+      continue;
+    }
+    for (const want of wants) {
+      const f = want.failoverOf;
+      const seen = f ? healthyEndpointsOf(clusters, f.service, f.subset, f.index) : healthyEndpointsOf(clusters, want.service, want.subset);
+      const name = want.subset !== undefined ? `${want.service} subset ${want.subset}` : want.service;
+      if (seen < want.endpoints) out.push({ where, what: `sees ${seen} healthy ${name} endpoints, plan has ${want.endpoints}` });
+    }
   }
-  return seen < want ? [{ where, what: `sees ${seen} healthy ${service} endpoints, plan has ${want}` }] : [];
+  return out;
 }
 
 /** Config entries that Consul holds differently from the plan (changed or deleted behind its back). */

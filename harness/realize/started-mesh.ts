@@ -165,8 +165,12 @@ export class StartedMesh implements AsyncDisposable {
     return this.keycloak.userToken(username, options);
   }
 
-  /** Removes every container and the network of this run (nothing, for an attached mesh). */
+  /**
+   * Closes the harness's connections to Consul, then removes every container and the network
+   * of this run (nothing, for an attached mesh).
+   */
   stop(): Promise<void> {
+    this.consulRole?.close();
     return this.stopAll();
   }
 
