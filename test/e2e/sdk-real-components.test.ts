@@ -8,15 +8,42 @@
  * each client's token, and those tokens carry exactly the claims the compiled intentions and
  * JWT providers verify — scope claims, the audience (`aud`) of each destination and the
  * caller's own client id (`azp`) — and nobody else's token carries them; the password grant
- * is off, since the shop does not opt in to it.
+ * is off, since the shop does not opt in to it. Last, the config entries of the traffic mesh
+ * (test/e2e/traffic-mesh.ts: every routing, resolver and splitter setting) are written to the
+ * same Consul and read back the same way, but for those the shop's plan also has.
  */
 import shop from "../../examples/shop";
 import { consulRequest } from "../../harness/realize/consul-acl";
 import { startMesh, type StartedMesh } from "../../harness/realize";
-import { compile, consulForm, entryDrift, resolveSecretRefs, secretRefsIn, type ConfigEntry } from "../../sdk";
+import { compile, consulForm, entryDrift, Mesh, resolveSecretRefs, secretRefsIn, type ConfigEntry } from "../../sdk";
+import { trafficMesh } from "./traffic-mesh";
 
 const plan = compile(shop);
 const identity = plan.keycloak!;
+
+/**
+ * The traffic mesh's entries in plan order, less those the shop's plan also has (`proxy-defaults`,
+ * `mesh` and the `*` intentions): writing those would change the shop's control plane under
+ * the other tests. Its services' names are its own.
+ */
+const shopEntries = new Set(plan.consul.configEntries.map((e) => `${e.Kind}/${e.Name}`));
+const trafficEntries = compile(trafficMesh()).consul.configEntries.filter((e) => !shopEntries.has(`${e.Kind}/${e.Name}`));
+
+/**
+ * Resolver forms the traffic mesh does not use: ordered failover `Targets` over two backup
+ * subsets and another service's subset, the synthetic `not-<backups>` default subset, and
+ * `OnlyPassing` on declared subsets.
+ */
+function failoverForms(): Mesh {
+  const mesh = new Mesh("failover-forms", { telemetry: { metrics: false } });
+  const dr = mesh.service("ff-dr", { instances: [{ subset: "warm" }, { subset: "cold" }], onlyPassing: true });
+  mesh.service("ff-pay", {
+    instances: [{ subset: "blue" }, { subset: "green" }, { subset: "b" }, { subset: "c" }],
+    failover: { targets: [{ subset: "b" }, { subset: "c" }, { service: dr, subset: "warm" }] },
+  });
+  return mesh;
+}
+const failoverEntries = compile(failoverForms()).consul.configEntries.filter((e) => e.Name.startsWith("ff-"));
 
 function claims(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
@@ -59,14 +86,17 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
     await running?.stop();
   });
 
+  /** Write `entry` with the management token; Consul must accept it and read it back as planned. */
+  const writeAndReadBack = async (entry: ConfigEntry) => {
+    const put = await consulRequest(m().consul.api(), "PUT", "/v1/config", consulForm(entry));
+    expect(`${put.status} ${put.text.trim()}`).toBe("200 true");
+    expect(entryDrift(entry, await m().consul.configEntry(entry.Kind, entry.Name))).toEqual([]);
+  };
+
   describe("config entries, written in plan order with the management token", () => {
     it.each(plan.consul.configEntries.map((e) => [`${e.Kind}/${e.Name}`, e] as const))(
       "%s is accepted and read back as planned",
-      async (_, entry: ConfigEntry) => {
-        const put = await consulRequest(m().consul.api(), "PUT", "/v1/config", consulForm(entry));
-        expect(`${put.status} ${put.text.trim()}`).toBe("200 true");
-        expect(entryDrift(entry, await m().consul.configEntry(entry.Kind, entry.Name))).toEqual([]);
-      },
+      async (_, entry: ConfigEntry) => writeAndReadBack(entry),
     );
   });
 
@@ -173,5 +203,20 @@ describe("the SDK's compiled shop on real Consul 1.16 and Keycloak 26", () => {
       });
       expect(asService.status).toBeGreaterThanOrEqual(400);
     }
+  });
+
+  // Last, so that nothing the shop's checks read has changed under them.
+  describe("the traffic mesh's config entries (and more failover forms), written in plan order after the shop's", () => {
+    it("leaves out only the entries the shop's plan also has", () => {
+      const all = compile(trafficMesh()).consul.configEntries.map((e) => `${e.Kind}/${e.Name}`);
+      expect(all.filter((k) => shopEntries.has(k))).toEqual(["proxy-defaults/global", "mesh/mesh", "service-intentions/*"]);
+      expect(failoverEntries.find((e) => e.Kind === "service-resolver" && e.Name === "ff-pay")).toMatchObject({ DefaultSubset: "not-b-c" });
+      expect(trafficEntries.map((e) => e.Kind)).toEqual(expect.arrayContaining(["service-router", "service-resolver", "service-splitter", "ingress-gateway"]));
+    });
+
+    it.each([...trafficEntries, ...failoverEntries].map((e) => [`${e.Kind}/${e.Name}`, e] as const))(
+      "%s is accepted and read back as planned",
+      async (_, entry: ConfigEntry) => writeAndReadBack(entry),
+    );
   });
 });

@@ -1,0 +1,196 @@
+/**
+ * Traffic management on real sidecars (the mesh of traffic-mesh.ts): every in-mesh route match
+ * kind sends its requests to the declared subset and a near miss to the default subset (each
+ * route with its control); a prefix rewrite and header edits are what the app sees and the
+ * caller gets back; a route to another service reaches it; the same through an ingress; a
+ * default subset and only-passing as the caller's Envoy holds them and in traffic, against a
+ * service without only-passing; a failover to another service's subset; a split between
+ * subsets at its declared shares, with least request inside each subset shunning a slowed
+ * instance.
+ */
+import "../../harness/matchers";
+import { degrade, restore } from "../../harness/probes/chaos";
+import { catalogHealth } from "../../harness/probes/discovery";
+import { eventually } from "../../harness/probes/eventually";
+import { sendTraffic } from "../../harness/probes/traffic";
+import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
+import { sampleRateVerdict } from "../../harness/stats";
+import { compile } from "../../sdk";
+import { MATCH_KINDS, trafficMesh } from "./traffic-mesh";
+
+const plan = compile(trafficMesh());
+const ALPHA = 0.001;
+const V1 = ["api-1", "api-2"];
+/** Two-sided exact binomial p-value of `k` of `n` under a share of one half. */
+const halfP = (k: number, n: number) => sampleRateVerdict(k, n, 0.5).pValue;
+
+interface Echo {
+  instance: string;
+  path: string;
+  query?: string;
+  headers: { custom?: Record<string, string> };
+}
+
+describe("traffic management on real Consul 1.16 and Envoy", () => {
+  let running: StartedMesh | undefined;
+  const m = () => running!;
+
+  beforeAll(async () => {
+    running = await startMesh(plan);
+    await waitConverged(running);
+  }, 480_000);
+
+  afterAll(async () => {
+    await running?.stop();
+  });
+
+  describe("in-mesh routes of api: each match kind to subset v2, its near miss to the default subset v1", () => {
+    it.each(MATCH_KINDS.map((k) => [k.kind, k] as const))("%s", async (_, k) => {
+      const send = (r: { path?: string; headers?: Record<string, string>; method?: string }) =>
+        sendTraffic(m(), "client-1", "api", { count: 10, concurrency: 2, ...r });
+      const hit = await send(k.hit);
+      const miss = await send(k.miss);
+      expect(hit.byStatus()).toEqual({ 200: 10 });
+      expect(hit.byInstance()).toEqual({ "api-3": 10 });
+      expect(miss.byStatus()).toEqual({ 200: 10 });
+      expect(Object.keys(miss.byInstance()).every((i) => V1.includes(i))).toBe(true);
+    });
+  });
+
+  it("rewrites /old/ to /new/ and makes the route's header edits, which the app and the caller see", async () => {
+    const r = await m()
+      .instance("client-1")
+      .call("api", "/old/books?x=1", { headers: { "x-route": "forged", "x-drop-me": "1", "x-added": "zero" } });
+    expect(r.status).toBe(200);
+    const echo = JSON.parse(r.body) as Echo;
+    expect(echo.instance).toBe("api-3");
+    expect(echo.path).toBe("/new/books");
+    expect(echo.query).toBe("x=1");
+    expect(echo.headers.custom?.["x-route"]).toBe("rewritten");
+    expect(echo.headers.custom?.["x-added"]).toBe("zero, one");
+    expect(echo.headers.custom?.["x-drop-me"]).toBeUndefined();
+    expect(r.headers["x-served-by-route"]).toBe("rewrite");
+    // control: a path outside the prefix takes the catch-all, which neither rewrites nor edits
+    const plain = await m()
+      .instance("client-1")
+      .call("api", "/older/books", { headers: { "x-route": "mine" } });
+    const control = JSON.parse(plain.body) as Echo;
+    expect(control.path).toBe("/older/books");
+    expect(control.headers.custom?.["x-route"]).toBe("mine");
+    expect(V1).toContain(control.instance);
+    expect(plain.headers["x-served-by-route"]).toBeUndefined();
+  });
+
+  it("sends /elsewhere/ to the service other, through api's router", async () => {
+    const sample = await sendTraffic(m(), "client-1", "api", { count: 10, path: "/elsewhere/x" });
+    expect(sample.byInstance()).toEqual({ "other-1": 10 });
+  });
+
+  it("routes through the ingress by header and by path with a rewrite, each with its control", async () => {
+    const edge = m().ingress("edge");
+    const canary = await edge.request({ host: "shop.test", path: "/x", headers: { "x-canary": "1" } });
+    const canaryEcho = JSON.parse(canary.body) as Echo;
+    expect([canary.status, canaryEcho.instance, canaryEcho.headers.custom?.["x-route"]]).toEqual([200, "api-3", "edge-canary"]);
+    const beta = await edge.request({ host: "shop.test", path: "/beta/list" });
+    const betaEcho = JSON.parse(beta.body) as Echo;
+    expect([beta.status, betaEcho.instance, betaEcho.path, beta.headers["x-edge"]]).toEqual([200, "api-3", "/list", "beta"]);
+    for (let i = 0; i < 6; i++) {
+      const plain = await edge.request({ host: "shop.test", path: "/list", headers: { "x-canary": "0" } });
+      expect(plain.status).toBe(200);
+      expect(V1).toContain((JSON.parse(plain.body) as Echo).instance);
+      expect(plain.headers["x-edge"]).toBeUndefined();
+    }
+  });
+
+  it("holds api's default subset v1 at the caller's Envoy, with v2 as its own cluster", async () => {
+    const clusters = JSON.parse(await m().envoyAdmin("client-1", "/clusters?format=json")) as {
+      cluster_statuses: { name: string; host_statuses?: unknown[] }[];
+    };
+    const hosts = (prefix: string) => clusters.cluster_statuses.find((c) => c.name.startsWith(prefix))?.host_statuses?.length;
+    expect([hosts("v1.api."), hosts("v2.api.")]).toEqual([2, 1]);
+  });
+
+  it("takes a warning instance out of strict (only passing) at the caller's Envoy and in traffic, but not out of lenient", async () => {
+    await degrade(m(), "strict-1", { healthStatus: 429 });
+    await degrade(m(), "lenient-1", { healthStatus: 429 });
+    try {
+      await eventually(
+        async () => {
+          for (const s of ["strict", "lenient"]) {
+            const status = (await catalogHealth(m(), s)).find((i) => i.id === `${s}-1`)?.status;
+            if (status !== "warning") throw new Error(`${s}-1 is ${status}, not warning yet`);
+          }
+        },
+        { timeoutMs: 60_000, what: "Consul to mark strict-1 and lenient-1 as warning" },
+      );
+      await eventually(
+        async () => {
+          const json = await m().envoyAdmin("client-1", "/clusters?format=json");
+          const { cluster_statuses } = JSON.parse(json) as {
+            cluster_statuses: { name: string; host_statuses?: { health_status: { eds_health_status: string } }[] }[];
+          };
+          const healthy = (prefix: string) =>
+            cluster_statuses.find((c) => c.name.startsWith(prefix))?.host_statuses?.filter((h) => h.health_status.eds_health_status === "HEALTHY").length;
+          expect([healthy("all.strict."), healthy("lenient.")]).toEqual([2, 3]);
+        },
+        { timeoutMs: 60_000, what: "client-1's Envoy to drop strict-1 (only passing) and keep lenient-1" },
+      );
+      const strict = await sendTraffic(m(), "client-1", "strict", { count: 90 });
+      const lenient = await sendTraffic(m(), "client-1", "lenient", { count: 90 });
+      expect(strict.byStatus()).toEqual({ 200: 90 });
+      expect(strict.byInstance()["strict-1"]).toBeUndefined();
+      // round robin over three: strict-1's share of 90 is 30 in expectation; none would be chance at p < 1e-15
+      expect(lenient.byInstance()["lenient-1"]).toBeGreaterThan(10);
+    } finally {
+      await restore(m(), "strict-1");
+      await restore(m(), "lenient-1");
+    }
+  });
+
+  it("fails orders over to orders-dr's warm subset, never its cold one, once orders' instances are critical", async () => {
+    const before = await sendTraffic(m(), "client-1", "orders", { count: 20 });
+    expect(Object.keys(before.byInstance()).sort()).toEqual(["orders-1", "orders-2"]);
+    await degrade(m(), "orders-1", { healthy: false });
+    await degrade(m(), "orders-2", { healthy: false });
+    try {
+      await eventually(
+        async () => {
+          const passing = (await catalogHealth(m(), "orders")).filter((i) => i.status === "passing");
+          if (passing.length) throw new Error(`orders still has passing instances: ${passing.map((i) => i.id).join(", ")}`);
+          const s = await sendTraffic(m(), "client-1", "orders", { count: 5 });
+          expect(s.byInstance()).toEqual({ "orders-dr-1": 5 });
+        },
+        { timeoutMs: 90_000, what: "orders to fail over to orders-dr-1" },
+      );
+      const after = await sendTraffic(m(), "client-1", "orders", { count: 40 });
+      expect(after.byStatus()).toEqual({ 200: 40 });
+      expect(after.byInstance()).toEqual({ "orders-dr-1": 40 });
+    } finally {
+      await restore(m(), "orders-1");
+      await restore(m(), "orders-2");
+    }
+  });
+
+  it("splits 50:50 between subsets a and b with each split's header, and least request inside a shuns a slowed instance", async () => {
+    await degrade(m(), "split-1", { latencyMs: 150 });
+    try {
+      const n = 600;
+      const sample = await sendTraffic(m(), "client-1", "split", { count: n, concurrency: 8 });
+      expect(sample.byStatus()).toEqual({ 200: n });
+      const by = sample.byInstance();
+      const a = (by["split-1"] ?? 0) + (by["split-2"] ?? 0);
+      // the split: subset a's share is 1/2 (two-sided exact binomial test)
+      expect(halfP(a, n)).toBeGreaterThan(ALPHA);
+      // least request inside a: the slowed split-1 gets significantly less than half of a's requests
+      expect(halfP(by["split-1"] ?? 0, a)).toBeLessThan(ALPHA);
+      expect(by["split-1"] ?? 0).toBeLessThan(a / 2);
+      // control: inside b, nobody is slowed, so neither instance is shunned
+      expect(halfP(by["split-3"] ?? 0, n - a)).toBeGreaterThan(ALPHA);
+      const one = await m().instance("client-1").call("split", "/who");
+      const echo = JSON.parse(one.body) as Echo;
+      expect(echo.headers.custom?.["x-split"]).toBe(["split-1", "split-2"].includes(echo.instance) ? "a" : "b");
+    } finally {
+      await restore(m(), "split-1");
+    }
+  });
+});
