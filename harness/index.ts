@@ -10,7 +10,7 @@ import "./realize/reaper";
 export * from "./realize";
 export { eventually, type EventuallyOptions } from "./probes/eventually";
 export { requireImages, MissingImageError } from "./realize/images";
-export { ConsulServer } from "./roles/consul-server";
+export { ConsulServer, CONSUL_MAX_CONNECTIONS } from "./roles/consul-server";
 export { KeycloakServer, type TokenOptions } from "./roles/keycloak";
 export { PrometheusServer, type PromSeries, type ScrapeTarget } from "./roles/prometheus";
 export { ZipkinServer, ZipkinUnreachableError, type ZipkinSpan, type TraceQuery } from "./roles/zipkin";

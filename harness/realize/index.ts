@@ -2,4 +2,12 @@ export { startMesh, MeshStartError, type StartMeshOptions } from "./start-mesh";
 export { attachMesh, type AttachMeshOptions } from "./attach-mesh";
 export type { MeshContainer } from "./mesh-container";
 export { StartedMesh, type ExecHttpOptions, type ExecHttpResult } from "./started-mesh";
-export { waitConverged, divergences, expectedEndpoints, expectedAuthorization, type Divergence, type ConvergeOptions } from "./converge";
+export {
+  waitConverged,
+  divergences,
+  expectedEndpoints,
+  expectedAuthorization,
+  type Divergence,
+  type ConvergeOptions,
+  type ExpectedEndpoints,
+} from "./converge";
