@@ -75,14 +75,27 @@ export function trafficMesh(): Mesh {
         responseHeaders: { set: { "x-served-by-route": "rewrite" }, remove: ["x-meshwright-drop"] },
       },
       { pathPrefix: "/elsewhere/", service: other },
+      { pathPrefix: "/slow/", requestTimeout: "500ms" },
+      { pathPrefix: "/retry/", subset: "v2", retries: { attempts: 2, on: ["5xx"] } },
     ],
   });
   // Only-passing against its control: the same three instances, one of which will warn.
-  const strict = mesh.service("strict", { instances: 3, onlyPassing: true });
-  const lenient = mesh.service("lenient", { instances: 3 });
-  // Failover to another service's subset: the warm standby, never the cold one.
+  const strict = mesh.service("strict", { instances: 2, onlyPassing: true });
+  const lenient = mesh.service("lenient", { instances: 2 });
+  // Failover through ordered targets, each another service's subset: the warm standby first, the cold one only after it.
   const dr = mesh.service("orders-dr", { instances: [{ subset: "warm" }, { subset: "cold" }] });
-  const orders = mesh.service("orders", { instances: 2, failover: { service: dr, subset: "warm" } });
+  const orders = mesh.service("orders", {
+    failover: {
+      targets: [
+        { service: dr, subset: "warm" },
+        { service: dr, subset: "cold" },
+      ],
+    },
+  });
+  // Outlier detection enforced (eject) against detected only (keep: enforcingPercent 0).
+  const outliers = { consecutive5xx: 3, interval: "1s", baseEjectionTime: "5m", maxEjectionPercent: 50 } as const;
+  const eject = mesh.service("eject", { instances: 2, resilience: { outlierDetection: outliers } });
+  const keep = mesh.service("keep", { instances: 2, resilience: { outlierDetection: { ...outliers, enforcingPercent: 0 } } });
   // A split with least request inside each subset, and header edits per split.
   const split = mesh.service("split", {
     instances: [{ subset: "a" }, { subset: "a" }, { subset: "b" }, { subset: "b" }],
@@ -92,8 +105,10 @@ export function trafficMesh(): Mesh {
     ],
     loadBalancing: { policy: "least_request" },
   });
-  const client = mesh.service("client", { upstreams: [api, strict, lenient, orders, split] });
-  for (const s of [api, other, strict, lenient, orders, dr, split]) s.allow(client);
+  const client = mesh.service("client", { upstreams: [api, strict, lenient, orders, split, eject, keep] });
+  for (const s of [api, strict, lenient, orders, dr, split, eject, keep]) s.allow(client);
+  // A route to another service is judged by that service's rules: here a case-insensitive "contains" header match.
+  other.allow(client, { headers: [{ name: "x-team", contains: "Pay", ignoreCase: true }] });
   // The same kinds of routes through an ingress: a rewrite, header edits and a header match to a subset.
   mesh.ingress("edge", {
     listeners: [
