@@ -27,6 +27,7 @@ export interface HttpRouteMatch {
 /**
  * A query-parameter condition: set `name` and at most one of `exact` and `regex`; none means
  * "present".
+ * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-router#routes-match-http-queryparam
  */
 export interface QueryParamMatch {
   /** Parameter name. */
@@ -54,7 +55,10 @@ export interface HeaderEdits {
   readonly remove?: readonly string[];
 }
 
-/** What happens to a request a route took. */
+/**
+ * What happens to a request a route took.
+ * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-router#routes-destination
+ */
 export interface RouteAction {
   /**
    * A subset of the destination service (see `InstanceProps.subset`). @default the
@@ -63,7 +67,9 @@ export interface RouteAction {
   readonly subset?: string;
   /**
    * Replace the matched `pathPrefix` (or `pathExact`) with this before forwarding, e.g.
-   * `pathPrefix: "/v2/"` and `prefixRewrite: "/"` turn `/v2/books` into `/books`.
+   * `pathPrefix: "/v2/"` and `prefixRewrite: "/"` turn `/v2/books` into `/books`. The
+   * destination's access rules judge the rewritten path (for an ingress route, the gateway is
+   * allowed on it). @default no rewrite
    */
   readonly prefixRewrite?: string;
   /** Give up after this long. @default the destination service's `resilience.requestTimeout` */

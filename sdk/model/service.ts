@@ -169,6 +169,7 @@ export interface ServiceFailover {
 /**
  * Fail over through several targets in order: the first with healthy instances takes the
  * traffic (Consul's failover `Targets`).
+ * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-resolver#failover-targets
  */
 export interface OrderedFailover {
   /** Targets, most preferred first. */

@@ -161,6 +161,16 @@ describe("traffic management on real Consul 1.16 and Envoy", () => {
     expect([hosts("v1.api."), hosts("v2.api.")]).toEqual([2, 1]);
   });
 
+  it("gives every api cluster at the caller's Envoy the resolver's 750 ms connect timeout (Envoy's default is 5 s)", async () => {
+    const dump = JSON.parse(await m().envoyAdmin("client-1", "/config_dump?resource=dynamic_active_clusters")) as {
+      configs: { cluster: { name: string; connect_timeout?: string } }[];
+    };
+    const api = dump.configs.map((c) => c.cluster).filter((c) => /^v[12]\.api\./.test(c.name));
+    expect(api.map((c) => c.connect_timeout)).toEqual(["0.750s", "0.750s"]);
+    const strict = dump.configs.map((c) => c.cluster).find((c) => c.name.startsWith("all.strict."));
+    expect(strict?.connect_timeout).toBe("5s");
+  });
+
   it("takes a warning instance out of strict (only passing) at the caller's Envoy and in traffic, but not out of lenient", async () => {
     await degrade(m(), "strict-1", { healthStatus: 429 });
     await degrade(m(), "lenient-1", { healthStatus: 429 });

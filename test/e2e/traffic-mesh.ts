@@ -65,6 +65,7 @@ export function trafficMesh(): Mesh {
   const api = mesh.service("api", {
     instances: [{ subset: "v1" }, { subset: "v1" }, { subset: "v2" }],
     defaultSubset: "v1",
+    resilience: { connectTimeout: "750ms" },
     routes: [
       ...MATCH_KINDS.map((m) => ({ ...m.route, subset: "v2" })),
       {
