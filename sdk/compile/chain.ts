@@ -18,6 +18,18 @@ export interface ChainTarget extends ResolvedTarget {
  * skips that service's own routes. Sorted and without duplicates.
  */
 export function chainTargets(mesh: ResolvedMesh, service: ResolvedService): ChainTarget[] {
+  // The ACL policy, the warnings and the plan each ask for the same chains.
+  const known = memo.get(service);
+  if (known) return known;
+  const targets = computeChainTargets(mesh, service);
+  memo.set(service, targets);
+  return targets;
+}
+
+/** Chains by resolved service: a resolved service belongs to one resolved mesh, which is never changed. */
+const memo = new WeakMap<ResolvedService, ChainTarget[]>();
+
+function computeChainTargets(mesh: ResolvedMesh, service: ResolvedService): ChainTarget[] {
   const out = new Map<string, ChainTarget>();
   const add = (t: ChainTarget) => {
     const key = `${t.subset ?? ""}.${t.service}`;

@@ -33,17 +33,19 @@ export function compile(input: Mesh | MeshSpec): MeshPlan {
   const issues = validate(spec);
   if (issues.length) throw new MeshValidationError(issues);
   let plan: MeshPlan;
+  let json: string;
   try {
-    plan = assemble(spec);
+    ({ plan, json } = assemble(spec));
   } catch (error) {
     if (error instanceof MeshInvariantError) throw error;
     throw new MeshInvariantError(`compiling a valid mesh failed: ${String(error)}`, { cause: error });
   }
-  assertSecretsDeclared(plan);
+  assertSecretsDeclared(plan, json);
   return plan;
 }
 
-function assemble(spec: MeshSpec): MeshPlan {
+/** The plan as plain data (a deep copy through its JSON, which the secrets check reads too). */
+function assemble(spec: MeshSpec): { plan: MeshPlan; json: string } {
   const mesh = resolve(spec);
   const identity = mesh.identity;
   const realm = identity ? realmImport(mesh, identity) : undefined;
@@ -102,9 +104,10 @@ function assemble(spec: MeshSpec): MeshPlan {
     builds: plannedBuilds(mesh),
     containers: containerList,
     secrets: meshSecrets(mesh),
-    warnings: warnings(spec),
+    warnings: warnings(spec, mesh),
   };
-  return JSON.parse(JSON.stringify(plan)) as MeshPlan;
+  const json = JSON.stringify(plan);
+  return { plan: JSON.parse(json) as MeshPlan, json };
 }
 
 function plannedServices(mesh: ResolvedMesh): PlannedService[] {
@@ -164,10 +167,10 @@ function portOf(url: string): number {
 }
 
 /** Every secret reference in the plan names a declared secret (a compiler bug otherwise). */
-function assertSecretsDeclared(plan: MeshPlan): void {
+function assertSecretsDeclared(plan: MeshPlan, json: string): void {
   const declared = new Set(plan.secrets.map((s) => s.name));
   const tls = new Set(plan.secrets.filter((s) => s.generate.kind === "tls-ca" || s.generate.kind === "tls-cert").map((s) => s.name));
-  for (const key of secretRefsIn(JSON.stringify(plan))) {
+  for (const key of new Set(secretRefsIn(json))) {
     const [name, part] = key.split("#") as [string, string | undefined];
     if (!declared.has(name) || (part !== undefined) !== tls.has(name))
       throw new MeshInvariantError(`the plan references secret ${key}, which it does not declare as such`);

@@ -1,18 +1,19 @@
 import type { MeshSpec } from "../model/spec";
 import type { PlanWarning } from "../plan";
 import { at } from "./issues";
-import { resolve } from "../compile/resolve";
+import { resolve, type ResolvedMesh } from "../compile/resolve";
 import { chainServices } from "../compile/chain";
 import { isCatchAll } from "../compile/consul/http-match";
 
 /**
  * What a valid mesh does that its author probably did not mean, each with a path and a fix.
  * Realizers print these; they never stop a mesh.
+ *
+ * @param resolved the mesh with its defaults filled in, when the caller has it already
  */
-export function warnings(mesh: MeshSpec): PlanWarning[] {
+export function warnings(mesh: MeshSpec, resolved: ResolvedMesh = resolve(mesh)): PlanWarning[] {
   const out: PlanWarning[] = [];
   const byName = new Map(mesh.services.map((s) => [s.name, s]));
-  const resolved = resolve(mesh);
   const allows = (target: string, caller: string) => (byName.get(target)?.access ?? []).some((a) => a.caller === caller && a.action === "allow");
   for (const s of mesh.services) {
     (s.upstreams ?? []).forEach((u, i) => {
