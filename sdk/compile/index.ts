@@ -3,7 +3,7 @@ import { Mesh } from "../model/mesh";
 import type { MeshSpec } from "../model/spec";
 import { secretRefsIn, type MeshPlan, type PlannedBuild, type PlannedService } from "../plan";
 import { validate } from "../validate";
-import { warnings } from "../validate/warnings";
+import { meshWarnings } from "../validate/warnings";
 import { buildRepository, plannedApp, WORKLOAD_ADMIN_PORT } from "./app";
 import { configEntries, consulForm } from "./consul";
 import { aclPlan } from "./consul/acl";
@@ -104,7 +104,7 @@ function assemble(spec: MeshSpec): { plan: MeshPlan; json: string } {
     builds: plannedBuilds(mesh),
     containers: containerList,
     secrets: meshSecrets(mesh),
-    warnings: warnings(spec, mesh),
+    warnings: meshWarnings(spec, mesh),
   };
   const json = JSON.stringify(plan);
   return { plan: JSON.parse(json) as MeshPlan, json };

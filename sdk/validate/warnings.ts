@@ -8,10 +8,13 @@ import { isCatchAll } from "../compile/consul/http-match";
 /**
  * What a valid mesh does that its author probably did not mean, each with a path and a fix.
  * Realizers print these; they never stop a mesh.
- *
- * @param resolved the mesh with its defaults filled in, when the caller has it already
  */
-export function warnings(mesh: MeshSpec, resolved: ResolvedMesh = resolve(mesh)): PlanWarning[] {
+export function warnings(mesh: MeshSpec): PlanWarning[] {
+  return meshWarnings(mesh, resolve(mesh));
+}
+
+/** {@link warnings} with the mesh already resolved (the compiler has it). @internal */
+export function meshWarnings(mesh: MeshSpec, resolved: ResolvedMesh): PlanWarning[] {
   const out: PlanWarning[] = [];
   const byName = new Map(mesh.services.map((s) => [s.name, s]));
   const allows = (target: string, caller: string) => (byName.get(target)?.access ?? []).some((a) => a.caller === caller && a.action === "allow");
