@@ -10,6 +10,7 @@ import type { SubsetSplit } from "../model/load-balancing";
 import { RESERVED_INSTANCE_PORTS } from "../validate/rules/ports";
 import { KEYCLOAK_DEFAULT_URL } from "../validate/rules/identity";
 import { webAppRoutes, webAppUris } from "../model/web-apps";
+import { withDefaultPrefix } from "./consul/http-match";
 
 /** A validated mesh with every default filled in; what the compilers read. */
 export interface ResolvedMesh {
@@ -273,7 +274,7 @@ function resolveIngress(g: IngressSpec): ResolvedIngress {
     listeners: g.listeners.map((l) => ({
       port: l.port,
       protocol: l.protocol ?? "http",
-      routes: l.routes.map((r) => (r.pathExact === undefined && r.pathRegex === undefined ? { ...r, pathPrefix: r.pathPrefix ?? "/" } : r)),
+      routes: l.routes.map(withDefaultPrefix),
     })),
   };
 }

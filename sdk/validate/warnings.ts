@@ -3,7 +3,7 @@ import type { PlanWarning } from "../plan";
 import { at } from "./issues";
 import { resolve, type ResolvedMesh } from "../compile/resolve";
 import { chainServices } from "../compile/chain";
-import { isCatchAll } from "../compile/consul/http-match";
+import { isPlainRoute } from "../compile/consul/http-match";
 
 /**
  * What a valid mesh does that its author probably did not mean, each with a path and a fix.
@@ -45,7 +45,7 @@ export function meshWarnings(mesh: MeshSpec, resolved: ResolvedMesh): PlanWarnin
         const target = resolved.byName.get(r.service);
         // a host routed wholly to one service goes through that service's router; otherwise a
         // virtual router sends straight to the service's resolver (and its failover)
-        const plain = l.routes.filter((x) => x.host === r.host).length === 1 && isCatchAll(r) && r.subset === undefined && r.prefixRewrite === undefined;
+        const plain = l.routes.filter((x) => x.host === r.host).length === 1 && isPlainRoute(r);
         const reached = !target || l.protocol !== "http" ? [] : plain ? chainServices(resolved, target) : target.failover.map((f) => f.service);
         for (const other of reached) {
           if (other === r.service || allows(other, g.name) || out.some((w) => w.message.startsWith(`ingress ${g.name} reaches ${other} `))) continue;

@@ -557,6 +557,17 @@ describe("warnings", () => {
       "ingress edge reaches dr through api's routes or failover, but no rule of dr allows edge: those requests will be denied (403)",
       "ingress edge reaches other through api's routes or failover, but no rule of other allows edge: those requests will be denied (403)",
     ]);
+    // A route with an action of its own goes through a virtual router, which skips api's routes (not its failover).
+    const viaRouter = new Mesh("gw2");
+    const other2 = viaRouter.service("other");
+    const dr2 = viaRouter.service("dr");
+    const api2 = viaRouter.service("api", { routes: [{ pathPrefix: "/elsewhere/", service: other2 }], failover: { service: dr2 } });
+    viaRouter.ingress("edge", { listeners: [{ port: 8080, routes: [{ host: "a.test", service: api2, requestTimeout: "2s" }] }] });
+    expect(
+      compile(viaRouter)
+        .warnings.map((w) => w.message)
+        .filter((m) => m.startsWith("ingress edge reaches")),
+    ).toEqual(["ingress edge reaches dr through api's routes or failover, but no rule of dr allows edge: those requests will be denied (403)"]);
     other.allow(edge);
     dr.allow(edge);
     expect(compile(mesh).warnings.filter((w) => w.message.startsWith("ingress edge reaches"))).toEqual([]);

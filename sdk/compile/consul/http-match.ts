@@ -1,5 +1,5 @@
 import type { HeaderMatch } from "../../model/access";
-import type { HeaderEdits, HttpRouteMatch, QueryParamMatch } from "../../model/routing";
+import type { HeaderEdits, HttpRouteMatch, QueryParamMatch, RouteAction } from "../../model/routing";
 
 /** `text` as an RE2 literal. */
 export function escapeRegex(text: string): string {
@@ -78,4 +78,22 @@ export function consulHeaderEdits(edits: HeaderEdits | undefined, alsoRemove: re
     ...(remove.length ? { Remove: remove } : {}),
   };
   return Object.keys(out).length ? out : undefined;
+}
+
+/** An ingress route with its default filled in: no path condition matches the prefix `/`. */
+export function withDefaultPrefix<R extends HttpRouteMatch>(r: R): R {
+  return r.pathExact === undefined && r.pathRegex === undefined ? { ...r, pathPrefix: r.pathPrefix ?? "/" } : r;
+}
+
+/** A route that takes every request and changes nothing: an ingress host routed this way targets its service directly. */
+export function isPlainRoute(r: HttpRouteMatch & RouteAction): boolean {
+  return (
+    isCatchAll(r) &&
+    r.subset === undefined &&
+    r.prefixRewrite === undefined &&
+    r.requestTimeout === undefined &&
+    r.retries === undefined &&
+    r.requestHeaders === undefined &&
+    r.responseHeaders === undefined
+  );
 }

@@ -1,6 +1,6 @@
 import type { ConfigEntry } from "../../plan";
 import type { ResolvedIngress, ResolvedIngressRoute, ResolvedMesh } from "../resolve";
-import { isCatchAll } from "./http-match";
+import { isPlainRoute } from "./http-match";
 import { virtualServiceDefaults } from "./service-defaults";
 import { ingressRouter, UNTRUSTED_REQUEST_HEADERS } from "./router";
 
@@ -47,7 +47,7 @@ export function ingressGateway(mesh: ResolvedMesh, gateway: ResolvedIngress): In
     const services = [...groups.entries()].map(([host, routes]) => {
       const only = routes[0];
       const headers = { RequestHeaders: { Remove: [...INGRESS_REQUEST_HEADERS.Remove], Set: { ...INGRESS_REQUEST_HEADERS.Set } } };
-      if (routes.length === 1 && only && isPlain(only)) return { Name: only.service, Hosts: [host], ...headers };
+      if (routes.length === 1 && only && isPlainRoute(only)) return { Name: only.service, Hosts: [host], ...headers };
       const name = `${gateway.name}-${l.port}-${++n}`;
       virtualDefaults.push(virtualServiceDefaults(name));
       virtualRouters.push(ingressRouter(mesh, name, routes));
@@ -57,17 +57,4 @@ export function ingressGateway(mesh: ResolvedMesh, gateway: ResolvedIngress): In
     return { Port: l.port, Protocol: "http", Services: services };
   });
   return { gateway: { Kind: "ingress-gateway", Name: gateway.name, Listeners: listeners }, virtualDefaults, virtualRouters, hosts };
-}
-
-/** A route that takes every request of its host and changes nothing. */
-function isPlain(r: ResolvedIngressRoute): boolean {
-  return (
-    isCatchAll(r) &&
-    r.subset === undefined &&
-    r.prefixRewrite === undefined &&
-    r.requestTimeout === undefined &&
-    r.retries === undefined &&
-    r.requestHeaders === undefined &&
-    r.responseHeaders === undefined
-  );
 }

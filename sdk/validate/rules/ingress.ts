@@ -1,4 +1,6 @@
 import { canonical } from "../../util/canonical";
+import { withDefaultPrefix } from "../../compile/consul/http-match";
+import type { HttpRouteMatch } from "../../model/routing";
 import { at } from "../issues";
 import { protocolOf, type Rule } from "../context";
 
@@ -51,10 +53,16 @@ export const ingressRoutesAreValid: Rule = ({ services, serviceNames, ingresses,
         if (r.pathPrefix !== undefined && !r.pathPrefix.startsWith("/")) {
           issues.add(at(rpath, "pathPrefix"), `path prefix "${r.pathPrefix}" does not start with "/"`, `write "/${r.pathPrefix}"`);
         }
-        const key = `${r.host ?? "*"} ${canonical({ pathPrefix: (r.pathExact ?? r.pathRegex) ? undefined : (r.pathPrefix ?? "/"), pathExact: r.pathExact, pathRegex: r.pathRegex, headers: r.headers, queryParams: r.queryParams, methods: r.methods })}`;
+        const key = `${r.host ?? "*"} ${canonical(matchOf(withDefaultPrefix(r)))}`;
         if (seen.has(key)) issues.add(rpath, `host ${r.host ?? "*"} with these conditions is routed twice`, "remove the duplicate route");
         seen.add(key);
       });
     });
   }
 };
+
+/** The conditions of a route, without its destination and actions. */
+function matchOf(r: HttpRouteMatch): HttpRouteMatch {
+  const { pathPrefix, pathExact, pathRegex, headers, queryParams, methods } = r;
+  return { pathPrefix, pathExact, pathRegex, headers, queryParams, methods };
+}

@@ -2,7 +2,8 @@ import type { HeaderMatch } from "../../model/access";
 import type { HeaderEdits, HttpRouteMatch, RouteAction } from "../../model/routing";
 import type { ServiceSpec } from "../../model/spec";
 import { bySpecificity, UNTRUSTED_REQUEST_HEADERS } from "../../compile/consul/router";
-import { isCatchAll } from "../../compile/consul/http-match";
+import { isCatchAll, withDefaultPrefix } from "../../compile/consul/http-match";
+import { checkRetries } from "./resilience";
 import { at, type IssueList } from "../issues";
 import { instanceSubsets, protocolOf, servicePath, type Rule } from "../context";
 
@@ -40,13 +41,11 @@ export const ingressRouteMatchesAreValid: Rule = ({ services, ingresses, issues 
     g.listeners.forEach((l, i) => {
       const path = at(`ingresses.${g.name}`, "listeners", i, "routes");
       if ((l.protocol ?? "http") === "tcp") return;
-      const withDefault = l.routes.map((r) => (r.pathExact === undefined && r.pathRegex === undefined ? { ...r, pathPrefix: r.pathPrefix ?? "/" } : r));
-      withDefault.forEach((r, j) => checkRoute(issues, at(path, j), r, byName.get(r.service)));
+      const routes = l.routes.map((r, index) => ({ ...withDefaultPrefix(r), index }));
+      routes.forEach((r) => checkRoute(issues, at(path, r.index), r, byName.get(r.service)));
       const hosts = new Set(l.routes.map((r) => r.host));
       for (const host of hosts) {
-        const indexed = l.routes.map((r, j) => ({ ...r, index: j })).filter((r) => r.host === host);
-        const withDefault = indexed.map((r) => (r.pathExact === undefined && r.pathRegex === undefined ? { ...r, pathPrefix: r.pathPrefix ?? "/" } : r));
-        const ordered = bySpecificity(withDefault);
+        const ordered = bySpecificity(routes.filter((r) => r.host === host));
         const first = ordered.findIndex((r) => isCatchAll(r));
         for (const later of first >= 0 ? ordered.slice(first + 1) : [])
           issues.add(
@@ -100,8 +99,7 @@ function checkRoute(issues: IssueList, path: string, r: HttpRouteMatch & RouteAc
     );
   checkHeaderEdits(issues, at(path, "requestHeaders"), r.requestHeaders, true);
   checkHeaderEdits(issues, at(path, "responseHeaders"), r.responseHeaders, false);
-  if (r.retries && r.retries.attempts === 0 && (r.retries.on?.length || r.retries.onStatusCodes?.length))
-    issues.add(at(path, "retries", "attempts"), "retry conditions are set but attempts is 0", "set attempts to 1 or more, or remove retries");
+  checkRetries(issues, at(path, "retries"), r.retries);
 }
 
 /**
