@@ -1,145 +1,116 @@
 /**
  * bench/mesh: what the mesh costs and how fast it heals, measured side by side in one run.
- * - latency (p50/p99) and throughput of app-to-app calls, direct vs through two sidecars
- * - bring-up time of the shop mesh (start + converge)
- * - failed requests and time to clean traffic after one instance of two is killed (SIGKILL),
- *   with retries and outlier detection and, as the control, without them
- * Prints a table and writes bench/results/mesh.json. `--help` for options.
+ * - fixed-rate latency (fortio, open loop, keep-alive): direct against through two sidecars at
+ *   each rate and connection count, plus the closed-loop maximum, with each container's CPU
+ *   and memory (cgroup counters) — see latency.ts
+ * - failed requests and time to clean traffic after one of two instances is killed, with
+ *   retries and outlier detection and, as the control, without them — see heal.ts
+ * - bring-up of the shop mesh (start + converge)
+ * Prints tables and writes bench/results/mesh.json (SMP-shaped, see smp.ts). `--help` for options.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { GenericContainer, Wait } from "testcontainers";
-import shop from "../../examples/shop";
-import { inflict } from "../../harness/probes/chaos";
-import { sendTraffic, TrafficSample } from "../../harness/probes/traffic";
-import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
-import { Mesh, type Resilience } from "../../sdk";
+import type { MeshProps } from "../../sdk";
+import { bringUp, recovery } from "./heal";
+import { latencyGrid, sidecarCoresPer1000 } from "./latency";
+import { added, smpDocument } from "./smp";
+
+const PARTS = ["latency", "recovery", "bring-up"] as const;
+type Part = (typeof PARTS)[number];
+
+const HELP = `Usage: npx tsx bench/mesh [options]
+
+  --only <parts>         comma-separated: ${PARTS.join(", ")} (default: all)
+  --qps <list>           fixed rates (default: 100,500,1000)
+  --connections <list>   connection counts (default: 2,8)
+  --duration <seconds>   length of each cell (default: 30)
+  --mesh <json>          mesh-wide options of the measured mesh, e.g. '{"sidecars":{"workers":2}}'
+  --out <file>           where to write the JSON (default: bench/results/mesh.json)
+  -h, --help             this text
+
+Needs Docker and the images (npm run images; fortio is one of them).`;
 
 const { values } = parseArgs({
-  options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "8" }, help: { type: "boolean", short: "h" } },
+  options: {
+    only: { type: "string", default: PARTS.join(",") },
+    qps: { type: "string", default: "100,500,1000" },
+    connections: { type: "string", default: "2,8" },
+    duration: { type: "string", default: "30" },
+    mesh: { type: "string", default: "{}" },
+    out: { type: "string", default: join(__dirname, "..", "results", "mesh.json") },
+    help: { type: "boolean", short: "h" },
+  },
 });
 if (values.help) {
-  console.log("Usage: npx tsx bench/mesh/index.ts [--requests 2000] [--concurrency 8]\nNeeds Docker and `npm run images`.");
+  console.log(HELP);
   process.exit(0);
 }
-const requests = Number(values.requests);
-const concurrency = Number(values.concurrency);
 
-function stats(sample: TrafficSample, wallMs: number) {
-  return {
-    p50Ms: sample.latencyMs(50),
-    p99Ms: sample.latencyMs(99),
-    rps: Math.round((sample.results.length / wallMs) * 1000),
-    failed: sample.results.filter((r) => r.status !== 200).length,
-  };
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
-  const t = Date.now();
-  const r = await work();
-  return [r, Date.now() - t];
-}
-
-/** A client and two backend instances, with the given resilience on the backend. */
-function pair(name: string, resilience?: Resilience): Mesh {
-  const mesh = new Mesh(name, { telemetry: { metrics: false } });
-  const backend = mesh.service("backend", {
-    instances: 2,
-    healthCheck: { kind: "http", path: "/health", interval: "1s", timeout: "1s" },
-    ...(resilience ? { resilience } : {}),
-  });
-  backend.allow(mesh.service("client", { upstreams: [backend] }));
-  return mesh;
-}
-
-/** Kills backend-1 under load: failed requests in the first 300, and time until traffic is clean again. */
-async function recovery(running: StartedMesh): Promise<{ failed: number; cleanAfterMs: number; statuses: Record<number, number> }> {
-  const downAt = Date.now();
-  await inflict(running, "backend-1-app", "kill");
-  const during = await sendTraffic(running, "client-1", "backend", { count: 300, concurrency: 4 });
-  let cleanAfterMs = NaN;
-  for (let i = 0; i < 120 && Number.isNaN(cleanAfterMs); i++) {
-    const s = await sendTraffic(running, "client-1", "backend", { count: 50, concurrency: 4 });
-    if (s.results.every((r) => r.status === 200 && r.instance === "backend-2")) cleanAfterMs = Date.now() - downAt;
-  }
-  return { failed: during.results.filter((r) => r.status !== 200).length, cleanAfterMs, statuses: during.byStatus() };
+function numbers(flag: string, text: string): number[] {
+  const list = text.split(",").map(Number);
+  if (list.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--${flag} takes positive numbers separated by commas, got "${text}"`);
+  return list;
 }
 
 async function main() {
-  const rows: Record<string, unknown>[] = [];
+  const only = values.only.split(",") as Part[];
+  const unknown = only.filter((p) => !PARTS.includes(p));
+  if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(", ")}; choose from ${PARTS.join(", ")}`);
+  const durationS = numbers("duration", values.duration)[0]!;
+  const meshProps = JSON.parse(values.mesh) as MeshProps;
+  const out: Record<string, unknown> = { date: new Date().toISOString() };
+  const progress = (line: string) => console.log(`[bench/mesh] ${line}`);
 
-  // 1. Latency: direct vs through two sidecars, in the same network, same run.
-  const running = await startMesh(
-    pair("bench", {
-      retries: { attempts: 3, on: ["5xx", "connect-failure"] },
-      outlierDetection: { consecutive5xx: 2, interval: "1s", baseEjectionTime: "10s", maxEjectionPercent: 50 },
-    }),
-  );
-  try {
-    await waitConverged(running);
-    // Direct: the same workload binary as server and client, on the mesh network, no sidecars.
-    const server = await new GenericContainer(running.plan.images.workload)
-      .withNetworkMode(running.networkName)
-      .withNetworkAliases("direct-server")
-      .withEnvironment({ SERVICE_NAME: "direct-server", INSTANCE_ID: "direct-server", LISTEN_ADDR: "0.0.0.0:8080" })
-      .withLabels({ "io.meshwright.run": running.runId })
-      .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
-      .start();
-    const caller = await new GenericContainer(running.plan.images.workload)
-      .withNetworkMode(running.networkName)
-      .withCommand(["probe"])
-      .withLabels({ "io.meshwright.run": running.runId })
-      .start();
-    try {
-      const [directRaw, directMs] = await timed(() =>
-        caller.exec(["workload", "load", "http://direct-server:8080/", "-n", String(requests), "-c", String(concurrency)]),
-      );
-      if (directRaw.exitCode !== 0) throw new Error(`direct load: workload load exited ${directRaw.exitCode}: ${directRaw.stderr}`);
-      const direct = new TrafficSample("direct-client", "direct-server", (JSON.parse(directRaw.stdout) as { results: TrafficSample["results"] }).results);
-      const [meshed, meshMs] = await timed(() => sendTraffic(running, "client-1", "backend", { count: requests, concurrency }));
-      rows.push({ measure: "app → app, direct", requests, ...stats(direct, directMs) });
-      rows.push({ measure: "app → sidecar → sidecar → app", requests, ...stats(meshed, meshMs) });
-    } finally {
-      await caller.stop();
-      await server.stop();
-    }
-
-    // 3. Recovery after one of two instances is killed, retries and outlier detection on.
-    const r = await recovery(running);
-    rows.push({ measure: "one of two instances killed (retries + outlier detection)", requests: 300, failed: r.failed, cleanAfterMs: r.cleanAfterMs });
-    console.log(`statuses while one instance was down, with retries: ${JSON.stringify(r.statuses)}`);
-  } finally {
-    await running.stop();
+  if (only.includes("latency")) {
+    const run = await latencyGrid({
+      qps: numbers("qps", values.qps),
+      connections: numbers("connections", values.connections),
+      durationS,
+      mesh: meshProps,
+      progress,
+    });
+    console.log(
+      `\nEnvoy ${run.envoy.version}, ${run.envoy.workers} worker(s) per sidecar, ${run.hostCores} host cores, mesh options ${JSON.stringify(meshProps)}`,
+    );
+    console.table(
+      run.cells.map((c) => {
+        const a = added(c.direct.load, c.mesh.load);
+        return {
+          QPS: c.qps,
+          conns: c.connections,
+          "direct p50/p99 ms": `${c.direct.load.latencyMs.p50} / ${c.direct.load.latencyMs.p99}`,
+          "mesh p50/p99 ms": `${c.mesh.load.latencyMs.p50} / ${c.mesh.load.latencyMs.p99}`,
+          "added p50/p99 ms": `${a.p50} / ${a.p99}`,
+          "mesh p90/p99.9 ms": `${c.mesh.load.latencyMs.p90} / ${c.mesh.load.latencyMs.p999}`,
+          "achieved direct/mesh": `${c.direct.load.actualQps} / ${c.mesh.load.actualQps}`,
+          errors: c.direct.load.errors + c.mesh.load.errors,
+          "sidecars cores/1000rps": sidecarCoresPer1000(c),
+          "host cores (mesh)": c.mesh.usage["host"]?.cores,
+          "body bytes d/m": `${c.direct.load.bodyBytes} / ${c.mesh.load.bodyBytes}`,
+        };
+      }),
+    );
+    const idle = run.cells[0]?.mesh.usage;
+    if (idle) console.log(`per-container use during the first mesh cell: ${JSON.stringify(idle)}`);
+    out["latency"] = smpDocument(run, durationS, { direct: "http://direct-server:8080/health", mesh: "http://127.0.0.1:<upstream>/health" });
   }
-
-  // 3b. The control: the same kill with neither retries nor outlier detection.
-  const bare = await startMesh(pair("bare"));
-  try {
-    await waitConverged(bare);
-    const r = await recovery(bare);
-    rows.push({ measure: "one of two instances killed (no retries, no outlier detection)", requests: 300, failed: r.failed, cleanAfterMs: r.cleanAfterMs });
-  } finally {
-    await bare.stop();
+  if (only.includes("recovery")) {
+    const rows = await recovery();
+    console.table(rows.map((r) => ({ measure: r.measure, failed: r.failed, cleanAfterMs: r.cleanAfterMs })));
+    out["recovery"] = rows;
   }
-
-  // 2. Bring-up of the reference mesh.
-  const [shopMesh, upMs] = await timed(() => startMesh(shop));
-  try {
-    const [, convergeMs] = await timed(() => waitConverged(shopMesh));
-    rows.push({ measure: `shop mesh bring-up (${shopMesh.plan.containers.length} containers)`, startMs: upMs, convergedAfterMs: convergeMs });
-  } finally {
-    await shopMesh.stop();
+  if (only.includes("bring-up")) {
+    const b = await bringUp();
+    console.table([{ measure: `shop mesh bring-up (${b.containers} containers)`, ...b }]);
+    out["bringUp"] = b;
   }
-
-  console.table(rows);
-  const dir = join(__dirname, "..", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "mesh.json"), JSON.stringify({ date: new Date().toISOString(), requests, concurrency, rows }, null, 2));
-  console.log(`wrote ${join("bench", "results", "mesh.json")}`);
+  mkdirSync(join(values.out, ".."), { recursive: true });
+  writeFileSync(values.out, JSON.stringify(out, null, 2));
+  console.log(`wrote ${values.out}`);
 }
 
 main().catch((e) => {
-  console.error(e);
+  console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

@@ -26,6 +26,12 @@ export const COMPONENTS = {
   workload: "0.5.0",
   /** meshwright's reaper (toolchain/reaper), testcontainers' Ryuk protocol (bump when its behaviour changes). */
   reaper: "0.1.0",
+  /**
+   * fortio, the load generator Istio publishes its mesh latency with (bench/mesh), from the Go
+   * module proxy. 1.68.2 is the newest that builds here: 1.69 and later import `grol.io/grol`,
+   * which the module proxy does not serve.
+   */
+  fortio: "1.68.2",
 } as const;
 
 /** Local tags of the images; everything downstream refers to these. */
@@ -38,6 +44,7 @@ export const IMAGE_TAGS = {
   zipkin: `meshwright/zipkin:${COMPONENTS.zipkin}`,
   workload: `meshwright/workload:${COMPONENTS.workload}`,
   reaper: `meshwright/reaper:${COMPONENTS.reaper}`,
+  fortio: `meshwright/fortio:${COMPONENTS.fortio}`,
 } as const;
 
 export type ImageName = keyof typeof IMAGE_TAGS;

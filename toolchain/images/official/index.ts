@@ -50,4 +50,5 @@ export const OFFICIAL_RECIPES: readonly ImageRecipe[] = [
   officialRecipe("prometheus", { PROMETHEUS_VERSION: COMPONENTS.prometheus }),
   officialRecipe("keycloak", { KEYCLOAK_VERSION: COMPONENTS.keycloak }),
   officialRecipe("zipkin", { ZIPKIN_VERSION: COMPONENTS.zipkin }),
+  officialRecipe("fortio", { FORTIO_VERSION: COMPONENTS.fortio }),
 ];

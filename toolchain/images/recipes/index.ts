@@ -1,6 +1,7 @@
 import type { ImageRecipe } from "../recipe";
 import { base } from "./base";
 import { consul } from "./consul";
+import { fortio } from "./fortio";
 import { keycloak } from "./keycloak";
 import { prometheus } from "./prometheus";
 import { reaper } from "./reaper";
@@ -9,4 +10,4 @@ import { workload } from "./workload";
 import { zipkin } from "./zipkin";
 
 /** Every offline recipe, in an order where each image comes after the ones it needs. */
-export const OFFLINE_RECIPES: readonly ImageRecipe[] = [base, reaper, consul, sidecar, workload, prometheus, keycloak, zipkin];
+export const OFFLINE_RECIPES: readonly ImageRecipe[] = [base, reaper, consul, sidecar, workload, prometheus, keycloak, zipkin, fortio];
