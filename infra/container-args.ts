@@ -35,6 +35,8 @@ export interface ContainerContext {
   readonly stack: string;
   /** Overrides the wait derived from the health check. */
   readonly waitTimeoutSeconds?: number;
+  /** Whether the engine honours a health check's start interval (Docker 25+). @default true */
+  readonly engineHasStartInterval?: boolean;
 }
 
 /**
@@ -82,7 +84,11 @@ export function containerArgs(spec: ContainerSpec, ctx: ContainerContext): docke
     ...(spec.security?.capDrop.length ? { capabilities: { drops: spec.security.capDrop.map(dockerCapability) } } : {}),
     ...(spec.security?.noNewPrivileges ? { securityOpts: ["no-new-privileges"] } : {}),
     ...(spec.healthCheck
-      ? { healthcheck: dockerHealthcheck(spec.healthCheck), wait: true, waitTimeout: ctx.waitTimeoutSeconds ?? waitTimeoutSeconds(spec.healthCheck) }
+      ? {
+          healthcheck: dockerHealthcheck(spec.healthCheck, ctx.engineHasStartInterval),
+          wait: true,
+          waitTimeout: ctx.waitTimeoutSeconds ?? waitTimeoutSeconds(spec.healthCheck, undefined, ctx.engineHasStartInterval),
+        }
       : {}),
     restart: spec.restartPolicy,
     mustRun: true,

@@ -28,6 +28,7 @@ export type { AppProps, ImageApp, BuildApp, AppBuild, AppSettings, SecretEnvRef,
 export type { IdentityProps, ScopeProps, RoleProps, UserProps, ServiceIdentityProps, WebAppProps } from "./model/identity";
 export type { IngressProps, ListenerProps, RouteProps } from "./model/ingress";
 export type { TelemetryProps, TracingProps } from "./model/telemetry";
+export type { SidecarProps } from "./model/sidecars";
 export type { Duration } from "./model/duration";
 export { DEFAULT_IMAGES, type ImageSet } from "./model/images";
 export type {

@@ -424,11 +424,22 @@ export interface ContainerSpec {
   readonly resources?: { readonly nanoCpus?: number; readonly memoryBytes?: number };
   /** Linux hardening: capabilities dropped and `no-new-privileges`. */
   readonly security?: { readonly capDrop: readonly string[]; readonly noNewPrivileges: boolean };
+  /**
+   * Readiness and liveness in one check (Docker's `HEALTHCHECK`). While the container starts
+   * (up to `startPeriodMs`) it is checked every `startIntervalMs`, so whoever waits on it
+   * learns quickly; once it has passed, every `intervalMs`, since each check is an exec into
+   * the container that costs the host CPU beside the mesh's traffic.
+   */
   readonly healthCheck?: {
     readonly test: string[];
+    /** Between checks once the container has passed one (steady state). */
     readonly intervalMs: number;
+    /** Between checks while the container starts (Docker's `start_interval`). */
+    readonly startIntervalMs: number;
     readonly timeoutMs: number;
+    /** Consecutive failures, after the start period, that make the container unhealthy. */
     readonly retries: number;
+    /** How long the container may take to pass its first check; failures meanwhile do not count. */
     readonly startPeriodMs: number;
   };
   /**

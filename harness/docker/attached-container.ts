@@ -32,22 +32,27 @@ export class AttachedContainer implements MeshContainer {
     return Number(binding.HostPort);
   }
 
-  async exec(command: string[]): Promise<ExecResult> {
-    const exec = await this.docker.getContainer(this.info.Id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const out = collect();
-    const err = collect();
-    this.docker.modem.demuxStream(stream, out.sink, err.sink);
-    await new Promise<void>((resolve, reject) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", reject);
-    });
-    const { ExitCode } = await exec.inspect();
-    const stdout = out.text();
-    const stderr = err.text();
-    return { output: stdout + stderr, stdout, stderr, exitCode: ExitCode ?? -1 };
+  exec(command: string[]): Promise<ExecResult> {
+    return dockerExec(this.docker, this.info.Id, command);
   }
+}
+
+/** Runs a command in a container through Docker's exec API and waits for it to end. */
+export async function dockerExec(docker: Dockerode, containerId: string, command: string[]): Promise<ExecResult> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = collect();
+  const err = collect();
+  docker.modem.demuxStream(stream, out.sink, err.sink);
+  await new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", reject);
+  });
+  const { ExitCode } = await exec.inspect();
+  const stdout = out.text();
+  const stderr = err.text();
+  return { output: stdout + stderr, stdout, stderr, exitCode: ExitCode ?? -1 };
 }
 
 function collect(): { sink: PassThrough; text: () => string } {

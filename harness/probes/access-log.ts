@@ -11,8 +11,14 @@ export interface AccessLogEntry {
   readonly request_id: string;
 }
 
-/** Every request an instance's sidecar has logged so far, in order (non-JSON lines are skipped). */
+/**
+ * Every request an instance's sidecar has logged so far, in order (non-JSON lines are
+ * skipped). Needs access logs on (`telemetry: { accessLogs: true }`; they are off by default).
+ */
 export async function accessLog(mesh: StartedMesh, instance: string): Promise<AccessLogEntry[]> {
+  const defaults = mesh.plan.consul.configEntries.find((e) => e.Kind === "proxy-defaults") as { AccessLogs?: { Enabled?: boolean } } | undefined;
+  if (!defaults?.AccessLogs?.Enabled)
+    throw new Error(`mesh ${mesh.plan.mesh.name} has access logs off (the default); declare it with telemetry: { accessLogs: true } to read them`);
   const lines = await containerLogs(mesh.container(`${instance}-sidecar`).getId());
   return lines.flatMap((line) => {
     if (!line.startsWith("{")) return [];

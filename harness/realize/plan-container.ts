@@ -61,7 +61,10 @@ export class PlanContainer extends SingleNetworkContainer {
         retries: h.retries,
         startPeriod: h.startPeriodMs,
       });
-      this.withWaitStrategy(new HealthWait());
+      // Docker 25+ checks at the start interval while the container starts; older engines
+      // ignore the field. The harness does not depend on it: HealthWait runs the check itself.
+      this.createOpts.Healthcheck = { ...this.createOpts.Healthcheck, StartInterval: h.startIntervalMs * 1e6 };
+      this.withWaitStrategy(new HealthWait(h));
     }
   }
 

@@ -23,6 +23,7 @@ export interface ResolvedMesh {
   readonly ingresses: readonly ResolvedIngress[];
   readonly identity?: ResolvedIdentity;
   readonly telemetry: { metrics: boolean; accessLogs: boolean; samplePercent?: number; scrapeInterval: string };
+  readonly sidecars: { readonly workers: number };
 }
 
 export interface ResolvedService {
@@ -145,10 +146,11 @@ export function resolve(spec: MeshSpec): ResolvedMesh {
     ...(spec.identity ? { identity: resolveIdentity(spec) } : {}),
     telemetry: {
       metrics: spec.telemetry?.metrics ?? true,
-      accessLogs: spec.telemetry?.accessLogs ?? true,
+      accessLogs: spec.telemetry?.accessLogs ?? false,
       ...(tracing ? { samplePercent: Math.round(tracing.sampleRate * 10000) / 100 } : {}),
       scrapeInterval: spec.telemetry?.scrapeInterval ?? "5s",
     },
+    sidecars: { workers: spec.sidecars?.workers ?? 1 },
   };
 }
 

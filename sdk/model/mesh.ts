@@ -13,6 +13,7 @@ import {
   type UpstreamProps,
 } from "./service";
 import type { FailoverSpec, FailoverTargetSpec, IdentitySpec, IngressSpec, MeshSpec, ServiceSpec, UpstreamSpec } from "./spec";
+import type { SidecarProps } from "./sidecars";
 import type { TelemetryProps } from "./telemetry";
 
 /** Props of `new Mesh(name, props)`. */
@@ -23,8 +24,10 @@ export interface MeshProps {
   readonly images?: Partial<ImageSet>;
   /** A Keycloak realm for service and user identity; omitted means no Keycloak. */
   readonly identity?: IdentityProps;
-  /** Metrics, access logs and tracing. @default metrics and access logs on, tracing off */
+  /** Metrics, access logs and tracing. @default metrics on, access logs and tracing off */
   readonly telemetry?: TelemetryProps;
+  /** How the Envoy sidecars run (worker threads). */
+  readonly sidecars?: SidecarProps;
 }
 
 /** An ingress gateway declared in a mesh; returned by `mesh.ingress()`. */

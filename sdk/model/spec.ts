@@ -6,6 +6,7 @@ import type { LoadBalancing, SubsetSplit } from "./load-balancing";
 import type { Resilience } from "./resilience";
 import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from "./service";
 import type { ServiceIdentityProps } from "./identity";
+import type { SidecarProps } from "./sidecars";
 import type { TelemetryProps } from "./telemetry";
 import type { RouteProps } from "./ingress";
 import type { ServiceRoute } from "./routing";
@@ -20,6 +21,7 @@ export interface MeshSpec {
   readonly images?: Partial<ImageSet>;
   readonly identity?: IdentitySpec;
   readonly telemetry?: TelemetryProps;
+  readonly sidecars?: SidecarProps;
   readonly services: readonly ServiceSpec[];
   readonly ingresses?: readonly IngressSpec[];
 }

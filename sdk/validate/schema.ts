@@ -267,6 +267,7 @@ export const meshSchema = z.strictObject({
       scrapeInterval: duration.optional(),
     })
     .optional(),
+  sidecars: z.strictObject({ workers: z.number().int().min(1).max(64).optional() }).optional(),
   services: z.array(z.unknown()),
   ingresses: z.array(z.unknown()).optional(),
 });

@@ -16,7 +16,7 @@ import { sendTraffic } from "../../harness/probes/traffic";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
 import { Mesh } from "../../sdk";
 
-const mesh = new Mesh("observe");
+const mesh = new Mesh("observe", { telemetry: { accessLogs: true } });
 const backend = mesh.service("backend", { instances: 2 });
 const client = mesh.service("client", { upstreams: [backend] });
 backend.allow(client);

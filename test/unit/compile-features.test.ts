@@ -533,4 +533,40 @@ describe("telemetry", () => {
     ]);
     expect(plan.containers.map((c) => c.role)).not.toContain("prometheus");
   });
+
+  it("writes no access log unless asked: each line costs the request path (bench/mesh)", () => {
+    const quiet = new Mesh("default-logs");
+    quiet.service("api");
+    expect(entries(compile(quiet), "proxy-defaults")[0]).not.toHaveProperty("AccessLogs");
+    const logged = new Mesh("logged", { telemetry: { accessLogs: true } });
+    logged.service("api");
+    expect(entries(compile(logged), "proxy-defaults")[0]).toMatchObject({ AccessLogs: { Enabled: true, Type: "stdout" } });
+  });
+});
+
+describe("sidecar runtime", () => {
+  const sidecarCommand = (mesh: Mesh) => compile(mesh).containers.find((c) => c.role === "sidecar")?.command ?? [];
+
+  it("runs one Envoy worker per sidecar by default, and the declared number when given", () => {
+    const one = new Mesh("one");
+    one.service("api");
+    expect(sidecarCommand(one).slice(-3)).toEqual(["--", "--concurrency", "1"]);
+    const four = new Mesh("four", { sidecars: { workers: 4 } });
+    four.service("api");
+    expect(sidecarCommand(four).slice(-3)).toEqual(["--", "--concurrency", "4"]);
+  });
+
+  it.each([0, 1.5, 65])("refuses %p workers", (workers) => {
+    const mesh = new Mesh("bad", { sidecars: { workers } });
+    mesh.service("api");
+    expect(() => compile(mesh)).toThrow(/sidecars\.workers/);
+  });
+
+  it("checks every container every 0.5 s while it starts and every 30 s after: each check is an exec", () => {
+    const mesh = new Mesh("checks");
+    mesh.service("api");
+    for (const c of compile(mesh).containers.filter((c) => c.healthCheck)) {
+      expect({ name: c.name, start: c.healthCheck?.startIntervalMs, steady: c.healthCheck?.intervalMs }).toEqual({ name: c.name, start: 500, steady: 30_000 });
+    }
+  });
 });

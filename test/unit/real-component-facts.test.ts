@@ -3,7 +3,7 @@
  * (toolchain/images/README.md, "Findings"). Each test pins one, so a refactor that loses it
  * fails here rather than, silently, in a mesh.
  */
-import { compile, type MeshPlan } from "../../sdk";
+import { compile, Mesh, type MeshPlan } from "../../sdk";
 import shop from "../../examples/shop";
 import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
 
@@ -142,7 +142,8 @@ describe("edges trust nothing a caller says about itself", () => {
   });
 
   it("logs the path Envoy matched and the TCP peer, not headers a caller can forge", () => {
-    const format = JSON.parse((proxyDefaults.AccessLogs as { JSONFormat: string }).JSONFormat) as Record<string, string>;
+    const logged = compile(new Mesh("logged", { telemetry: { accessLogs: true } })).consul.configEntries.find((e) => e.Kind === "proxy-defaults")!;
+    const format = JSON.parse((logged.AccessLogs as { JSONFormat: string }).JSONFormat) as Record<string, string>;
     expect(format.path).toBe("%REQ(:PATH)%");
     // DOWNSTREAM_REMOTE_ADDRESS comes from x-forwarded-for: a forged 6.6.6.6 was logged as the peer
     expect(format.downstream_remote_address).toBe("%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%");

@@ -23,6 +23,8 @@ export const bastion = new Mesh("bastion", {
     users: [{ username: "alice", scopes: ["payments:write"] }, { username: "bob" }],
     unsafePasswordGrantClient: true,
   },
+  // the tests read what each sidecar logged a request as
+  telemetry: { accessLogs: true },
 });
 
 const payment = bastion.service("payment-service", { instances: 1 });

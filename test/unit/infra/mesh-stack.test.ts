@@ -11,11 +11,12 @@ import { appContext, tinyPlan } from "./plans";
 // Registering a dynamic resource serializes its provider: seconds on a busy machine.
 jest.setTimeout(60_000);
 
-const NO_IMAGE_CHECK = { checkImages: false } as const;
+// Unit tests ask no Docker engine anything.
+const NO_ENGINE = { checkImages: false, engineHasStartInterval: true } as const;
 
 async function realize(plan: MeshPlan, name = "tiny", extra: Partial<ConstructorParameters<typeof MeshStack>[1]> = {}) {
   const registered = recordResources();
-  const stack = new MeshStack(name, { plan, ...NO_IMAGE_CHECK, ...extra } as ConstructorParameters<typeof MeshStack>[1]);
+  const stack = new MeshStack(name, { plan, ...NO_ENGINE, ...extra } as ConstructorParameters<typeof MeshStack>[1]);
   await valueOf(stack.serviceAddresses);
   await valueOf(stack.secretValues);
   await settle(300);
@@ -196,7 +197,7 @@ describe("MeshStack's secrets", () => {
 
   it("fails before registering anything when a supplied secret is missing, naming each with its purpose", async () => {
     const registered = recordResources();
-    const make = () => new MeshStack("s", { plan: withSupplied(), ...NO_IMAGE_CHECK, secrets: { "app/api-key": "k" } });
+    const make = () => new MeshStack("s", { plan: withSupplied(), ...NO_ENGINE, secrets: { "app/api-key": "k" } });
     expect(make).toThrow(SecretsNotSuppliedError);
     expect(make).toThrow("the mesh needs a secret you supply; pass it in MeshStack's secrets, by name:\n  - app/db-password: the orders database's password");
     await settle();
@@ -205,7 +206,7 @@ describe("MeshStack's secrets", () => {
 
   it("refuses a given name the plan does not declare", () => {
     recordResources();
-    expect(() => new MeshStack("s", { plan: tinyPlan(context), ...NO_IMAGE_CHECK, secrets: { "keycloak/admin-pasword": "x" } })).toThrow(
+    expect(() => new MeshStack("s", { plan: tinyPlan(context), ...NO_ENGINE, secrets: { "keycloak/admin-pasword": "x" } })).toThrow(
       'MeshStack secrets names "keycloak/admin-pasword", which the plan does not declare',
     );
   });
@@ -228,8 +229,8 @@ describe("MeshStack's secrets", () => {
       ...plan,
       consul: { ...plan.consul, serverConfig: { ...plan.consul.serverConfig, acl: { enabled: false, default_policy: "deny" } } },
     };
-    expect(() => new MeshStack("s", { plan: open, ...NO_IMAGE_CHECK })).toThrow(InsecurePlanError);
-    expect(() => new MeshStack("s", { plan: open, ...NO_IMAGE_CHECK })).toThrow(/Consul ACLs are off.*\n.*unsafeAllowInsecurePlan: true/s);
+    expect(() => new MeshStack("s", { plan: open, ...NO_ENGINE })).toThrow(InsecurePlanError);
+    expect(() => new MeshStack("s", { plan: open, ...NO_ENGINE })).toThrow(/Consul ACLs are off.*\n.*unsafeAllowInsecurePlan: true/s);
     expect(registered).toEqual([]);
     const { stack } = await realize(open, "opened", { unsafeAllowInsecurePlan: true });
     expect(stack.plan).toBe(open);
@@ -239,8 +240,8 @@ describe("MeshStack's secrets", () => {
     recordResources();
     const plan = tinyPlan(context);
     const broken = { ...plan, containers: plan.containers.map((c) => (c.role === "app" ? { ...c, env: { X: secretRef("nobody") } } : c)) };
-    expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow(MeshInvariantError);
-    expect(() => new MeshStack("s", { plan: broken, ...NO_IMAGE_CHECK })).toThrow(
+    expect(() => new MeshStack("s", { plan: broken, ...NO_ENGINE })).toThrow(MeshInvariantError);
+    expect(() => new MeshStack("s", { plan: broken, ...NO_ENGINE })).toThrow(
       "container api-1-app env X references secret nobody, which plan.secrets does not declare",
     );
   });
@@ -263,8 +264,8 @@ describe("MeshStack's app builds", () => {
 
   it("fails before registering anything when a build context is missing, naming the service", async () => {
     const registered = recordResources();
-    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow(BuildContextError);
-    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_IMAGE_CHECK })).toThrow(
+    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_ENGINE })).toThrow(BuildContextError);
+    expect(() => new MeshStack("b", { plan: tinyPlan("/nonexistent/api"), ...NO_ENGINE })).toThrow(
       "service api: build context /nonexistent/api is not a folder",
     );
     await settle();

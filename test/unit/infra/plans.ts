@@ -17,7 +17,7 @@ const SECURE_AGENT = {
   tls: { defaults: { ca_file: "/consul/config/tls/ca.pem", verify_outgoing: true } },
 };
 
-const HEALTH = { intervalMs: 2000, timeoutMs: 5000, retries: 30, startPeriodMs: 1000 };
+const HEALTH = { intervalMs: 30_000, startIntervalMs: 500, timeoutMs: 5000, retries: 3, startPeriodMs: 60_000 };
 
 /** A build context folder with a Dockerfile (and whatever else is given), in a fresh temp folder. */
 export function appContext(files: Record<string, string> = {}): string {

@@ -1,4 +1,4 @@
-import { dockerHealthcheck, goDuration } from "../../../infra/healthcheck";
+import { dockerHealthcheck, goDuration, waitTimeoutSeconds } from "../../../infra/healthcheck";
 import { settingsFromConfig } from "../../../infra/settings";
 
 const from = (config: Record<string, string>) => settingsFromConfig((key) => config[key]);
@@ -36,13 +36,22 @@ describe("Docker health check durations", () => {
     expect(goDuration(ms)).toBe(text);
   });
 
-  it("translates a plan health check field by field", () => {
-    expect(dockerHealthcheck({ test: ["CMD", "true"], intervalMs: 1000, timeoutMs: 500, retries: 3, startPeriodMs: 30_000 })).toEqual({
+  const check = { test: ["CMD", "true"], intervalMs: 30_000, startIntervalMs: 500, timeoutMs: 500, retries: 3, startPeriodMs: 30_000 };
+
+  it("translates a plan health check field by field, with a start interval on engines that have one", () => {
+    expect(dockerHealthcheck(check, true)).toEqual({
       tests: ["CMD", "true"],
-      interval: "1s",
+      interval: "30s",
+      startInterval: "500ms",
       timeout: "500ms",
       retries: 3,
       startPeriod: "30s",
     });
+  });
+
+  it("checks every 2 s throughout on an engine without a start interval (Docker < 25), so pulumi up does not wait 30 s for a first check", () => {
+    expect(dockerHealthcheck(check, false)).toEqual({ tests: ["CMD", "true"], interval: "2s", timeout: "500ms", retries: 3, startPeriod: "30s" });
+    expect(waitTimeoutSeconds(check, 30, false)).toBe(30 + 6 + 30);
+    expect(waitTimeoutSeconds(check, 30, true)).toBe(30 + 90 + 30);
   });
 });
