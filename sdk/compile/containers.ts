@@ -241,7 +241,16 @@ function sidecar(mesh: ResolvedMesh, service: ResolvedService, instance: Resolve
     instance: instance.id,
     image: mesh.images.sidecar,
     // after `--`: Envoy's own flags
-    command: ["-sidecar-for", instance.id, "-admin-bind", `127.0.0.1:${ENVOY_ADMIN_PORT}`, "-ignore-envoy-compatibility", "--", "--concurrency", String(mesh.sidecars.workers)],
+    command: [
+      "-sidecar-for",
+      instance.id,
+      "-admin-bind",
+      `127.0.0.1:${ENVOY_ADMIN_PORT}`,
+      "-ignore-envoy-compatibility",
+      "--",
+      "--concurrency",
+      String(mesh.sidecars.workers),
+    ],
     env: {
       CONSUL_HTTP_ADDR: `127.0.0.1:${AGENT_HTTP_PORT}`,
       CONSUL_GRPC_ADDR: `127.0.0.1:${AGENT_GRPC_PORT}`,

@@ -150,7 +150,16 @@ describe("the shop example compiles to the reference plan", () => {
       expect(c.networkAliases).toEqual([]);
     }
     const sidecar = plan.containers.find((c) => c.name === "payment-service-2-sidecar");
-    expect(sidecar?.command).toEqual(["-sidecar-for", "payment-service-2", "-admin-bind", "127.0.0.1:19000", "-ignore-envoy-compatibility", "--", "--concurrency", "1"]);
+    expect(sidecar?.command).toEqual([
+      "-sidecar-for",
+      "payment-service-2",
+      "-admin-bind",
+      "127.0.0.1:19000",
+      "-ignore-envoy-compatibility",
+      "--",
+      "--concurrency",
+      "1",
+    ]);
   });
 
   it("holds no secret value: only references to the secrets it declares", () => {
