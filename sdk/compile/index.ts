@@ -33,19 +33,22 @@ export function compile(input: Mesh | MeshSpec): MeshPlan {
   const issues = validate(spec);
   if (issues.length) throw new MeshValidationError(issues);
   let plan: MeshPlan;
-  let json: string;
   try {
-    ({ plan, json } = assemble(spec));
+    plan = assemble(spec);
   } catch (error) {
     if (error instanceof MeshInvariantError) throw error;
     throw new MeshInvariantError(`compiling a valid mesh failed: ${String(error)}`, { cause: error });
   }
-  assertSecretsDeclared(plan, json);
+  assertSecretsDeclared(plan);
   return plan;
 }
 
-/** The plan as plain data (a deep copy through its JSON, which the secrets check reads too). */
-function assemble(spec: MeshSpec): { plan: MeshPlan; json: string } {
+/**
+ * The plan, built from fresh objects only: it shares nothing with the spec (a unit test
+ * checks), so it needs no deep copy. Parts of it may share objects with each other (the
+ * server's bootstrap entries are the plan's config entries), which JSON does not see.
+ */
+function assemble(spec: MeshSpec): MeshPlan {
   const mesh = resolve(spec);
   const identity = mesh.identity;
   const realm = identity ? realmImport(mesh, identity) : undefined;
@@ -106,8 +109,7 @@ function assemble(spec: MeshSpec): { plan: MeshPlan; json: string } {
     secrets: meshSecrets(mesh),
     warnings: meshWarnings(spec, mesh),
   };
-  const json = JSON.stringify(plan);
-  return { plan: JSON.parse(json) as MeshPlan, json };
+  return plan;
 }
 
 function plannedServices(mesh: ResolvedMesh): PlannedService[] {
@@ -166,13 +168,42 @@ function portOf(url: string): number {
   return Number(u.port || (u.protocol === "https:" ? 443 : 80));
 }
 
-/** Every secret reference in the plan names a declared secret (a compiler bug otherwise). */
-function assertSecretsDeclared(plan: MeshPlan, json: string): void {
+/**
+ * Every secret reference a realizer resolves (in container env and files, and in config
+ * entries) names a declared secret (a compiler bug otherwise). The plan's other documents are
+ * views of these: the server config and the realm are file contents too.
+ */
+function assertSecretsDeclared(plan: MeshPlan): void {
   const declared = new Set(plan.secrets.map((s) => s.name));
   const tls = new Set(plan.secrets.filter((s) => s.generate.kind === "tls-ca" || s.generate.kind === "tls-cert").map((s) => s.name));
-  for (const key of new Set(secretRefsIn(json))) {
+  for (const key of referencedSecrets(plan)) {
     const [name, part] = key.split("#") as [string, string | undefined];
     if (!declared.has(name) || (part !== undefined) !== tls.has(name))
       throw new MeshInvariantError(`the plan references secret ${key}, which it does not declare as such`);
+  }
+}
+
+/** Every secret value key (`NAME` or `NAME#part`) the containers and config entries reference. */
+function referencedSecrets(plan: MeshPlan): Set<string> {
+  const refs = new Set<string>();
+  for (const c of plan.containers) {
+    addSecretRefs(refs, c.env);
+    for (const f of c.files) addSecretRefs(refs, f.content);
+  }
+  addSecretRefs(refs, plan.consul.configEntries);
+  return refs;
+}
+
+/** Adds the secret references in the strings (keys and values) of plain data to `refs`. */
+function addSecretRefs(refs: Set<string>, value: unknown): void {
+  if (typeof value === "string") {
+    if (value.includes("{{secret:")) for (const ref of secretRefsIn(value)) refs.add(ref);
+  } else if (Array.isArray(value)) {
+    for (const item of value) addSecretRefs(refs, item);
+  } else if (value !== null && typeof value === "object") {
+    for (const key in value) {
+      addSecretRefs(refs, key);
+      addSecretRefs(refs, (value as Record<string, unknown>)[key]);
+    }
   }
 }

@@ -56,6 +56,7 @@ export function meshSecrets(mesh: ResolvedMesh): PlanSecret[] {
     { name: SECRET.serverAgentToken, purpose: "agent token of the Consul server's node", generate: { kind: "uuid" } },
     { name: SECRET.prometheusToken, purpose: "Prometheus' Consul token (catalog and metrics read)", generate: { kind: "uuid" } },
   ];
+  const appSecrets = new Set<string>();
   for (const s of mesh.services) {
     for (const i of s.instances) {
       list.push({ name: SECRET.nodeToken(i.id), purpose: `agent token of node ${i.id}`, generate: { kind: "uuid" } });
@@ -63,7 +64,8 @@ export function meshSecrets(mesh: ResolvedMesh): PlanSecret[] {
     }
     for (const [env, ref] of Object.entries(s.app?.secretEnv ?? {})) {
       const name = SECRET.app(ref.secret);
-      if (list.some((x) => x.name === name)) continue;
+      if (appSecrets.has(name)) continue;
+      appSecrets.add(name);
       list.push({
         name,
         purpose: `app secret "${ref.secret}" (${s.name} ${env})`,

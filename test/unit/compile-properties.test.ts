@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { compile, MeshValidationError, validate, type MeshSpec } from "../../sdk";
+import { compile, MeshValidationError, secretRefsIn, validate, type MeshSpec } from "../../sdk";
 import { paths, replaceAt, validMeshSpec } from "./arbitraries";
 
 describe("compile over generated meshes", () => {
@@ -18,6 +18,33 @@ describe("compile over generated meshes", () => {
         const first = JSON.stringify(compile(spec));
         const again = JSON.stringify(compile(structuredClone(spec)));
         expect(again).toBe(first);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("builds plans of plain data that share no object with the spec (compile makes no deep copy)", () => {
+    fc.assert(
+      fc.property(validMeshSpec, (spec) => {
+        const plan = compile(spec);
+        expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
+        const specObjects = objectsIn(spec);
+        expect([...objectsIn(plan)].filter((o) => specObjects.has(o))).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("references secrets only in the texts realizers resolve (and compile checks): env, files, config entries", () => {
+    fc.assert(
+      fc.property(validMeshSpec, (spec) => {
+        const plan = compile(spec);
+        const texts = [
+          ...plan.containers.flatMap((c) => [...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.files.map((f) => f.content)]),
+          JSON.stringify(plan.consul.configEntries),
+        ];
+        const resolved = new Set(texts.flatMap((t) => secretRefsIn(t)));
+        expect(secretRefsIn(JSON.stringify(plan)).filter((ref) => !resolved.has(ref))).toEqual([]);
       }),
       { numRuns: 100 },
     );
@@ -68,3 +95,11 @@ describe("compile over generated meshes", () => {
     );
   });
 });
+
+/** Every object and array reachable from a value. */
+function objectsIn(value: unknown, found = new Set<object>()): Set<object> {
+  if (value === null || typeof value !== "object" || found.has(value)) return found;
+  found.add(value);
+  for (const item of Object.values(value)) objectsIn(item, found);
+  return found;
+}

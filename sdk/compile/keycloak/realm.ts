@@ -28,12 +28,12 @@ import { GRANTED, ROLE_CLAIM_PREFIX, roleScopeName, SCOPE_CLAIM_PREFIX, scopeGra
 export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { realm: Record<string, unknown>; clients: PlannedClient[] } {
   const roleScopes = identity.roles.map((r) => roleScopeName(r.name));
   const scopeNames = identity.scopes.map((s) => s.name);
-  const gateways = new Set(mesh.ingresses.map((g) => g.name));
-  const audiencesOf = (callers: (caller: string) => boolean) =>
-    mesh.services.filter((d) => d.access.some((a) => callers(a.caller) && needsJwt(a.rule))).map((d) => d.name);
+  const audiences = audiencesByCaller(mesh);
+  const audiencesOf = (caller: string) => audiences.get(caller) ?? [];
 
   // End users' tokens (the test client's and web apps') are for services an ingress calls.
-  const endUserAudiences = audiencesOf((c) => gateways.has(c)).map(audienceMapper);
+  const endUser = new Set(mesh.ingresses.flatMap((g) => audiencesOf(g.name)));
+  const endUserAudiences = mesh.services.filter((d) => endUser.has(d.name)).map((d) => audienceMapper(d.name));
   const clients: PlannedClient[] = [
     ...mesh.services.map((s) => ({ clientId: s.name, secret: SECRET.clientSecret(s.name), service: s.name, grants: ["client_credentials" as const] })),
     ...(identity.unsafePasswordGrantClient ? [{ clientId: TEST_CLIENT_ID, public: true, grants: ["password" as const] }] : []),
@@ -59,7 +59,7 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
     directAccessGrantsEnabled: false,
     fullScopeAllowed: true,
     ...(s.tokenLifetimeSeconds !== undefined ? { attributes: { "access.token.lifespan": String(s.tokenLifetimeSeconds) } } : {}),
-    protocolMappers: audiencesOf((c) => c === s.name).map(audienceMapper),
+    protocolMappers: audiencesOf(s.name).map(audienceMapper),
     defaultClientScopes: [...s.scopes, ...roleScopes],
     optionalClientScopes: [],
   }));
@@ -148,6 +148,22 @@ export function realmImport(mesh: ResolvedMesh, identity: ResolvedIdentity): { r
     users: [...serviceAccounts, ...users],
   };
   return { realm, clients };
+}
+
+/**
+ * For each caller, the services (in mesh order, each once) whose rules name it as a caller
+ * with a token requirement: the audiences of its tokens.
+ */
+function audiencesByCaller(mesh: ResolvedMesh): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const d of mesh.services) {
+    for (const caller of new Set(d.access.filter((a) => needsJwt(a.rule)).map((a) => a.caller))) {
+      const list = out.get(caller);
+      if (list) list.push(d.name);
+      else out.set(caller, [d.name]);
+    }
+  }
+  return out;
 }
 
 /**
