@@ -16,6 +16,7 @@ import { engine, engineLog } from "./engine";
 import { images } from "./images";
 import { CONTRACT } from "./program-file";
 import { planCommand } from "./plan-command";
+import { BENCH_RESULTS, LATEST_REPORT_DIR, reportCommand } from "./report";
 import { setup } from "./setup";
 import { down, passThrough, preview, up, type StackOptions } from "./stack";
 
@@ -106,6 +107,33 @@ program
     "\nExamples:\n  meshwright plan mesh.ts\n  meshwright plan mesh.ts --json > plan.json\n  meshwright plan mesh.ts --diff plan.json   # what changed since plan.json was written",
   )
   .action((file: string | undefined, opts: { json: boolean; diff?: string; export?: string }) => planCommand(file, opts));
+
+program
+  .command("report")
+  .argument("[dir]", `the report folder the tests saved their sections in (default: $MESHWRIGHT_REPORT_DIR, else ${LATEST_REPORT_DIR})`)
+  .description("draw a harness run's report: balance histograms, auth and security matrices, chaos timelines, latency curves, traces")
+  .option("--bench <file>", `also draw the latency percentile curves (direct against mesh) of a bench's JSON (default: ${BENCH_RESULTS} when it exists)`)
+  .option("--no-bench", "draw no bench latency")
+  .option("--title <title>", "the page's title", "meshwright report")
+  .addHelpText(
+    "after",
+    `
+Tests record when a report is on: run them with MESHWRIGHT_REPORT_DIR=<dir> (or call startReport()
+in a test). The balance matchers, mismatches/securityMismatches and traffic that a fault landed in
+(inflict, degrade) then save sections under <dir>/fragments/, one file per test file. This command
+merges them into <dir>/report.html (one self-contained page: inline SVG drawn with Vega-Lite, no
+scripts, nothing fetched when opened) and <dir>/report.json.
+
+Example:
+  MESHWRIGHT_REPORT_DIR=reports/latest npx jest --selectProjects e2e
+  meshwright report reports/latest`,
+  )
+  .action((dir: string | undefined, opts: { bench?: string | boolean; title?: string }) =>
+    reportCommand(dir, {
+      ...(opts.bench === false ? { bench: false } : typeof opts.bench === "string" ? { bench: opts.bench } : {}),
+      ...(opts.title ? { title: opts.title } : {}),
+    }),
+  );
 
 const programArg = `program file (.ts, .js, or a .json plan) exporting ${CONTRACT}; default: the example mesh (examples/shop.ts)`;
 const stackOption = new Option("--stack <name>", "stack name (state in the local backend, ~/.cache/meshwright/pulumi-state)")

@@ -36,6 +36,7 @@ export { formatAuthMatrix, mismatches, type AuthCell } from "./probes/auth-matri
 export { formatSecurityMatrix, securityMismatches, type SecurityCell } from "./probes/security-matrix";
 export * as forgedTokens from "./probes/forged-tokens";
 export * from "./stats";
+export * from "./report";
 // Types the public signatures above name, so the API reference can show them.
 export type { ConsulApi } from "./realize/consul-acl";
 export type { Execs } from "./probes/probe-exec";

@@ -1,3 +1,5 @@
+import { activeReport } from "../report/active-report";
+
 /** One cell of an auth matrix: what was tried, what should happen, what did. */
 export interface AuthCell {
   readonly caller: string;
@@ -7,8 +9,9 @@ export interface AuthCell {
   readonly actual: number | undefined;
 }
 
-/** The cells whose outcome differs from the expectation. */
+/** The cells whose outcome differs from the expectation. With a report active, the whole matrix is recorded in it. */
 export function mismatches(cells: readonly AuthCell[]): AuthCell[] {
+  activeReport()?.addAuthMatrix(cells);
   return cells.filter((c) => c.actual !== c.expected);
 }
 

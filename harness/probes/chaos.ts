@@ -1,6 +1,7 @@
 import { getContainerRuntimeClient } from "testcontainers";
 import type { PlannedInstance } from "../../sdk";
 import type { StartedMesh } from "../realize/started-mesh";
+import { recordChaosMark } from "../report/active-report";
 import { plannedInstance } from "../roles/instance";
 
 /** Faults a probe can inflict on one container of a running mesh, by its plan name. */
@@ -13,9 +14,18 @@ export type ContainerFault = "stop" | "start" | "kill" | "crash" | "pause" | "un
  * app exit on its own (`/admin/crash`), which is what the restart policy is for. `disconnect` takes a container
  * that owns a network namespace (an instance's node container, e.g. `pay-1`) off the mesh
  * network; `reconnect` puts it back with its plan aliases (Docker hands the freed address
- * back, so its Consul agent's advertised address holds again).
+ * back, so its Consul agent's advertised address holds again). With a report active, the fault
+ * (or heal: `start`, `unpause`, `reconnect`) is marked on the chaos timeline of the traffic it lands in.
  */
 export async function inflict(mesh: StartedMesh, planName: string, fault: ContainerFault): Promise<void> {
+  await inflictNow(mesh, planName, fault);
+  recordChaosMark(HEALS.has(fault) ? "heal" : "fault", `${fault} ${planName}`);
+}
+
+/** The faults that undo another. */
+const HEALS: ReadonlySet<ContainerFault> = new Set(["start", "unpause", "reconnect"]);
+
+async function inflictNow(mesh: StartedMesh, planName: string, fault: ContainerFault): Promise<void> {
   const client = await getContainerRuntimeClient();
   const c = client.container.dockerode.getContainer(mesh.container(planName).getId());
   const network = () => client.container.dockerode.getNetwork(mesh.networkName);
@@ -77,7 +87,8 @@ export interface WorkloadFaults {
 /**
  * Makes an instance's app slow, failing or unhealthy while it keeps running; `degrade(mesh,
  * id)` with no faults (or {@link restore}) puts it back. The workload's own admin endpoint,
- * reached inside its namespace, so no mesh rule is involved.
+ * reached inside its namespace, so no mesh rule is involved. With a report active, it is marked
+ * (a fault, or a heal when it restores) on the chaos timeline of the traffic it lands in.
  */
 export async function degrade(mesh: StartedMesh, instance: string, faults: WorkloadFaults = {}): Promise<void> {
   const { instance: planned } = workloadInstance(mesh, instance, "degrade");
@@ -85,6 +96,14 @@ export async function degrade(mesh: StartedMesh, instance: string, faults: Workl
   const url = `http://127.0.0.1:${planned.ports.workloadAdmin}/admin/${reset ? "reset" : "state"}`;
   const r = await mesh.instance(instance).http(url, reset ? { method: "POST" } : { method: "PUT", body: JSON.stringify(faults) });
   if (r.status !== 200) throw new Error(`degrade ${instance}: the workload answered ${r.status ?? `nothing (exit ${r.exitCode})`}: ${r.body.trim()}`);
+  recordChaosMark(
+    reset ? "heal" : "fault",
+    reset
+      ? `restore ${instance}`
+      : `degrade ${instance} ${Object.entries(faults)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(" ")}`,
+  );
 }
 
 /** The instance, if its app is the workload: faults on command need the workload's admin API. */

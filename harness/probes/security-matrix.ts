@@ -1,3 +1,5 @@
+import { activeReport } from "../report/active-report";
+
 /**
  * One cell of a security matrix: who tried what against what, what must happen and what did.
  * Outcomes are short words a reader can check against the component's own answer, e.g.
@@ -15,8 +17,9 @@ export interface SecurityCell {
   readonly actual: string;
 }
 
-/** The cells whose outcome differs from the expectation. */
+/** The cells whose outcome differs from the expectation. With a report active, the whole matrix is recorded in it. */
 export function securityMismatches(cells: readonly SecurityCell[]): SecurityCell[] {
+  activeReport()?.addSecurityMatrix(cells);
   return cells.filter((c) => c.actual !== c.expected);
 }
 

@@ -1,4 +1,5 @@
 import type { StartedMesh } from "../realize/started-mesh";
+import { activeReport, chaosMarksBetween } from "../report/active-report";
 
 /** What to send, from where. */
 export interface TrafficOptions {
@@ -68,7 +69,9 @@ interface LoadResult extends Omit<TrafficResult, "instance"> {
  * `docker exec` of the instance's probe (`workload load` against the upstream's local
  * listener, keep-alive on). Who answered each request comes from the `x-meshwright-endpoint`
  * header the answering sidecar stamps (mapped to its instance), so it works for any app; the
- * workload's own answer names it too.
+ * workload's own answer names it too. With a report active, a batch that a fault or heal
+ * (`inflict`, `degrade`) landed in is recorded as a chaos timeline, on the clock of the call
+ * (the batch's own starts a few tens of ms later).
  */
 export async function sendTraffic(mesh: StartedMesh, fromInstance: string, upstream: string, options: TrafficOptions): Promise<TrafficSample> {
   const from = mesh.instance(fromInstance);
@@ -87,9 +90,14 @@ export async function sendTraffic(mesh: StartedMesh, fromInstance: string, upstr
     String(options.timeoutMs ?? 10_000),
   ];
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  const calledAt = Date.now();
   const r = await from.exec(args);
   if (r.exitCode !== 0) throw new Error(`traffic from ${fromInstance} to ${upstream}: workload load exited ${r.exitCode}: ${r.stderr.slice(0, 300)}`);
-  return new TrafficSample(fromInstance, upstream, await attribute(mesh, (JSON.parse(r.stdout) as { results: LoadResult[] }).results));
+  const sample = new TrafficSample(fromInstance, upstream, await attribute(mesh, (JSON.parse(r.stdout) as { results: LoadResult[] }).results));
+  const marks = activeReport() ? chaosMarksBetween(calledAt, Date.now()) : [];
+  if (marks.length)
+    activeReport()!.addChaosTimeline(sample.results, marks, { title: `${fromInstance} → ${upstream}: ${marks.map((m) => m.label).join(", ")}` });
+  return sample;
 }
 
 /** Each result with the instance that answered, preferring the sidecar's stamp to the app's word. */
