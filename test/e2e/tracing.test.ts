@@ -14,6 +14,7 @@ import { inflict } from "../../harness/probes/chaos";
 import { eventually } from "../../harness/probes/eventually";
 import { ZipkinUnreachableError, type ZipkinSpan } from "../../harness/roles/zipkin";
 import { startMesh, waitConverged, type StartedMesh } from "../../harness/realize";
+import { activeReport } from "../../harness/report";
 import { sampleRateVerdict } from "../../harness/stats";
 import { Mesh } from "../../sdk";
 
@@ -129,6 +130,7 @@ describe("tracing on the traced mesh", () => {
     if (offTime.length) console.log(`tracing: ${offTime.length} of ${traces.size} traces with a child outside its parent's time:\n${offTime.join("\n")}`);
     expect(offTime.length).toBeLessThanOrEqual(0.05 * traces.size);
     expect(await running!.zipkin.services()).toEqual(["payment-service", "user-service"]);
+    activeReport()?.addTraces([...traces.values()], { limit: 3 }); // waterfalls in the run's report, when one is on
   });
 
   it("keeps serving when Zipkin is down, and the probe says Zipkin is unreachable rather than 'no traces'", async () => {
