@@ -19,7 +19,7 @@ import (
 // maxLoadCount bounds one batch, so a typo cannot make a probe send millions of requests.
 const maxLoadCount = 20000
 
-const loadUsage = `usage: workload load <url> -n COUNT [-c CONCURRENCY] [-X METHOD] [-H 'k: v']... [-d body] [--timeout-ms N]
+const loadUsage = `usage: workload load <url> -n COUNT [-c CONCURRENCY] [-q QPS] [-X METHOD] [-H 'k: v']... [-d body] [--timeout-ms N]
   Sends COUNT requests (1..20000) with at most CONCURRENCY (default 1) in flight, reusing
   connections (keep-alive), and prints one JSON document to stdout:
     {"results":[{"status":N,"instance":"id","endpoint":"ip:port","startMs":N,"latencyMs":N,"error":"..."}]}
@@ -31,6 +31,8 @@ const loadUsage = `usage: workload load <url> -n COUNT [-c CONCURRENCY] [-X METH
   -H 'k: v'       request header (repeatable); a Host header sets the requests' Host
   -X METHOD       default GET, or POST with -d
   -d body         request body of every request, sent as application/json unless -H sets Content-Type
+  -q, --qps QPS   start request i no earlier than i/QPS s after the batch began, so a batch
+                  lasts COUNT/QPS s however fast the machine (default 0: as fast as it can)
   --timeout-ms N  per-request timeout, default 10000 (0 = none)
 Exit codes: 0 the batch ran (whatever each request got), 2 bad usage, 1 other errors.
 `
@@ -46,6 +48,7 @@ type loadRequest struct {
 	requestOptions
 	count       int
 	concurrency int
+	qps         int
 }
 
 // loadResult is one request's outcome: who answered, with what, how fast, and when it
@@ -78,7 +81,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	client := newLoadClient(req.concurrency, time.Duration(req.timeoutMs)*time.Millisecond)
 	defer client.CloseIdleConnections()
-	results := runBatch(req.count, req.concurrency, func(int) loadResult { return loadOnce(client, req) })
+	results := runBatch(req.count, req.concurrency, req.qps, func(int) loadResult { return loadOnce(client, req) })
 
 	w := bufio.NewWriter(stdout)
 	if err := json.NewEncoder(w).Encode(struct {
@@ -103,6 +106,8 @@ func parseLoadArgs(args []string) (loadRequest, error) {
 			dst, countSet = &req.count, true
 		case "-c", "--concurrency":
 			dst = &req.concurrency
+		case "-q", "--qps":
+			dst = &req.qps
 		default:
 			return false, nil
 		}
@@ -125,6 +130,8 @@ func parseLoadArgs(args []string) (loadRequest, error) {
 		return req, fmt.Errorf("-n must be 1..%d, got %d", maxLoadCount, req.count)
 	case req.concurrency < 1:
 		return req, fmt.Errorf("-c must be at least 1, got %d", req.concurrency)
+	case req.qps < 0:
+		return req, fmt.Errorf("-q must be 0 (unpaced) or more, got %d", req.qps)
 	}
 	if req.concurrency > req.count {
 		req.concurrency = req.count
@@ -152,7 +159,9 @@ func newLoadClient(concurrency int, timeout time.Duration) *http.Client {
 
 // runBatch runs do(0..count-1) with at most concurrency calls in flight and
 // returns the results in index order, each stamped with when its call started.
-func runBatch(count, concurrency int, do func(i int) loadResult) []loadResult {
+// With qps > 0, call i starts no earlier than i/qps s after the batch began, so a
+// probe can place a fault in a stream whose length does not depend on the machine.
+func runBatch(count, concurrency, qps int, do func(i int) loadResult) []loadResult {
 	results := make([]loadResult, count)
 	began := time.Now()
 	next := make(chan int)
@@ -162,6 +171,9 @@ func runBatch(count, concurrency int, do func(i int) loadResult) []loadResult {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if qps > 0 {
+					time.Sleep(time.Until(began.Add(time.Duration(i) * time.Second / time.Duration(qps))))
+				}
 				startMs := millis(time.Since(began))
 				results[i] = do(i)
 				results[i].StartMs = startMs

@@ -442,7 +442,7 @@ func TestLoadPrintsOneResultPerRequestInRequestOrder(t *testing.T) {
 
 func TestLoadBatchKeepsRequestOrderWhateverFinishesFirst(t *testing.T) {
 	var inFlight, most atomic.Int64
-	results := runBatch(20, 4, func(i int) loadResult {
+	results := runBatch(20, 4, 0, func(i int) loadResult {
 		n := inFlight.Add(1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
@@ -457,6 +457,19 @@ func TestLoadBatchKeepsRequestOrderWhateverFinishesFirst(t *testing.T) {
 	}
 	if most.Load() > 4 || most.Load() < 2 {
 		t.Errorf("want at most 4 (and more than 1) calls in flight, saw %d", most.Load())
+	}
+}
+
+func TestPacedLoadStartsNoRequestBeforeItsSlot(t *testing.T) {
+	const qps = 200 // a slot every 5 ms
+	results := runBatch(40, 4, qps, func(int) loadResult { return loadResult{Status: 200} })
+	for i, r := range results {
+		if slot := float64(i) * 1000 / qps; r.StartMs < slot {
+			t.Errorf("request %d started at %.2f ms, before its slot at %.0f ms", i, r.StartMs, slot)
+		}
+	}
+	if _, err := parseLoadArgs([]string{"http://x/", "-n", "5", "-q", "-1"}); err == nil {
+		t.Error("want -q -1 refused")
 	}
 }
 

@@ -7,6 +7,12 @@ export interface TrafficOptions {
   readonly count: number;
   /** Requests in flight at once. @default 8 */
   readonly concurrency?: number;
+  /**
+   * Pace: request i starts no earlier than i/qps seconds into the batch, so the batch lasts
+   * count/qps seconds however fast the machine is (a fault can be placed in it). Unpaced when
+   * absent.
+   */
+  readonly qps?: number;
   /** Path on the upstream. @default "/" */
   readonly path?: string;
   /** @default "GET" */
@@ -84,6 +90,7 @@ export async function sendTraffic(mesh: StartedMesh, fromInstance: string, upstr
     String(options.count),
     "-c",
     String(options.concurrency ?? 8),
+    ...(options.qps ? ["-q", String(options.qps)] : []),
     "-X",
     options.method ?? "GET",
     "--timeout-ms",
