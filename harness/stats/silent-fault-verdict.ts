@@ -4,7 +4,8 @@ export interface SilentFaultSettings {
   readonly concurrency: number;
   /**
    * The route's request timeout: a try that gets no answer fails after this long, and is not
-   * retried (Envoy's route timeout covers every try; Consul 1.16 has no per-try timeout).
+   * retried (Envoy's route timeout covers every try when the service sets no
+   * `retries.perTryTimeout`; with one, a silent fault is retried like a loud one).
    */
   readonly requestTimeoutMs: number;
   /** Consecutive failures (timeouts count as 5xx) after which outlier detection ejects the instance. */

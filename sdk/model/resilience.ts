@@ -57,6 +57,23 @@ export interface Retries {
   readonly on?: readonly RetryCondition[];
   /** Also retry on these HTTP status codes (router `RetryOnStatusCodes`). */
   readonly onStatusCodes?: readonly number[];
+  /**
+   * Give up on one try after this long and retry on another instance, within
+   * {@link Resilience.requestTimeout} (Envoy's per-try timeout). Without it a try that gets
+   * no answer at all (a hung, paused or partitioned instance) runs into the request timeout,
+   * which no retry outlives, and the request fails. A try cut off counts as a 504: it is
+   * retried when {@link Retries.on} has `"5xx"` or `"gateway-error"`, and it counts towards
+   * {@link OutlierDetection.consecutive5xx}. Set it below the request timeout, above the
+   * service's slowest healthy answer, and pair it with a
+   * {@link Resilience.connectTimeout} no longer than it: a try starts its clock only once it
+   * has a connection, so a connection that never opens waits for the connect timeout.
+   *
+   * A setting of the service's own `resilience.retries`, not of a route: Consul 1.16's router
+   * has no per-try timeout, so each caller's sidecar sets Envoy's
+   * `x-envoy-upstream-rq-per-try-timeout-ms` on every request it sends through its upstream
+   * to the service (a Lua filter, Consul's `builtin/lua` extension).
+   */
+  readonly perTryTimeout?: Duration;
 }
 
 /**
@@ -64,7 +81,11 @@ export interface Retries {
  * @see https://developer.hashicorp.com/consul/docs/v1.16.x/connect/config-entries/service-defaults#upstreamconfig-overrides-passivehealthcheck
  */
 export interface OutlierDetection {
-  /** Consecutive 5xx responses that eject an instance (`MaxFailures`). */
+  /**
+   * Consecutive 5xx responses that eject an instance (`MaxFailures`). Tries that get no answer
+   * count too: a connection that fails or times out (503), a try cut off by the per-try or
+   * request timeout (504).
+   */
   readonly consecutive5xx: number;
   /** How often ejections are evaluated (`Interval`). @default "10s" */
   readonly interval?: Duration;

@@ -494,6 +494,36 @@ describe("service-defaults: outlier detection", () => {
   });
 });
 
+describe("service-defaults: per-try timeout", () => {
+  it("has each caller's sidecar set Envoy's per-try timeout header on its listener for every upstream that declares one, and only there", () => {
+    const mesh = new Mesh("per-try");
+    const pay = mesh.service("pay", { resilience: { requestTimeout: "1s", retries: { attempts: 3, perTryTimeout: "250ms" } } });
+    const slow = mesh.service("slow", { resilience: { requestTimeout: "10s", retries: { attempts: 1, perTryTimeout: "4s" } } });
+    const plain = mesh.service("plain", { resilience: { retries: { attempts: 2 } } });
+    mesh.service("caller", {
+      upstreams: [
+        { service: pay, localPort: 9101 },
+        { service: slow, localPort: 9102 },
+        { service: plain, localPort: 9103 },
+      ],
+    });
+    mesh.service("other", { upstreams: [plain] });
+    const plan = compile(mesh);
+    const extensions = entry(plan, "service-defaults", "caller")?.["EnvoyExtensions"] as { Name: string; Arguments: Record<string, string> }[];
+    expect(extensions).toHaveLength(1);
+    expect(extensions[0]).toMatchObject({ Name: "builtin/lua", Arguments: { ProxyType: "connect-proxy", Listener: "outbound" } });
+    const script = extensions[0]!.Arguments["Script"]!;
+    expect(script).toContain('local per_try_ms = {["9101"] = "250", ["9102"] = "4000"}');
+    expect(script).toContain('request_handle:headers():replace("x-envoy-upstream-rq-per-try-timeout-ms", ms)');
+    expect(entry(plan, "service-defaults", "other")?.["EnvoyExtensions"]).toBeUndefined();
+    expect(entry(plan, "service-defaults", "pay")?.["EnvoyExtensions"]).toBeUndefined();
+    // The router keeps its own fields: Consul 1.16 has no per-try timeout there.
+    const route = (entry(plan, "service-router", "pay")?.["Routes"] as { Destination: Record<string, unknown> }[])[0]!.Destination;
+    expect(route).toMatchObject({ RequestTimeout: "1s", NumRetries: 3, RetryOn: ["5xx", "connect-failure"] });
+    expect(Object.keys(route)).not.toContain("PerTryTimeout");
+  });
+});
+
 describe("ACL: what an instance's token reads", () => {
   const rulesOf = (plan: MeshPlan, service: string) => plan.consul.acl.policies.find((p) => p.name === `service-${service}`)!.rules.split("\n");
 

@@ -20,6 +20,7 @@ export const durationsAreValid: Rule = ({ mesh, services, ingresses, issues }) =
     const r = s.resilience;
     check(at(base, "resilience", "requestTimeout"), r?.requestTimeout);
     check(at(base, "resilience", "connectTimeout"), r?.connectTimeout);
+    check(at(base, "resilience", "retries", "perTryTimeout"), r?.retries?.perTryTimeout);
     check(at(base, "resilience", "outlierDetection", "interval"), r?.outlierDetection?.interval);
     check(at(base, "resilience", "outlierDetection", "baseEjectionTime"), r?.outlierDetection?.baseEjectionTime);
     const hashTtls = (lbPath: string, lb: typeof s.loadBalancing) => {

@@ -99,7 +99,7 @@ function checkRoute(issues: IssueList, path: string, r: HttpRouteMatch & RouteAc
     );
   checkHeaderEdits(issues, at(path, "requestHeaders"), r.requestHeaders, true);
   checkHeaderEdits(issues, at(path, "responseHeaders"), r.responseHeaders, false);
-  checkRetries(issues, at(path, "retries"), r.retries);
+  checkRetries(issues, at(path, "retries"), r.retries, true);
 }
 
 /**
