@@ -18,6 +18,11 @@ export const COMPONENTS = {
   prometheus: "3.5.1",
   /** The Go module version of that release (Prometheus tags its Go module v0.3XX). */
   prometheusModule: "v0.305.1",
+  /**
+   * PostgreSQL, Keycloak's database: the major version of Debian's `postgresql-<major>` package
+   * (bookworm ships 15; apt installs its newest point release when the image is built).
+   */
+  postgres: "15",
   /** Zipkin's server (the exec jar of `io.zipkin:zipkin-server`) from Maven Central; Apache-2.0. */
   zipkin: "3.6.1",
   /** The JDK Keycloak and Zipkin run on, copied from the machine. */
@@ -40,6 +45,8 @@ export const IMAGE_TAGS = {
   consul: `meshwright/consul:${COMPONENTS.consul}`,
   sidecar: `meshwright/sidecar:${COMPONENTS.consul}-envoy${COMPONENTS.envoy}`,
   keycloak: `meshwright/keycloak:${COMPONENTS.keycloak}`,
+  keycloakEmbedded: `meshwright/keycloak:${COMPONENTS.keycloak}-embedded`,
+  postgres: `meshwright/postgres:${COMPONENTS.postgres}`,
   prometheus: `meshwright/prometheus:${COMPONENTS.prometheus}`,
   zipkin: `meshwright/zipkin:${COMPONENTS.zipkin}`,
   workload: `meshwright/workload:${COMPONENTS.workload}`,
