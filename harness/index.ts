@@ -20,7 +20,8 @@ export { execHttp, type ExecHttpOptions, type ExecHttpResult } from "./probes/pr
 export { reaperImages, REAPER_IMAGE_VARIABLE } from "./realize/reaper";
 export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } from "./probes/traffic";
 export { requestCounts, type RequestCounts } from "./probes/requests";
-export { degrade, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";
+export { degrade, healAll, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";
+export { startCpuHog, CPU_HOG_LABEL, type CpuHog, type CpuHogOptions } from "./probes/cpu-hog";
 export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
 export {
   catalogHealth,

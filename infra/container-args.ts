@@ -37,6 +37,8 @@ export interface ContainerContext {
   readonly waitTimeoutSeconds?: number;
   /** Whether the engine honours a health check's start interval (Docker 25+). @default true */
   readonly engineHasStartInterval?: boolean;
+  /** Docker volume name of each of `spec.volumes`, by its plan name (the stack's `docker.Volume`s). */
+  readonly volumeNames?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -88,6 +90,15 @@ export function containerArgs(spec: ContainerSpec, ctx: ContainerContext): docke
           healthcheck: dockerHealthcheck(spec.healthCheck, ctx.engineHasStartInterval),
           wait: true,
           waitTimeout: ctx.waitTimeoutSeconds ?? waitTimeoutSeconds(spec.healthCheck, undefined, ctx.engineHasStartInterval),
+        }
+      : {}),
+    ...(spec.volumes?.length
+      ? {
+          volumes: spec.volumes.map((v) => {
+            const volumeName = ctx.volumeNames?.[v.name];
+            if (volumeName === undefined) throw new Error(`${spec.name} mounts volume ${v.name}; pass its Docker name in volumeNames`);
+            return { volumeName, containerPath: v.path };
+          }),
         }
       : {}),
     restart: spec.restartPolicy,

@@ -9,7 +9,9 @@ export const IMAGE_OF_ROLE: Readonly<Record<ContainerRole, keyof ImageSet>> = {
   sidecar: "sidecar",
   probe: "workload",
   ingress: "sidecar",
+  // whichever database: an override names an image built for the mesh's `identity.database`
   keycloak: "keycloak",
+  postgres: "postgres",
   prometheus: "prometheus",
   zipkin: "zipkin",
 };

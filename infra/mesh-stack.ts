@@ -206,8 +206,25 @@ export class MeshStack extends pulumi.ComponentResource {
       if (spec.build !== undefined && !build)
         throw new pulumi.ResourceError(`plan container ${spec.name} runs build ${spec.build}, which plan.builds does not declare`, this);
       const image = build ? build.name : plannedImage(plan, spec, args.images);
-      const tokens = [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]] : []));
+      // Servers start together, before any token exists: a leader needs `bootstrap_expect` of
+      // them, and the tokens need a leader (their agent token is used once it exists).
+      const tokens = spec.role === "consul-server" ? [] : [...secretsReferencedBy(spec)].flatMap((s) => (tokensBySecret[s] ? [tokensBySecret[s]] : []));
       const needsEntries = spec.role === "sidecar" || spec.role === "ingress" ? entries : [];
+      // Named volumes: data that outlives its container (replaced by an update), removed on destroy.
+      const volumes = (spec.volumes ?? []).map(
+        (v) =>
+          new docker.Volume(
+            `${name}-volume-${v.name}`,
+            {
+              name: dockerName(v.name),
+              labels: [
+                { label: STACK_LABEL, value: name },
+                { label: "io.meshwright.purpose", value: v.purpose },
+              ],
+            },
+            { parent: this },
+          ),
+      );
       containers[spec.name] = new docker.Container(
         `${name}-${spec.name}`,
         containerArgs(spec, {
@@ -222,11 +239,13 @@ export class MeshStack extends pulumi.ComponentResource {
           stack: name,
           ...(args.waitTimeoutSeconds !== undefined ? { waitTimeoutSeconds: args.waitTimeoutSeconds } : {}),
           engineHasStartInterval,
+          volumeNames: Object.fromEntries((spec.volumes ?? []).map((v, i) => [v.name, volumes[i]!.name])),
         }),
         {
           parent: this,
           dependsOn: [
             this.network,
+            ...volumes,
             ...(build ? [build] : []),
             ...spec.dependsOn.map((d) => mustGet(containers, d, spec.name, this)),
             ...tokens,

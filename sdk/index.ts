@@ -29,6 +29,7 @@ export type { IdentityProps, ScopeProps, RoleProps, UserProps, ServiceIdentityPr
 export type { IngressProps, ListenerProps, RouteProps } from "./model/ingress";
 export type { TelemetryProps, TracingProps } from "./model/telemetry";
 export type { SidecarProps } from "./model/sidecars";
+export type { ConsulProps } from "./model/consul";
 export type { Duration } from "./model/duration";
 export { DEFAULT_IMAGES, type ImageSet } from "./model/images";
 export type {

@@ -40,7 +40,10 @@ export interface PlanWarning {
 export interface PlanImages {
   readonly consul: string;
   readonly sidecar: string;
+  /** The image Keycloak runs: built for PostgreSQL or for the embedded database, as the mesh chose. */
   readonly keycloak: string;
+  /** Keycloak's database, when the mesh has identity with `database: "postgres"`. */
+  readonly postgres?: string;
   readonly prometheus: string;
   /** The default app, and the image of every instance's probe container. */
   readonly workload: string;
@@ -120,8 +123,11 @@ export function resolveSecretRefs(text: string, values: Readonly<Record<string, 
 
 /** The Consul server and what to write into it. */
 export interface ConsulPlan {
+  /** The first server, `consul`. */
   readonly server: ContainerRef;
-  /** Consul agent config of the server (JSON, snake_case as in the agent config file). */
+  /** Every server of the Raft cluster, the first being {@link server}; one by default. */
+  readonly servers: readonly ContainerRef[];
+  /** Consul agent config of every server (JSON, snake_case as in the agent config file; the node name comes from `-node`). */
   readonly serverConfig: ConsulAgentConfig;
   /** HTTP API URL inside the network (ACL-protected; in-mesh clients use {@link httpsUrl}). */
   readonly url: string;
@@ -388,7 +394,7 @@ export type PrometheusConfig = Readonly<Record<string, unknown>>;
 // Containers
 
 /** The role a container plays. */
-export type ContainerRole = "consul-server" | "node" | "app" | "sidecar" | "probe" | "ingress" | "keycloak" | "prometheus" | "zipkin";
+export type ContainerRole = "consul-server" | "node" | "app" | "sidecar" | "probe" | "ingress" | "keycloak" | "postgres" | "prometheus" | "zipkin";
 
 /** A container to start. Containers are listed in start order (dependencies first). */
 export interface ContainerSpec {
@@ -418,6 +424,12 @@ export interface ContainerSpec {
   readonly networkAliases: string[];
   /** Share another container's network namespace (`--network container:<name>`). */
   readonly networkMode?: { readonly container: string };
+  /**
+   * Named volumes mounted into the container: data that must outlive the container (a Consul
+   * server's Raft state, Keycloak's database). `name` is unique in the mesh; realizers prefix
+   * it (the run, the stack) so two meshes never share a volume.
+   */
+  readonly volumes?: readonly { readonly name: string; readonly path: string; readonly purpose: string }[];
   /** User (and group) the process runs as, `uid[:gid]` or a name; unset keeps the image's. */
   readonly user?: string;
   /** CPU and memory limits. */

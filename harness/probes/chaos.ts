@@ -19,7 +19,35 @@ export type ContainerFault = "stop" | "start" | "kill" | "crash" | "pause" | "un
  */
 export async function inflict(mesh: StartedMesh, planName: string, fault: ContainerFault): Promise<void> {
   await inflictNow(mesh, planName, fault);
+  mesh.markDown(planName, isDown(fault) ? fault : HEALS.has(fault) || fault === "restart" ? undefined : mesh.takenDown().get(planName));
   recordChaosMark(HEALS.has(fault) ? "heal" : "fault", `${fault} ${planName}`);
+}
+
+/** The faults after which a container does not answer. */
+function isDown(fault: ContainerFault): fault is "stop" | "kill" | "pause" | "disconnect" {
+  return fault === "stop" || fault === "kill" || fault === "pause" || fault === "disconnect";
+}
+
+/** How to undo each fault that leaves a container down. */
+const UNDO = { stop: "start", kill: "start", pause: "unpause", disconnect: "reconnect" } as const;
+
+/**
+ * Brings back every container the harness took down and did not bring back (a test that
+ * failed half-way), so the next test finds the mesh whole; returns what it healed. Throws,
+ * naming each, when one cannot be brought back: the mesh is then half-broken and should be
+ * removed.
+ */
+export async function healAll(mesh: StartedMesh): Promise<string[]> {
+  const healed: string[] = [];
+  const failed: string[] = [];
+  for (const [name, fault] of mesh.takenDown()) {
+    await inflict(mesh, name, UNDO[fault]).then(
+      () => healed.push(`${UNDO[fault]} ${name}`),
+      (e: Error) => failed.push(`${UNDO[fault]} ${name}: ${e.message}`),
+    );
+  }
+  if (failed.length) throw new Error(`mesh ${mesh.plan.mesh.name} could not be restored:\n  ${failed.join("\n  ")}`);
+  return healed;
 }
 
 /** The faults that undo another. */
@@ -39,7 +67,8 @@ async function inflictNow(mesh: StartedMesh, planName: string, fault: ContainerF
     case "stop":
       return void (await c.stop({ t: 1 }));
     case "start":
-      return void (await c.start());
+      await c.start();
+      return mesh.rebind(planName);
     case "crash": {
       const { instance } = workloadInstance(mesh, planName.replace(/-app$/, ""), "crash");
       const r = await mesh.instance(instance.id).http(`http://127.0.0.1:${instance.ports.workloadAdmin}/admin/crash`, { method: "POST", timeoutMs: 3000 });
@@ -53,7 +82,8 @@ async function inflictNow(mesh: StartedMesh, planName: string, fault: ContainerF
     case "unpause":
       return void (await c.unpause());
     case "restart":
-      return void (await c.restart({ t: 1 }));
+      await c.restart({ t: 1 });
+      return mesh.rebind(planName);
     default: {
       const never: never = fault;
       throw new Error(`unknown fault ${String(never)}`);

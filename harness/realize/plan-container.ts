@@ -1,4 +1,4 @@
-import type { StartedNetwork, StartedTestContainer } from "testcontainers";
+import { getContainerRuntimeClient, getReaper, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import type { ContainerSpec } from "../../sdk";
 import { HealthWait } from "./health-wait";
 import type { PublishAddress } from "./publish-address";
@@ -6,6 +6,9 @@ import { SingleNetworkContainer } from "./single-network-container";
 
 /** Labels every container and network of one run carries, so leftovers can be found. */
 export const RUN_LABEL = "io.meshwright.run";
+
+/** testcontainers' session label: its reaper removes what carries it when the process dies. */
+const SESSION_LABEL = "org.testcontainers.session-id";
 
 /** Where one plan container runs in one harness run. */
 export interface RunContext {
@@ -78,6 +81,7 @@ export class PlanContainer extends SingleNetworkContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     await super.beforeContainerCreated();
     this.hostConfig.RestartPolicy = { Name: this.spec.restartPolicy };
+    if (this.spec.volumes?.length) this.hostConfig.Binds = [...(this.hostConfig.Binds ?? []), ...(await this.createVolumes())];
     // Published on one address (loopback when Docker runs beside the tests), as MeshStack
     // does: Docker's default (every interface) puts Consul, Keycloak's admin console and
     // every sidecar in reach of anyone who can reach the host.
@@ -89,5 +93,24 @@ export class PlanContainer extends SingleNetworkContainer {
       this.hostConfig.Memory = r.memoryBytes;
       this.hostConfig.MemorySwap = r.memoryBytes; // no swap beyond the limit, as MeshStack does
     }
+  }
+
+  /**
+   * The plan's named volumes for this run, labelled like its containers (removed with the
+   * run, and by the reaper if the test process dies); returns their `name:path` binds.
+   */
+  private async createVolumes(): Promise<string[]> {
+    const client = await getContainerRuntimeClient();
+    const sessionId = (await getReaper(client)).sessionId;
+    const binds: string[] = [];
+    for (const v of this.spec.volumes ?? []) {
+      const name = dockerName(this.run, v.name);
+      await client.container.dockerode.createVolume({
+        Name: name,
+        Labels: { [RUN_LABEL]: this.run.runId, [SESSION_LABEL]: sessionId, "io.meshwright.purpose": v.purpose.slice(0, 200) },
+      });
+      binds.push(`${name}:${v.path}`);
+    }
+    return binds;
   }
 }

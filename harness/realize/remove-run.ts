@@ -16,5 +16,12 @@ export async function removeRunContainers(runId: string): Promise<number> {
       .getContainer(c.Id)
       .remove({ force: true, v: true })
       .catch(() => undefined);
+  // Then the run's named volumes (a Consul server's Raft state, Keycloak's database).
+  const volumes = (await client.container.dockerode.listVolumes({ filters: { label: [`${RUN_LABEL}=${runId}`] } })).Volumes ?? [];
+  for (const v of volumes)
+    await client.container.dockerode
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => undefined);
   return mine.length;
 }

@@ -86,7 +86,8 @@ export async function startMesh(meshOrPlan: Mesh | MeshPlan, options: StartMeshO
     const image = spec.build ? built[spec.build] : spec.image;
     const container = await new PlanContainer({ ...withSecrets(spec, secrets), image: image ?? spec.image }, run).start();
     started.set(spec.name, { spec, container });
-    if (spec.role === "consul-server") {
+    // The first server writes the ACLs for the cluster (Raft replicates them); agents wait for it.
+    if (spec.name === plan.consul.server.container) {
       await applyAcl(
         plan,
         { url: `http://${container.getHost()}:${container.getMappedPort(plan.consul.server.httpPort)}`, token: secrets[plan.consul.acl.managementToken]! },

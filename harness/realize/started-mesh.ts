@@ -24,6 +24,9 @@ export interface StartedPlanContainer {
  */
 export class StartedMesh implements AsyncDisposable {
   private readonly instances = new Map<string, Instance>();
+  private readonly views = new Map<string, MeshContainer>();
+  private readonly down = new Map<string, "stop" | "kill" | "pause" | "disconnect">();
+  private readonly rebound = new Map<string, Record<string, { HostIp: string; HostPort: string }[] | null | undefined>>();
   private endpoints?: Map<string, string>;
   private consulRole?: ConsulServer;
 
@@ -39,11 +42,42 @@ export class StartedMesh implements AsyncDisposable {
     private readonly secrets: Readonly<Record<string, string>>,
   ) {}
 
-  /** A running container by its plan name (e.g. `payment-service-2-app`). */
+  /**
+   * A running container by its plan name (e.g. `payment-service-2-app`). Its published ports
+   * follow the container through a stop and start (Docker binds new host ports then), once
+   * {@link rebind} has read them: the chaos probe's `start` and `restart` do.
+   */
   container(name: string): MeshContainer {
     const c = this.started.get(name);
     if (!c) throw new Error(`no container "${name}" in mesh ${this.plan.mesh.name}; known: ${[...this.started.keys()].join(", ")}`);
-    return c.container;
+    let view = this.views.get(name);
+    if (!view) {
+      const inner = c.container;
+      view = {
+        getId: () => inner.getId(),
+        getHost: () => inner.getHost(),
+        getMappedPort: (port) => {
+          const rebound = this.rebound.get(name);
+          if (!rebound) return inner.getMappedPort(port);
+          const hostPort = rebound[`${port}/tcp`]?.[0]?.HostPort;
+          if (!hostPort) throw new Error(`container ${name} of mesh ${this.plan.mesh.name} publishes no port ${port} since it started again`);
+          return Number(hostPort);
+        },
+        exec: (command) => inner.exec(command),
+      };
+      this.views.set(name, view);
+    }
+    return view;
+  }
+
+  /**
+   * Reads a container's published ports again, after Docker started it anew (a `docker start`
+   * or `restart` binds new host ports), so roles reach it where it now listens.
+   */
+  async rebind(name: string): Promise<void> {
+    const docker = (await getContainerRuntimeClient()).container.dockerode;
+    const info = await docker.getContainer(this.container(name).getId()).inspect();
+    this.rebound.set(name, info.NetworkSettings.Ports ?? {});
   }
 
   /** The value of one of the plan's secrets (e.g. `keycloak/admin-password`). */
@@ -55,8 +89,26 @@ export class StartedMesh implements AsyncDisposable {
 
   /** The Consul server (management token, API, npm client, config entries). */
   get consul(): ConsulServer {
-    this.consulRole ??= new ConsulServer(this.plan, this.container(this.plan.consul.server.container), this.secret(this.plan.consul.acl.managementToken));
+    this.consulRole ??= new ConsulServer(
+      this.plan,
+      () => this.plan.consul.servers.filter((s) => !this.down.has(s.container)).map((s) => ({ name: s.container, container: this.container(s.container) })),
+      this.secret(this.plan.consul.acl.managementToken),
+    );
     return this.consulRole;
+  }
+
+  /**
+   * Records that the harness took a container down (`stop`, `kill`, `pause`, `disconnect`) or
+   * brought it back, so roles with a choice (the Consul servers) call one that answers.
+   */
+  markDown(name: string, fault: "stop" | "kill" | "pause" | "disconnect" | undefined): void {
+    if (fault) this.down.set(name, fault);
+    else this.down.delete(name);
+  }
+
+  /** The containers the harness has taken down and not brought back, with how. */
+  takenDown(): ReadonlyMap<string, "stop" | "kill" | "pause" | "disconnect"> {
+    return new Map(this.down);
   }
 
   /** Keycloak (tokens for services and users); throws when the mesh has no identity. */

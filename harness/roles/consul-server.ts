@@ -1,4 +1,5 @@
 import Consul from "consul";
+import { getContainerRuntimeClient } from "testcontainers";
 import http, { type ClientRequestArgs } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ConfigEntry, MeshPlan } from "../../sdk";
@@ -23,17 +24,34 @@ class CountingAgent extends http.Agent {
   }
 }
 
-/** The mesh's Consul server, as the test process reaches it (published HTTP port, management token). */
+/**
+ * The mesh's Consul servers, as the test process reaches them (published HTTP port, management
+ * token): calls go to the first server the harness has not taken down (`inflict`), so a test
+ * can stop or kill any server, the first and the leader included, and go on using this role.
+ */
 export class ConsulServer {
-  private cached?: Consul;
+  private cached?: { url: string; client: Consul };
   private readonly pool = new CountingAgent({ keepAlive: true, maxSockets: CONSUL_MAX_CONNECTIONS, maxTotalSockets: CONSUL_MAX_CONNECTIONS });
 
   constructor(
     private readonly plan: MeshPlan,
-    private readonly container: MeshContainer,
+    /** The server containers the harness has not taken down, in plan order. */
+    private readonly liveServers: () => readonly { readonly name: string; readonly container: MeshContainer }[],
     /** The management token of this mesh. */
     readonly token: string,
   ) {}
+
+  /** The server calls go to now. */
+  private live(): { readonly name: string; readonly container: MeshContainer } {
+    const up = this.liveServers()[0];
+    if (!up) throw new Error(`mesh ${this.plan.mesh.name}: every Consul server (${this.plan.consul.servers.map((s) => s.container).join(", ")}) is down`);
+    return up;
+  }
+
+  /** Base URL of a server's HTTP API from the test process. */
+  private urlOf(container: MeshContainer): string {
+    return `http://${container.getHost()}:${container.getMappedPort(this.plan.consul.server.httpPort)}`;
+  }
 
   /**
    * TCP connections opened to this Consul server through the mesh's pool so far: every call of
@@ -46,9 +64,34 @@ export class ConsulServer {
     return this.pool.opened;
   }
 
-  /** Base URL of the HTTP API from the test process. */
+  /** Base URL of the HTTP API from the test process: the first server that is up. */
   url(): string {
-    return `http://${this.container.getHost()}:${this.container.getMappedPort(this.plan.consul.server.httpPort)}`;
+    return this.urlOf(this.live().container);
+  }
+
+  /**
+   * The plan name of the server that leads the Raft cluster now (from `/v1/status/leader`,
+   * matched to the servers' addresses on the mesh network); throws while there is none.
+   */
+  async leader(): Promise<string> {
+    const r = await consulRequest<string>(this.api(), "GET", "/v1/status/leader");
+    const address = (r.body ?? "").replace(/:\d+$/, "");
+    if (r.status !== 200 || !address) throw new Error(`no Consul leader (${r.status} ${r.text.trim() || "no address"})`);
+    const docker = (await getContainerRuntimeClient()).container.dockerode;
+    for (const s of this.plan.consul.servers) {
+      const found = this.liveServers().find((x) => x.name === s.container);
+      if (!found) continue;
+      const info = await docker.getContainer(found.container.getId()).inspect();
+      if (Object.values(info.NetworkSettings.Networks ?? {}).some((n) => n.IPAddress === address)) return s.container;
+    }
+    throw new Error(`the Consul leader ${address} is none of the live servers`);
+  }
+
+  /** The Raft peers' node names as the live server sees them (`operator/raft/configuration`). */
+  async peers(): Promise<{ node: string; leader: boolean; voter: boolean }[]> {
+    const r = await consulRequest<{ Servers: { Node: string; Leader: boolean; Voter: boolean }[] }>(this.api(), "GET", "/v1/operator/raft/configuration");
+    if (r.status !== 200 || !r.body) throw new Error(`Raft configuration: ${r.status} ${r.text.trim()}`);
+    return r.body.Servers.map((s) => ({ node: s.Node, leader: s.Leader, voter: s.Voter }));
   }
 
   /** Where and with which token to call the API, through the mesh's connection pool. */
@@ -62,11 +105,12 @@ export class ConsulServer {
    * many concurrent connections").
    */
   client(): Consul {
-    if (!this.cached) {
-      const url = new URL(this.url());
-      this.cached = new Consul({ host: url.hostname, port: Number(url.port), defaults: { token: this.token }, agent: this.pool });
+    const now = this.url();
+    if (this.cached?.url !== now) {
+      const url = new URL(now);
+      this.cached = { url: now, client: new Consul({ host: url.hostname, port: Number(url.port), defaults: { token: this.token }, agent: this.pool }) };
     }
-    return this.cached;
+    return this.cached.client;
   }
 
   /** A config entry as Consul holds it now; undefined when it does not exist. */

@@ -63,7 +63,10 @@ export class KeycloakServer {
   }
 
   private async token(what: string, form: Record<string, string>): Promise<string> {
-    const res = await fetch(`${this.url()}/realms/${this.kc().realmName}/protocol/openid-connect/token`, { method: "POST", body: new URLSearchParams(form) });
+    const url = `${this.url()}/realms/${this.kc().realmName}/protocol/openid-connect/token`;
+    const res = await fetch(url, { method: "POST", body: new URLSearchParams(form), signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) }).catch((e: unknown) => {
+      throw new Error(`${what}: Keycloak does not answer at ${url} (${reason(e)}); is its container (${this.plan.keycloak?.url ?? "keycloak"}) running?`);
+    });
     if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
     return ((await res.json()) as { access_token: string }).access_token;
   }
@@ -73,6 +76,16 @@ export class KeycloakServer {
     if (!kc) throw new Error(`mesh ${this.plan.mesh.name} has no Keycloak (no identity)`);
     return kc;
   }
+}
+
+/** How long a token request may take before it fails: Keycloak answers in milliseconds when up. */
+const TOKEN_TIMEOUT_MS = 10_000;
+
+/** The innermost cause of a failed fetch (undici wraps ECONNREFUSED in "fetch failed"). */
+function reason(e: unknown): string {
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err.name === "TimeoutError") return `no answer in ${TOKEN_TIMEOUT_MS / 1000} s`;
+  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
 }
 
 function scope(options: TokenOptions): Record<string, string> {

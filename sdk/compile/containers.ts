@@ -11,7 +11,7 @@ import {
   EXPOSE_METRICS_PORT,
   SIDECAR_PORT,
 } from "./consul/registration";
-import { CONSUL_PORTS, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./consul/server";
+import { CONSUL_PORTS, SERVER_CERT_FILE, SERVER_DATA_DIR, SERVER_KEY_FILE } from "./consul/server";
 import { PROMETHEUS_CONSUL_CA_FILE } from "./prometheus";
 import type { ResolvedInstance, ResolvedMesh, ResolvedService } from "./resolve";
 import { SECRET } from "./secrets";
@@ -26,7 +26,7 @@ export interface ContainerInputs {
 const SECOND = 1000;
 
 /**
- * Hardening of the containers meshwright's own images run (Consul, Envoy, Keycloak,
+ * Hardening of the containers meshwright's own images run (Consul, Envoy, Keycloak, PostgreSQL,
  * Prometheus, Zipkin, the probe): no Linux capabilities at all (none of them binds a low port
  * or changes users) and no privilege gain through setuid binaries.
  */
@@ -70,14 +70,25 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+/** PostgreSQL's port, and the role and database Keycloak gets in it. */
+export const POSTGRES = { port: 5432, user: "keycloak", database: "keycloak" } as const;
+
+/** The Keycloak image for the mesh's database: the database kind is fixed when Keycloak is built. */
+export function keycloakImage(mesh: ResolvedMesh): string {
+  return mesh.identity?.database === "embedded" ? mesh.images.keycloakEmbedded : mesh.images.keycloak;
+}
+
 /**
- * Containers in start order: Consul server, Keycloak, Zipkin, then per instance its node
+ * Containers in start order: Consul server, PostgreSQL (Keycloak's database), Keycloak, Zipkin, then per instance its node
  * (Consul client agent, owner of the network namespace), app, sidecar and probe, then gateways
  * and Prometheus last.
  */
 export function containers(mesh: ResolvedMesh, inputs: ContainerInputs): ContainerSpec[] {
-  const list: ContainerSpec[] = [consulServer(mesh, inputs)];
-  if (mesh.identity && inputs.realm) list.push(keycloak(mesh, inputs.realm));
+  const list: ContainerSpec[] = mesh.consulServers.map((name) => consulServer(mesh, inputs, name));
+  if (mesh.identity && inputs.realm) {
+    if (mesh.identity.database === "postgres") list.push(postgres(mesh));
+    list.push(keycloak(mesh, inputs.realm));
+  }
   if (mesh.telemetry.samplePercent !== undefined) list.push(zipkin(mesh));
   for (const service of mesh.services) {
     for (const instance of service.instances) {
@@ -96,12 +107,16 @@ export function containers(mesh: ResolvedMesh, inputs: ContainerInputs): Contain
   return list;
 }
 
-function consulServer(mesh: ResolvedMesh, inputs: ContainerInputs): ContainerSpec {
+/**
+ * One Consul server. The servers of a cluster start together (none depends on another): none
+ * is healthy before a leader is elected, which takes `bootstrap_expect` of them.
+ */
+function consulServer(mesh: ResolvedMesh, inputs: ContainerInputs, name: string): ContainerSpec {
   return {
-    name: "consul",
+    name,
     role: "consul-server",
     image: mesh.images.consul,
-    command: ["agent", "-config-file=/consul/config/server.json"],
+    command: ["agent", "-config-file=/consul/config/server.json", `-node=${name}`],
     // The health check's token; the server is trusted with the management token anyway.
     env: { CONSUL_HTTP_TOKEN: secretRef(SECRET.consulManagement) },
     files: [
@@ -114,10 +129,37 @@ function consulServer(mesh: ResolvedMesh, inputs: ContainerInputs): ContainerSpe
       { container: CONSUL_PORTS.http, protocol: "tcp", purpose: "Consul HTTP API and UI (ACL token required)" },
       { container: CONSUL_PORTS.https, protocol: "tcp", purpose: "Consul HTTPS API (ACL token required)" },
     ],
-    networkAliases: ["consul"],
+    volumes: [{ name: `${name}-data`, path: SERVER_DATA_DIR, purpose: `Raft state of ${name}: catalog, config entries, ACLs and the CA` }],
+    // `consul` on every server: gateways and Prometheus reach whichever answers
+    networkAliases: name === "consul" ? ["consul"] : [name, "consul"],
     security: PLATFORM_SECURITY,
     // passes once a leader is elected and the ACL system is bootstrapped with the management token
     healthCheck: health(CONSUL_TOKEN_CHECK),
+    restartPolicy: "unless-stopped",
+    dependsOn: [],
+  };
+}
+
+/**
+ * Keycloak's database: the realm, its clients, users and signing keys live here, so they
+ * outlive Keycloak's container. The image's entrypoint makes the cluster on the first start,
+ * with Keycloak's role and database; the superuser answers only on the local socket.
+ */
+function postgres(mesh: ResolvedMesh): ContainerSpec {
+  return {
+    name: "postgres",
+    role: "postgres",
+    image: mesh.images.postgres,
+    command: [],
+    env: { POSTGRES_USER: POSTGRES.user, POSTGRES_DB: POSTGRES.database, POSTGRES_PASSWORD: secretRef(SECRET.postgresPassword) },
+    files: [],
+    // Keycloak's alone: not worth publishing to the host.
+    ports: [],
+    volumes: [{ name: "postgres-data", path: "/var/lib/postgresql/data", purpose: "Keycloak's realms, clients, users and signing keys" }],
+    networkAliases: ["postgres"],
+    security: PLATFORM_SECURITY,
+    // on the local socket, which only the real server listens on (the first start's set-up uses another)
+    healthCheck: health(["CMD", "pg_isready", "--quiet"], 60 * SECOND),
     restartPolicy: "unless-stopped",
     dependsOn: [],
   };
@@ -127,10 +169,11 @@ function keycloak(mesh: ResolvedMesh, realm: NonNullable<ContainerInputs["realm"
   const identity = mesh.identity;
   const url = new URL(identity?.url ?? "http://keycloak:8080");
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const onPostgres = identity?.database === "postgres";
   return {
     name: "keycloak",
     role: "keycloak",
-    image: mesh.images.keycloak,
+    image: keycloakImage(mesh),
     entrypoint: ["/opt/keycloak/bin/kc.sh"],
     command: ["start", "--optimized", "--import-realm"],
     env: {
@@ -139,6 +182,14 @@ function keycloak(mesh: ResolvedMesh, realm: NonNullable<ContainerInputs["realm"
       KC_HTTP_PORT: String(port),
       KC_BOOTSTRAP_ADMIN_USERNAME: "admin",
       KC_BOOTSTRAP_ADMIN_PASSWORD: secretRef(SECRET.keycloakAdmin),
+      // The database kind is built into the image; where it is and how to log in come at run time.
+      ...(onPostgres
+        ? {
+            KC_DB_URL: `jdbc:postgresql://postgres:${POSTGRES.port}/${POSTGRES.database}`,
+            KC_DB_USERNAME: POSTGRES.user,
+            KC_DB_PASSWORD: secretRef(SECRET.postgresPassword),
+          }
+        : {}),
     },
     files: [{ path: `/opt/keycloak/data/import/${realm.fileName}`, content: json(realm.json), mode: 0o600 }],
     ports: [
@@ -149,7 +200,7 @@ function keycloak(mesh: ResolvedMesh, realm: NonNullable<ContainerInputs["realm"
     security: PLATFORM_SECURITY,
     healthCheck: health(httpProbe(9000, "/health/ready", "HTTP/1.[01] 200"), 190 * SECOND),
     restartPolicy: "unless-stopped",
-    dependsOn: [],
+    dependsOn: onPostgres ? ["postgres"] : [],
   };
 }
 

@@ -11,7 +11,7 @@ import { ingressGateway } from "./consul/ingress-gateway";
 import { ZIPKIN_PORT } from "./consul/proxy-defaults";
 import { AGENT_HTTP_PORT, ENVOY_ADMIN_PORT, registration, SIDECAR_PORT } from "./consul/registration";
 import { CONSUL_PORTS, serverConfig } from "./consul/server";
-import { containers } from "./containers";
+import { containers, keycloakImage } from "./containers";
 import { ROLE_CLAIM_PREFIX, SCOPE_CLAIM_PREFIX } from "./keycloak/claims";
 import { realmImport } from "./keycloak/realm";
 import { prometheusConfig } from "./prometheus";
@@ -69,14 +69,16 @@ function assemble(spec: MeshSpec): MeshPlan {
     images: {
       consul: mesh.images.consul,
       sidecar: mesh.images.sidecar,
-      keycloak: mesh.images.keycloak,
+      keycloak: keycloakImage(mesh),
+      ...(mesh.identity?.database === "postgres" ? { postgres: mesh.images.postgres } : {}),
       prometheus: mesh.images.prometheus,
       workload: mesh.images.workload,
       ...(mesh.telemetry.samplePercent !== undefined ? { zipkin: mesh.images.zipkin } : {}),
     },
     network: { name: mesh.network },
     consul: {
-      server: { container: "consul", httpPort: CONSUL_PORTS.http, grpcPort: CONSUL_PORTS.grpcTls },
+      server: { container: mesh.consulServers[0]!, httpPort: CONSUL_PORTS.http, grpcPort: CONSUL_PORTS.grpcTls },
+      servers: mesh.consulServers.map((container) => ({ container, httpPort: CONSUL_PORTS.http, grpcPort: CONSUL_PORTS.grpcTls })),
       serverConfig: server,
       url: `http://consul:${CONSUL_PORTS.http}`,
       httpsUrl: `https://consul:${CONSUL_PORTS.https}`,

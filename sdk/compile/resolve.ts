@@ -4,6 +4,7 @@ import type { Resilience } from "../model/resilience";
 import type { HealthCheck, InstanceProps, Protocol, UpstreamResilience } from "../model/service";
 import type { ImageSet } from "../model/images";
 import { DEFAULT_IMAGES } from "../model/images";
+import { consulServerNames } from "../model/consul";
 import type { RoleProps, ScopeProps } from "../model/identity";
 import type { AppProps } from "../model/app";
 import type { SubsetSplit } from "../model/load-balancing";
@@ -24,6 +25,8 @@ export interface ResolvedMesh {
   readonly identity?: ResolvedIdentity;
   readonly telemetry: { metrics: boolean; accessLogs: boolean; samplePercent?: number; scrapeInterval: string };
   readonly sidecars: { readonly workers: number };
+  /** Consul servers' container and node names, the first being `consul`. */
+  readonly consulServers: readonly string[];
 }
 
 export interface ResolvedService {
@@ -112,6 +115,7 @@ export interface ResolvedIdentity {
   readonly accessTokenLifespanSeconds: number;
   readonly unsafePasswordGrantClient: boolean;
   readonly webApps: readonly ResolvedWebApp[];
+  readonly database: "postgres" | "embedded";
 }
 
 /** A web app with its redirect URIs and web origins derived from the ingress routes. */
@@ -151,6 +155,7 @@ export function resolve(spec: MeshSpec): ResolvedMesh {
       scrapeInterval: spec.telemetry?.scrapeInterval ?? "5s",
     },
     sidecars: { workers: spec.sidecars?.workers ?? 1 },
+    consulServers: consulServerNames(spec.consul?.servers ?? 1),
   };
 }
 
@@ -294,6 +299,7 @@ function resolveIdentity(spec: MeshSpec): ResolvedIdentity {
     users: (identity.users ?? []).map((u) => ({ username: u.username, roles: u.roles ?? [], scopes: u.scopes ?? [] })),
     accessTokenLifespanSeconds: identity.accessTokenLifespanSeconds ?? 300,
     unsafePasswordGrantClient: identity.unsafePasswordGrantClient ?? false,
+    database: identity.database ?? "postgres",
     webApps: (identity.webApps ?? []).map((w) => ({
       clientId: w.clientId,
       service: w.service,

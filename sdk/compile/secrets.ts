@@ -27,6 +27,8 @@ export const SECRET = {
   prometheusToken: "consul/token/prometheus",
   /** Keycloak's bootstrap admin password (master realm). */
   keycloakAdmin: "keycloak/admin-password",
+  /** Password of Keycloak's role in its PostgreSQL database. */
+  postgresPassword: "postgres/keycloak-password",
   /** A service's OAuth client secret. */
   clientSecret: (service: string) => `keycloak/client/${service}`,
   /** An end user's password. */
@@ -49,11 +51,11 @@ export function meshSecrets(mesh: ResolvedMesh): PlanSecret[] {
         kind: "tls-cert",
         ca: SECRET.consulCa,
         commonName: `server.${dc}.consul`,
-        dnsNames: [`server.${dc}.consul`, "consul", "localhost"],
+        dnsNames: [`server.${dc}.consul`, ...mesh.consulServers, "localhost"],
         ipAddresses: ["127.0.0.1"],
       },
     },
-    { name: SECRET.serverAgentToken, purpose: "agent token of the Consul server's node", generate: { kind: "uuid" } },
+    { name: SECRET.serverAgentToken, purpose: "agent token of the Consul servers' nodes", generate: { kind: "uuid" } },
     { name: SECRET.prometheusToken, purpose: "Prometheus' Consul token (catalog and metrics read)", generate: { kind: "uuid" } },
   ];
   const appSecrets = new Set<string>();
@@ -76,6 +78,8 @@ export function meshSecrets(mesh: ResolvedMesh): PlanSecret[] {
   for (const g of mesh.ingresses) list.push({ name: SECRET.gatewayToken(g.name), purpose: `token of ingress gateway ${g.name}`, generate: { kind: "uuid" } });
   if (mesh.identity) {
     list.push({ name: SECRET.keycloakAdmin, purpose: "Keycloak admin password (master realm)", generate: { kind: "password" } });
+    if (mesh.identity.database === "postgres")
+      list.push({ name: SECRET.postgresPassword, purpose: "password of Keycloak's role in PostgreSQL", generate: { kind: "password" } });
     for (const s of mesh.services)
       list.push({ name: SECRET.clientSecret(s.name), purpose: `OAuth client secret of ${s.name}`, generate: { kind: "password" } });
     for (const u of mesh.identity.users)

@@ -25,6 +25,23 @@ export interface IdentityProps {
   readonly roles?: readonly (string | RoleProps)[];
   /** End users of the realm; their passwords are secrets the realizer generates. */
   readonly users?: readonly UserProps[];
+  /**
+   * Where Keycloak keeps the realm, its clients, users and keys.
+   *
+   * - `"postgres"`: a PostgreSQL container (`meshwright/postgres`) next to Keycloak, its data on
+   *   a named volume, reached with a generated password. The realm outlives Keycloak's and the
+   *   database's containers: a restarted or replaced Keycloak finds it (and does not import it
+   *   again), so tokens, keys and users stay valid.
+   * - `"embedded"`: Keycloak's own dev-file database inside its container. The fast option for
+   *   test suites (no database container, a few seconds less to start); Keycloak documents it as
+   *   unfit for production, and the realm is imported anew whenever the container is replaced.
+   *
+   * Each uses its own Keycloak image (the database kind is fixed when Keycloak is built):
+   * `images.keycloak` for postgres, `images.keycloakEmbedded` for embedded.
+   * @default "postgres"
+   * @see https://www.keycloak.org/server/db
+   */
+  readonly database?: "postgres" | "embedded";
   /** Access token lifetime in seconds, realm-wide. @default 300 */
   readonly accessTokenLifespanSeconds?: number;
   /**

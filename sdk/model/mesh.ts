@@ -1,3 +1,4 @@
+import type { ConsulProps } from "./consul";
 import type { IdentityProps } from "./identity";
 import type { ImageSet } from "./images";
 import type { IngressProps } from "./ingress";
@@ -28,6 +29,8 @@ export interface MeshProps {
   readonly telemetry?: TelemetryProps;
   /** How the Envoy sidecars run (worker threads). */
   readonly sidecars?: SidecarProps;
+  /** The Consul control plane (how many servers). @default one server */
+  readonly consul?: ConsulProps;
 }
 
 /** An ingress gateway declared in a mesh; returned by `mesh.ingress()`. */

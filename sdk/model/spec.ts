@@ -1,5 +1,6 @@
 import type { AccessAction, AccessRule } from "./access";
 import type { AppProps } from "./app";
+import type { ConsulProps } from "./consul";
 import type { IdentityProps, WebAppProps } from "./identity";
 import type { ImageSet } from "./images";
 import type { LoadBalancing, SubsetSplit } from "./load-balancing";
@@ -22,6 +23,7 @@ export interface MeshSpec {
   readonly identity?: IdentitySpec;
   readonly telemetry?: TelemetryProps;
   readonly sidecars?: SidecarProps;
+  readonly consul?: ConsulProps;
   readonly services: readonly ServiceSpec[];
   readonly ingresses?: readonly IngressSpec[];
 }

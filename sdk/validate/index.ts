@@ -17,6 +17,7 @@ import { failoverTargetExists } from "./rules/failover";
 import { accessRulesDoNotConflict, callersExist, jwtRequirementsAreDefined, l7RulesNeedL7, ruleMatchersAreWellFormed } from "./rules/access";
 import { grantsAreDefined, issuerMatchesKeycloak, scopesAndRolesAreWellFormed, webAppsAreValid } from "./rules/identity";
 import { ingressRoutesAreValid } from "./rules/ingress";
+import { consulServersFormAQuorum } from "./rules/consul";
 import { ingressRouteMatchesAreValid, serviceRoutesAreValid } from "./rules/routing";
 
 /**
@@ -54,6 +55,7 @@ export const RULES: readonly Rule[] = [
   plainEnvHoldsNoSecrets,
   secretEnvIsConsistent,
   appSettingsAreValid,
+  consulServersFormAQuorum,
 ];
 
 /**

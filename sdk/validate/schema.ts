@@ -29,6 +29,7 @@ const retries = z.strictObject({
   attempts: z.number().int().min(0).max(25),
   on: z.array(z.enum(RETRY_CONDITIONS as [string, ...string[]])).optional(),
   onStatusCodes: z.array(z.number().int().min(100).max(599)).optional(),
+  perTryTimeout: duration.optional(),
 });
 
 // Match and action of a route, shared by in-mesh and ingress routes.
@@ -222,6 +223,8 @@ export const meshSchema = z.strictObject({
       consul: z.string().optional(),
       sidecar: z.string().optional(),
       keycloak: z.string().optional(),
+      keycloakEmbedded: z.string().optional(),
+      postgres: z.string().optional(),
       prometheus: z.string().optional(),
       workload: z.string().optional(),
       zipkin: z.string().optional(),
@@ -243,6 +246,7 @@ export const meshSchema = z.strictObject({
           }),
         )
         .optional(),
+      database: z.enum(["postgres", "embedded"]).optional(),
       accessTokenLifespanSeconds: z.number().int().min(10).optional(),
       unsafePasswordGrantClient: z.boolean().optional(),
       webApps: z
@@ -268,6 +272,7 @@ export const meshSchema = z.strictObject({
     })
     .optional(),
   sidecars: z.strictObject({ workers: z.number().int().min(1).max(64).optional() }).optional(),
+  consul: z.strictObject({ servers: z.number().int().optional() }).optional(),
   services: z.array(z.unknown()),
   ingresses: z.array(z.unknown()).optional(),
 });

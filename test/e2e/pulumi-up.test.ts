@@ -226,6 +226,29 @@ describe("MeshStack through a real pulumi up", () => {
     expect((await stack!.preview()).changeSummary).toEqual({ same: 1 + resourceCount(plan) });
   }, 300_000);
 
+  it("a proxy-defaults drifted behind Pulumi's back is put back by up --refresh while web calls orders, and no call fails", async () => {
+    const planned = plan.consul.configEntries.find((e) => e.Kind === "proxy-defaults")!;
+    expect((await consul("PUT", "/v1/config", { ...planned, AccessLogs: { Enabled: true } })).body).toBe("true");
+    const token = await running!.tokenFor("web");
+    // Paced batches from web-1 to orders for as long as the update runs: every sidecar takes
+    // new listeners while requests are in flight.
+    let updating = true;
+    const statuses: number[] = [];
+    const load = (async () => {
+      while (updating) {
+        const s = await sendTraffic(running!, "web-1", "orders", { count: 100, qps: 100, concurrency: 2, headers: { authorization: `Bearer ${token}` } });
+        statuses.push(...s.results.map((r) => r.status));
+      }
+    })();
+    const up = await upExplained(stack!, "infra", { refresh: true }).finally(() => (updating = false));
+    await load;
+    expect(up.restored).toEqual(expect.arrayContaining([{ subject: `proxy-defaults/${planned.Name}`, drift: "changed" }]));
+    const live = JSON.parse((await consul("GET", `/v1/config/proxy-defaults/${planned.Name}`)).body!) as Record<string, unknown>;
+    expect(entryDrift(planned, live)).toEqual([]);
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.filter((x) => x !== 200)).toEqual([]);
+  }, 300_000);
+
   it("an invalid mesh fails preview with the SDK's errors and creates nothing", async () => {
     const bad = new Mesh("bad");
     bad.service("api", { upstreams: ["ghost"] });

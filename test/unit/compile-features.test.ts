@@ -1,4 +1,4 @@
-import { compile, Mesh, type ConfigEntry, type MeshPlan } from "../../sdk";
+import { compile, Mesh, type ConfigEntry, type MeshPlan, type MeshSpec } from "../../sdk";
 import { AMBIGUOUS_PATH } from "../../sdk/compile/consul/intentions";
 import { APPLY_HEALTH_CHANGES_AT_ONCE, inboundLua } from "../../sdk/compile/consul/proxy-defaults";
 import { UNTRUSTED_REQUEST_HEADERS } from "../../sdk/compile/consul/router";
@@ -234,6 +234,56 @@ describe("identity", () => {
     mesh.service("api", { identity: { tokenLifetimeSeconds: 60 } });
     const realm = compile(mesh).keycloak?.realm as { clients: Record<string, unknown>[] };
     expect(realm.clients[0]?.["attributes"]).toEqual({ "access.token.lifespan": "60" });
+  });
+
+  it("keeps the realm in PostgreSQL by default: a database container Keycloak logs into with a generated password and waits for", () => {
+    const mesh = new Mesh("idp", { identity: {} });
+    mesh.service("api");
+    const plan = compile(mesh);
+    const postgres = plan.containers.find((c) => c.role === "postgres");
+    const keycloak = plan.containers.find((c) => c.role === "keycloak");
+    expect(postgres).toMatchObject({
+      name: "postgres",
+      image: "meshwright/postgres:15",
+      env: { POSTGRES_USER: "keycloak", POSTGRES_DB: "keycloak", POSTGRES_PASSWORD: "{{secret:postgres/keycloak-password}}" },
+      networkAliases: ["postgres"],
+      security: { capDrop: ["ALL"], noNewPrivileges: true },
+      healthCheck: expect.objectContaining({ test: ["CMD", "pg_isready", "--quiet"] }),
+      restartPolicy: "unless-stopped",
+      ports: [],
+    });
+    expect(keycloak).toMatchObject({
+      image: "meshwright/keycloak:26.7.3",
+      env: expect.objectContaining({
+        KC_DB_URL: "jdbc:postgresql://postgres:5432/keycloak",
+        KC_DB_USERNAME: "keycloak",
+        KC_DB_PASSWORD: "{{secret:postgres/keycloak-password}}",
+      }),
+      dependsOn: ["postgres"],
+    });
+    const names = plan.containers.map((c) => c.name);
+    expect(names.indexOf("postgres")).toBeLessThan(names.indexOf("keycloak"));
+    expect(plan.secrets).toContainEqual({ name: "postgres/keycloak-password", purpose: expect.any(String), generate: { kind: "password" } });
+    expect(plan.images).toMatchObject({ keycloak: "meshwright/keycloak:26.7.3", postgres: "meshwright/postgres:15" });
+  });
+
+  it('with database: "embedded", runs the dev-file build of Keycloak and no database container', () => {
+    const mesh = new Mesh("idp", { identity: { database: "embedded" } });
+    mesh.service("api");
+    const plan = compile(mesh);
+    expect(plan.containers.filter((c) => c.role === "postgres")).toEqual([]);
+    const keycloak = plan.containers.find((c) => c.role === "keycloak")!;
+    expect(keycloak.image).toBe("meshwright/keycloak:26.7.3-embedded");
+    expect(Object.keys(keycloak.env).filter((k) => k.startsWith("KC_DB"))).toEqual([]);
+    expect(keycloak.dependsOn).toEqual([]);
+    expect(plan.secrets.map((s) => s.name)).not.toContain("postgres/keycloak-password");
+    expect(plan.images.keycloak).toBe("meshwright/keycloak:26.7.3-embedded");
+    expect(plan.images.postgres).toBeUndefined();
+  });
+
+  it("refuses a database Keycloak is not built for", () => {
+    const spec = { name: "idp", services: [{ name: "api" }], identity: { database: "mysql" } } as unknown as MeshSpec;
+    expect(() => compile(spec)).toThrow(/identity\.database/);
   });
 
   it("gives a web app a public PKCE client whose redirect URIs and origins are its ingress routes", () => {

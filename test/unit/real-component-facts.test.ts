@@ -62,6 +62,22 @@ describe("weights reach Envoy", () => {
   });
 });
 
+describe("a sidecar stays healthy when Consul registers it again", () => {
+  // A Consul 1.16 agent re-registers every sidecar when proxy-defaults change, resetting each
+  // check to its initial status: with the default (critical) checks, every sidecar of the mesh
+  // went critical for up to 10 s and callers got 503 (no healthy upstream).
+  it("gives every sidecar a listener check that starts passing and runs every second, and an alias of its instance", () => {
+    for (const service of plan.services)
+      for (const instance of service.instances) {
+        const checks = (instance.registration as { connect: { sidecar_service: { checks: Record<string, string>[] } } }).connect.sidecar_service.checks;
+        expect(checks).toEqual([
+          expect.objectContaining({ tcp: "127.0.0.1:21000", interval: "1s", status: "passing" }),
+          expect.objectContaining({ alias_service: instance.id }),
+        ]);
+      }
+  });
+});
+
 describe("path tricks are denied before any path rule is judged", () => {
   // Consul 1.16 leaves Envoy's path normalization off: /pay/../admin matched the prefix /pay,
   // and /value/%73upersecret got past a deny of /value/supersecret.

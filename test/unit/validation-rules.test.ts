@@ -142,6 +142,27 @@ const cases: RuleCase[] = [
     message: "retries need an L7 protocol, but the service is tcp",
   },
   {
+    rule: "a per-try timeout is shorter than the request timeout",
+    declare: (m) => void m.service("pay", { resilience: { requestTimeout: "1s", retries: { attempts: 2, perTryTimeout: "1s" } } }),
+    path: "services.pay.resilience.retries.perTryTimeout",
+    message: "perTryTimeout 1s is not shorter than requestTimeout 1s, so Envoy ignores it",
+  },
+  {
+    rule: "a try cut off by the per-try timeout is retried",
+    declare: (m) => void m.service("pay", { resilience: { retries: { attempts: 2, on: ["connect-failure"], perTryTimeout: "250ms" } } }),
+    path: "services.pay.resilience.retries.on",
+    message: "perTryTimeout is set but a try cut off (a 504) is retried only on 5xx or gateway-error, and on has neither",
+  },
+  {
+    rule: "a route has no per-try timeout of its own",
+    declare: (m) => {
+      const v2 = m.service("pay-v2");
+      m.service("pay", { routes: [{ pathPrefix: "/v2", service: v2, retries: { attempts: 2, perTryTimeout: "250ms" } }] });
+    },
+    path: "services.pay.routes[0].retries.perTryTimeout",
+    message: "a route has no per-try timeout of its own: callers' sidecars apply the destination service's to every request they send it",
+  },
+  {
     rule: "L7 access rules need an L7 protocol",
     declare: (m) => {
       const db = m.service("db", { protocol: "tcp" });
@@ -597,6 +618,34 @@ const cases: RuleCase[] = [
     declare: (m) => void m.service("api", { resilience: { outlierDetection: { consecutive5xx: 5, enforcingPercent: 101 } } }),
     path: "services.api.resilience.outlierDetection.enforcingPercent",
     message: "Too big: expected number to be <=100",
+  },
+  {
+    rule: "an even number of Consul servers adds no fault tolerance",
+    declare: (m) => void m.service("api"),
+    props: { consul: { servers: 4 } },
+    path: "consul.servers",
+    message: "a quorum is a majority (3 of 4)",
+  },
+  {
+    rule: "a mesh has at least one Consul server",
+    declare: (m) => void m.service("api"),
+    props: { consul: { servers: 0 } },
+    path: "consul.servers",
+    message: "a mesh needs at least one",
+  },
+  {
+    rule: "at most 7 Consul servers",
+    declare: (m) => void m.service("api"),
+    props: { consul: { servers: 9 } },
+    path: "consul.servers",
+    message: "more than 7 slow every change",
+  },
+  {
+    rule: "no service takes a Consul server's name",
+    declare: (m) => void m.service("consul-3"),
+    props: { consul: { servers: 3 } },
+    path: "services.consul-3",
+    message: "is the name of Consul server 3",
   },
 ];
 

@@ -37,7 +37,9 @@ export function aclPlan(mesh: ResolvedMesh): ConsulAclPlan {
     })),
   ];
   const tokens: ConsulAclToken[] = [
-    token(mesh, SECRET.serverAgentToken, "agent token of the server node consul", { nodeIdentities: [{ nodeName: "consul", datacenter: dc }] }),
+    token(mesh, SECRET.serverAgentToken, `agent token of the server nodes ${mesh.consulServers.join(", ")}`, {
+      nodeIdentities: mesh.consulServers.map((nodeName) => ({ nodeName, datacenter: dc })),
+    }),
     token(mesh, SECRET.prometheusToken, "Prometheus", { policies: ["prometheus"] }),
     ...mesh.ingresses.map((g) => token(mesh, SECRET.gatewayToken(g.name), `ingress gateway ${g.name}`, { policies: [`gateway-${g.name}`] })),
     ...mesh.services.flatMap((s) =>

@@ -56,6 +56,7 @@ export function registration(mesh: ResolvedMesh, service: ResolvedService, insta
         // Envoy's endpoints are the sidecar registrations, so their weights are the ones that
         // balance traffic (seen: weights only on the app gave an even 1:1:1 spread).
         weights: { passing: instance.weight, warning: 1 },
+        checks: sidecarChecks(instance.id),
         proxy: {
           // Envoy reads these only at bootstrap, from this registration: an agent that registers
           // before it has joined a server has not merged proxy-defaults yet (seen: a sidecar
@@ -72,6 +73,24 @@ export function registration(mesh: ResolvedMesh, service: ResolvedService, insta
 }
 
 /**
+ * The sidecar's checks, in place of Consul's defaults (a TCP check of the public listener
+ * every 10 s and an alias of the instance). A Consul 1.16 agent registers a sidecar again
+ * whenever proxy-defaults or service-defaults change, and that resets a check to its initial
+ * status: critical by default, with empty output, until its next run up to an interval later.
+ * Every sidecar of the mesh went critical at once for 2-9 s on a proxy-defaults write, and
+ * callers answered 503 (no healthy upstream) meanwhile. So the listener check starts
+ * `passing` (a re-registration leaves a running Envoy as it was) and runs every second, which
+ * bounds the optimistic first second of a new sidecar and finds a dead Envoy within a second;
+ * the alias keeps the sidecar no healthier than its instance, whose own check starts critical.
+ */
+function sidecarChecks(instanceId: string): Record<string, unknown>[] {
+  return [
+    { name: "Connect Sidecar Listening", tcp: `127.0.0.1:${SIDECAR_PORT}`, interval: "1s", timeout: "1s", status: "passing" },
+    { name: `Connect Sidecar Aliasing ${instanceId}`, alias_service: instanceId },
+  ];
+}
+
+/**
  * Client agent config of an instance's node container, with its registration. Its HTTP and
  * gRPC APIs listen on loopback only (the sidecar, the app and the probe share the namespace,
  * so ACLs, not the address, keep the app out); its agent token has the node's identity.
@@ -82,7 +101,7 @@ export function clientAgentConfig(mesh: ResolvedMesh, service: ResolvedService, 
     ...defaults,
     node_name: instance.id,
     server: false,
-    retry_join: ["consul"],
+    retry_join: [...mesh.consulServers],
     client_addr: "127.0.0.1",
     leave_on_terminate: true,
     acl: { ...(defaults.acl as Record<string, unknown>), tokens: { agent: secretRef(SECRET.nodeToken(instance.id)) } },

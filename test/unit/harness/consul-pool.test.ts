@@ -41,7 +41,7 @@ describe("ConsulServer's connection pool", () => {
   const consulOf = () =>
     new ConsulServer(
       { consul: { server: { httpPort: 8500 } } } as unknown as MeshPlan,
-      { getHost: () => "127.0.0.1", getMappedPort: () => port } as unknown as MeshContainer,
+      () => [{ name: "consul", container: { getHost: () => "127.0.0.1", getMappedPort: () => port } as unknown as MeshContainer }],
       "management-token",
     );
 

@@ -323,6 +323,31 @@ describe("MeshStack realizing the shop example (compiled by the SDK)", () => {
     for (const spec of plan.containers) for (const dep of spec.dependsOn) expect(order.indexOf(`shop-${dep}`)).toBeLessThan(order.indexOf(`shop-${spec.name}`));
   });
 
+  it("starts Keycloak's PostgreSQL before Keycloak, waits for its health, and gives both the same generated password as a secret", async () => {
+    const order = r.of(TYPES.container).map((x) => x.name);
+    expect(order.indexOf("shop-postgres")).toBeLessThan(order.indexOf("shop-keycloak"));
+    const postgres = r.named("shop-postgres").inputs;
+    expect(postgres).toMatchObject({
+      image: "meshwright/postgres:15",
+      restart: "unless-stopped",
+      wait: true,
+      healthcheck: expect.objectContaining({ tests: ["CMD", "pg_isready", "--quiet"] }),
+      capabilities: { drops: ["ALL"] },
+      networksAdvanced: [expect.objectContaining({ aliases: ["postgres"] })],
+      ports: [],
+    });
+    const password = (await valueOf(r.stack.secretValues))["postgres/keycloak-password"];
+    expect(password).toMatch(/^[0-9a-f]{32}$/);
+    const pg = r.stack.containers.postgres!;
+    const kc = r.stack.containers.keycloak!;
+    expect(await pulumi.isSecret(pg.envs)).toBe(true);
+    expect(await pulumi.isSecret(kc.envs)).toBe(true);
+    expect(await valueOf(pg.envs)).toContain(`POSTGRES_PASSWORD=${password}`);
+    expect(await valueOf(kc.envs)).toEqual(
+      expect.arrayContaining(["KC_DB_URL=jdbc:postgresql://postgres:5432/keycloak", "KC_DB_USERNAME=keycloak", `KC_DB_PASSWORD=${password}`]),
+    );
+  });
+
   it("leaves no secret reference unresolved in any container", async () => {
     for (const c of Object.values(r.stack.containers)) {
       expect(JSON.stringify(await valueOf(c.envs))).not.toContain("{{secret:");
@@ -336,6 +361,28 @@ describe("MeshStack realizing the shop example (compiled by the SDK)", () => {
     const addresses = await valueOf(r.stack.serviceAddresses);
     expect(Object.keys(addresses)).toEqual(["payment-service", "user-service"]);
     expect(addresses["user-service"]!["user-service-1"]).toMatch(/^10\.9\.0\.\d+$/);
+  });
+});
+
+describe("MeshStack's named volumes and Consul cluster", () => {
+  it("keeps Consul's Raft state and Keycloak's database on named volumes of the stack, mounted where the plan says", async () => {
+    const r = await realize(compile(shop), "vol");
+    // Docker names carry the mesh's prefix, as its containers' do.
+    expect(r.of(TYPES.volume).map((v) => v.inputs.name)).toEqual(["shop-consul-data", "shop-postgres-data"]);
+    expect(r.named("vol-consul").inputs.volumes).toEqual([{ volumeName: "shop-consul-data", containerPath: "/consul/data" }]);
+    expect(r.named("vol-postgres").inputs.volumes).toEqual([{ volumeName: "shop-postgres-data", containerPath: "/var/lib/postgresql/data" }]);
+  });
+
+  it("creates every server of a three-server cluster before any token: a leader needs all three, and tokens need a leader", async () => {
+    const mesh = new Mesh("ha", { consul: { servers: 3 } });
+    const api = mesh.service("api");
+    mesh.service("web", { upstreams: [api] });
+    const r = await realize(compile(mesh), "ha");
+    const at = (name: string) => r.registered.findIndex((x) => x.name === name);
+    const firstToken = r.registered.findIndex((x) => x.type === TYPES.token);
+    expect(firstToken).toBeGreaterThan(0);
+    for (const server of ["ha-consul", "ha-consul-2", "ha-consul-3"]) expect(at(server)).toBeLessThan(firstToken);
+    expect(r.of(TYPES.volume).map((v) => v.inputs.name)).toEqual(["ha-consul-data", "ha-consul-2-data", "ha-consul-3-data"]);
   });
 });
 

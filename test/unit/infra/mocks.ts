@@ -13,6 +13,7 @@ export interface Registered {
 export const TYPES = {
   container: "docker:index/container:Container",
   network: "docker:index/network:Network",
+  volume: "docker:index/volume:Volume",
   image: "docker:index/remoteImage:RemoteImage",
   secrets: "pulumi-nodejs:dynamic/meshwright:MeshSecrets",
   configEntry: "pulumi-nodejs:dynamic/consul:ConfigEntry",

@@ -64,6 +64,7 @@ export function tinyPlan(context: string, overrides: Partial<MeshPlan> = {}): Me
     network: { name: "tiny-net" },
     consul: {
       server: { container: "consul", httpPort: 8500, grpcPort: 8502 },
+      servers: [{ container: "consul", httpPort: 8500, grpcPort: 8502 }],
       serverConfig: { server: true, ...SECURE_AGENT },
       url: "http://consul:8500",
       httpsUrl: "https://consul:8501",

@@ -281,7 +281,8 @@ export const CONFIG_ENTRY_SCHEMAS: Record<string, z.ZodType> = {
 /** Agent config file keys (snake_case) from the Consul 1.16 agent configuration reference. */
 export const agentConfig = z.strictObject({
   datacenter: z.string(),
-  node_name: z.string(),
+  // optional: the servers share one file and take their names from `-node`
+  node_name: z.string().optional(),
   data_dir: z.string(),
   server: z.boolean(),
   bootstrap_expect: z.number().int().optional(),
@@ -291,6 +292,7 @@ export const agentConfig = z.strictObject({
   ports: z.strictObject({ http: z.number().int(), https: z.number().int().optional(), grpc: z.number().int(), grpc_tls: z.number().int().optional() }),
   connect: z.strictObject({ enabled: z.boolean() }).optional(),
   ui_config: z.strictObject({ enabled: z.boolean() }).optional(),
+  performance: z.strictObject({ raft_multiplier: z.number().int().min(1).max(10) }).optional(),
   log_level: z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERR"]),
   leave_on_terminate: z.boolean().optional(),
   disable_update_check: z.boolean().optional(),
@@ -347,6 +349,18 @@ export const serviceDefinition = z.strictObject({
     sidecar_service: z.strictObject({
       port: z.number().int(),
       weights: z.strictObject({ passing: z.number().int().min(1), warning: z.number().int().min(1) }),
+      checks: z.array(
+        z.union([
+          z.strictObject({
+            name: z.string(),
+            tcp: z.string(),
+            interval: z.string(),
+            timeout: z.string(),
+            status: z.enum(["passing", "warning", "critical"]),
+          }),
+          z.strictObject({ name: z.string(), alias_service: z.string() }),
+        ]),
+      ),
       proxy: z.strictObject({
         config: z.record(z.string(), z.string()).optional(),
         local_service_address: z.string(),

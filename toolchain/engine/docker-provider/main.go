@@ -32,6 +32,8 @@ func main() {
 				},
 			},
 			"docker_network": {Tok: "docker:index/network:Network"},
+			// Named volumes: a Consul server's Raft state and Keycloak's database outlive their containers.
+			"docker_volume": {Tok: "docker:index/volume:Volume"},
 			// @pulumi/docker's RemoteImage (builds app images from a Dockerfile). Its own Image
 			// resource is implemented in Pulumi's native provider, which is not served either.
 			// The bridge's derived names are RemoteImage's: build (one block), buildArgs, tags,
