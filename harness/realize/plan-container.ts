@@ -101,16 +101,30 @@ export class PlanContainer extends SingleNetworkContainer {
    */
   private async createVolumes(): Promise<string[]> {
     const client = await getContainerRuntimeClient();
-    const sessionId = (await getReaper(client)).sessionId;
-    const binds: string[] = [];
-    for (const v of this.spec.volumes ?? []) {
-      const name = dockerName(this.run, v.name);
-      await client.container.dockerode.createVolume({
-        Name: name,
-        Labels: { [RUN_LABEL]: this.run.runId, [SESSION_LABEL]: sessionId, "io.meshwright.purpose": v.purpose.slice(0, 200) },
-      });
-      binds.push(`${name}:${v.path}`);
-    }
+    const { create, binds } = runVolumes(this.run, this.spec, (await getReaper(client)).sessionId);
+    // Creating a volume that exists returns it: a container recreated in the run gets its data back.
+    for (const v of create) await client.container.dockerode.createVolume(v);
     return binds;
   }
+}
+
+/**
+ * The Docker volumes of a plan container's `volumes` in one run, and their `name:path` binds:
+ * named with the run's prefix (two runs never share one), labelled with the run (removed with
+ * it, see `removeRunContainers`) and with testcontainers' session (the reaper removes them
+ * when the test process dies).
+ */
+export function runVolumes(
+  run: Pick<RunContext, "runId">,
+  spec: Pick<ContainerSpec, "volumes">,
+  sessionId: string,
+): { create: { Name: string; Labels: Record<string, string> }[]; binds: string[] } {
+  const volumes = spec.volumes ?? [];
+  return {
+    create: volumes.map((v) => ({
+      Name: dockerName(run, v.name),
+      Labels: { [RUN_LABEL]: run.runId, [SESSION_LABEL]: sessionId, "io.meshwright.purpose": v.purpose.slice(0, 200) },
+    })),
+    binds: volumes.map((v) => `${dockerName(run, v.name)}:${v.path}`),
+  };
 }

@@ -82,6 +82,15 @@ describe("containerArgs", () => {
     ]);
   });
 
+  it("mounts each of the plan's named volumes by the Docker name the stack gave it, and refuses one it was not given", () => {
+    const withData = spec({ volumes: [{ name: "consul-data", path: "/consul/data", purpose: "Raft state" }] });
+    expect(containerArgs(withData, { ...ctx, volumeNames: { "consul-data": "t-consul-data" } }).volumes).toEqual([
+      { volumeName: "t-consul-data", containerPath: "/consul/data" },
+    ]);
+    expect(() => containerArgs(withData, ctx)).toThrow("api-1-app mounts volume consul-data; pass its Docker name in volumeNames");
+    expect(containerArgs(spec(), ctx)).not.toHaveProperty("volumes");
+  });
+
   it("refuses a mode that is not a permission mode, naming the file", () => {
     expect(() => containerArgs(spec({ files: [{ path: "/a", content: "x", mode: 0o4755 }] }), ctx)).toThrow(
       "api-1-app file /a: mode 4755 is not a permission mode (0 to 0777)",
