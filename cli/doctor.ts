@@ -16,6 +16,8 @@ interface Row {
   readonly detail: string;
   /** The command that provides it, when it is missing. */
   readonly fix?: string;
+  /** Not ok, but nothing is missing: printed as a warning, and the doctor still passes. */
+  readonly warn?: boolean;
 }
 
 /** Free disk a cold build needs (JDK, Keycloak, Go build cache, image layers). */
@@ -47,6 +49,19 @@ export async function doctor(out: (line: string) => void = console.log): Promise
     detail: docker.code === 0 ? docker.stdout.trim() : (docker.stderr.trim().split("\n")[0] ?? "no answer"),
     fix: command("setup"),
   });
+  if (docker.code === 0) {
+    const live = await capture("docker", ["info", "--format", "{{.LiveRestoreEnabled}}"]);
+    const on = live.stdout.trim() === "true";
+    rows.push({
+      what: "docker live-restore",
+      ok: on,
+      warn: !on,
+      detail: on
+        ? "on: containers keep running while the engine restarts"
+        : "off: an engine restart stops every container, and an instance's app and sidecar (sharing its network namespace) do not come back by their restart policy (moby issue 50326)",
+      fix: 'add "live-restore": true to /etc/docker/daemon.json, then sudo kill -HUP $(pidof dockerd) (reloads it without a restart)',
+    });
+  }
 
   const states = docker.code === 0 ? await imageStates(OFFLINE_RECIPES) : [];
   for (const s of states)
@@ -95,8 +110,11 @@ export async function doctor(out: (line: string) => void = console.log): Promise
   }
 
   const width = Math.max(...rows.map((r) => r.what.length));
-  for (const r of rows) out(`${r.ok ? "ok     " : "MISSING"}  ${r.what.padEnd(width)}  ${r.detail}${r.ok ? "" : `\n         ${"".padEnd(width)}  → ${r.fix}`}`);
-  const missing = rows.filter((r) => !r.ok);
+  for (const r of rows)
+    out(
+      `${r.ok ? "ok     " : r.warn ? "warn   " : "MISSING"}  ${r.what.padEnd(width)}  ${r.detail}${r.ok ? "" : `\n         ${"".padEnd(width)}  → ${r.fix}`}`,
+    );
+  const missing = rows.filter((r) => !r.ok && !r.warn);
   out(missing.length ? `\n${missing.length} missing: ${[...new Set(missing.map((r) => r.fix))].join("; ")}` : "\neverything meshwright needs is here");
   return missing.length === 0;
 }

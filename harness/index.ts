@@ -22,6 +22,7 @@ export { sendTraffic, TrafficSample, type TrafficOptions, type TrafficResult } f
 export { requestCounts, type RequestCounts } from "./probes/requests";
 export { degrade, healAll, inflict, restartCount, restore, type ContainerFault, type WorkloadFaults } from "./probes/chaos";
 export { startCpuHog, CPU_HOG_LABEL, type CpuHog, type CpuHogOptions } from "./probes/cpu-hog";
+export { engineLiveRestore, restartDockerEngine, type EngineRestart, type RestartOptions } from "./probes/engine-restart";
 export { promQuery, promByLabel, scrapeTargets } from "./probes/metrics";
 export {
   catalogHealth,

@@ -8,8 +8,9 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
 Usage: npm run docker   (bash toolchain/ensure-docker.sh)
 
 Ensures a Docker engine answers. If none does: installs Debian's docker.io with apt-get
-(needs root) and starts dockerd in the background, logging to ~/.cache/meshwright/dockerd.log.
-Does nothing when an engine already answers.
+(needs root) and starts dockerd in the background with --live-restore (containers keep
+running while the engine restarts), logging to ~/.cache/meshwright/dockerd.log.
+Does nothing but check when an engine already answers; warns when it runs without live-restore.
 USAGE
   exit 0
 fi
@@ -19,8 +20,15 @@ mkdir -p "$log_dir"
 
 answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+live_restore_warning() {
+  [[ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" == "true" ]] && return 0
+  echo "warning: this Docker engine runs without live-restore: when it restarts, it stops every container, and an instance's app and sidecar (which share its network namespace) do not come back by their restart policy (moby issue 50326)" >&2
+  echo "  fix: add \"live-restore\": true to /etc/docker/daemon.json, then sudo kill -HUP \$(pidof dockerd) (it reloads without a restart)" >&2
+}
+
 if command -v docker >/dev/null && answers; then
   echo "docker: engine $(docker version --format '{{.Server.Version}}') answers"
+  live_restore_warning
   exit 0
 fi
 
@@ -41,13 +49,20 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 if ! pgrep -x dockerd >/dev/null; then
-  echo "docker: starting dockerd (log: $log_dir/dockerd.log) …"
-  nohup dockerd >"$log_dir/dockerd.log" 2>&1 &
+  # live-restore: an engine restart (an upgrade, a crash) leaves the mesh's containers running.
+  # Without it the engine stops them all, and containers that share another's network
+  # namespace fail to start again ("cannot join network of a non running container").
+  # The flag is refused when daemon.json sets the same option.
+  flags=(--live-restore)
+  grep -qs '"live-restore"' /etc/docker/daemon.json && flags=()
+  echo "docker: starting dockerd ${flags[*]} (log: $log_dir/dockerd.log) …"
+  nohup dockerd "${flags[@]}" >>"$log_dir/dockerd.log" 2>&1 &
 fi
 
 for _ in $(seq 1 60); do
   if answers; then
     echo "docker: engine $(docker version --format '{{.Server.Version}}') answers"
+    live_restore_warning
     exit 0
   fi
   sleep 0.5

@@ -260,7 +260,9 @@ function app(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedIns
     networkAliases: [],
     networkMode: { container: instance.id },
     // No health check here: the app's image may have no tools. Its probe checks it.
-    restartPolicy: "on-failure" as const,
+    // unless-stopped, like every long-running container of the mesh: an app that exits, even
+    // with 0, is started again; only an operator's stop (or kill) keeps it down.
+    restartPolicy: "unless-stopped" as const,
     dependsOn: [instance.id],
   };
   if (!a) return { ...common, image: mesh.images.workload, command: ["serve"], files: [], security: PLATFORM_SECURITY };
@@ -315,7 +317,7 @@ function sidecar(mesh: ResolvedMesh, service: ResolvedService, instance: Resolve
     security: PLATFORM_SECURITY,
     healthCheck: health(httpProbe(ENVOY_ADMIN_PORT, "/ready", "LIVE")),
     // exits when the agent has not yet registered the service; a restart retries
-    restartPolicy: "on-failure",
+    restartPolicy: "unless-stopped",
     dependsOn: [instance.id],
   };
 }
@@ -347,7 +349,7 @@ function probe(mesh: ResolvedMesh, service: ResolvedService, instance: ResolvedI
     security: PLATFORM_SECURITY,
     healthCheck: health(test, 180 * SECOND),
     healthOf: `${instance.id}-app`,
-    restartPolicy: "on-failure",
+    restartPolicy: "unless-stopped",
     dependsOn: [`${instance.id}-app`],
   };
 }
@@ -385,7 +387,7 @@ function ingress(mesh: ResolvedMesh, name: string, listenerPorts: number[]): Con
     networkAliases: [name],
     security: PLATFORM_SECURITY,
     healthCheck: health(httpProbe(ENVOY_ADMIN_PORT, "/ready", "LIVE")),
-    restartPolicy: "on-failure",
+    restartPolicy: "unless-stopped",
     dependsOn: ["consul"],
   };
 }

@@ -16,11 +16,9 @@
  * - `pulumi destroy` leaves no container or network behind.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import "../../harness/matchers";
 import { requireImages } from "../../harness/realize/images";
@@ -29,7 +27,7 @@ import { attachMesh, divergences, waitConverged, type StartedMesh } from "../../
 import { balanceSampleSize } from "../../harness/stats";
 import { inlineStack, StackUpdateError, upExplained, type StackTarget } from "../../infra/automation";
 import { stackLeftovers } from "../../infra/diagnose";
-import { MeshStack, type MeshStackArgs } from "../../infra/mesh-stack";
+import { freePort, program, resourceCount } from "./pulumi-stack";
 import { meshProgram } from "../../infra/program";
 import { bookstoreMesh } from "../../examples/bookstore/bookstore";
 import { compile, entryDrift, Mesh, type MeshPlan } from "../../sdk";
@@ -46,46 +44,6 @@ const plan = compile(mesh);
 const CONFIDENCE = { alpha: 0.001, effectSize: 0.2, power: 0.95 };
 const OFF = { consul: false, keycloak: false, ingress: false, prometheus: false } as const;
 
-/** A port nothing listens on right now, to publish Consul and Keycloak on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
-function program(args: MeshStackArgs, name: string) {
-  return async () => {
-    try {
-      const s = new MeshStack(name, args);
-      return { consulUrl: s.consulUrl, keycloakUrl: s.keycloakUrl, dockerNames: s.dockerNames, secretValues: s.secretValues, keycloakAdmin: s.keycloakAdmin };
-    } catch (error) {
-      // As meshProgram does: thrown, it would also resurface as an unhandled rejection.
-      void pulumi.log.error((error as Error).message);
-      return {};
-    }
-  };
-}
-
-/** Resources MeshStack registers for a plan, besides the stack itself. */
-function resourceCount(p: MeshPlan): number {
-  return (
-    1 /* component */ +
-    1 /* network */ +
-    1 /* secrets */ +
-    p.builds.length +
-    p.containers.length +
-    p.containers.reduce((n, c) => n + (c.volumes?.length ?? 0), 0) +
-    p.consul.configEntries.length +
-    p.consul.acl.policies.length +
-    p.consul.acl.tokens.length
-  );
-}
-
-/** An app's build context: the workload with a note, so a changed note changes the image. */
 /**
  * Destroys a stack that built app images and removes its state and app folders, and the
  * images: MeshStack keeps built images (keepLocally), and this test's are its own to remove.
@@ -101,6 +59,7 @@ async function removeBuildStack(stack: Stack, folders: readonly string[], built:
       .catch(() => undefined);
 }
 
+/** An app's build context: the workload with a note, so a changed note changes the image. */
 function appContext(root: string, name: string, note: string): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
