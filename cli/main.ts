@@ -11,6 +11,8 @@ import { IMAGE_TAGS } from "../toolchain/images/components";
 import { engineBin } from "../toolchain/engine/paths";
 import { ENGINE } from "../toolchain/engine/versions";
 import { packageVersion } from "../toolchain/package-root";
+import { buildLog, clusterBin, clusterStateRoot, CLUSTER_VERSIONS } from "../toolchain/kubernetes";
+import { clusterBuild, clusterDownCommand, clusterImportCommand, clusterKubeconfigCommand, clusterStatusCommand, clusterUpCommand, MAX_NODES } from "./cluster";
 import { doctor } from "./doctor";
 import { engine, engineLog } from "./engine";
 import { images } from "./images";
@@ -85,6 +87,53 @@ Cold: about 12 minutes on 2 cores; cached afterwards. Needs Go (meshwright setup
 Log: ${engineLog()}`,
   )
   .action(async () => engine());
+
+// The local Kubernetes cluster (toolchain/kubernetes).
+const cluster = program
+  .command("cluster")
+  .description("a local Kubernetes cluster on this host (one node; more with up --nodes), built from the Go module proxy and Debian's packages (needs root)")
+  .addHelpText("after", `\nState: ${clusterStateRoot()} (cluster down removes it). Logs: ${cacheRoot()}/logs/cluster and ${cacheRoot()}/logs/cluster.log.`);
+cluster
+  .command("build")
+  .description(
+    `build Kubernetes ${CLUSTER_VERSIONS.kubernetes}, etcd, containerd, CoreDNS and crictl into ${clusterBin()}; install runc, CNI plugins, conntrack, iptables from Debian`,
+  )
+  .addHelpText("after", `\nCold: about 30 minutes on 2 cores; a second run prints "cached" and builds nothing. Log: ${buildLog()}`)
+  .action(async () => clusterBuild());
+cluster
+  .command("up")
+  .description(
+    "start the cluster (building first if needed) and wait for the node to be Ready and DNS to answer; a second up on a healthy cluster changes nothing",
+  )
+  .addHelpText(
+    "after",
+    "\nA start that fails removes what it started and prints the cause and the fix (a port taken, a missing kernel feature).\nThe kubeconfig path is printed at the end; `meshwright cluster kubeconfig` prints it again.",
+  )
+  .option(
+    "--nodes <n>",
+    `how many nodes (1–${MAX_NODES}): each beyond the first is a kubelet, containerd and kube-proxy in a network namespace of its own, named by its address (10.245.<n>.2)`,
+    "1",
+  )
+  .action(async (opts: { nodes: string }) => clusterUpCommand(opts));
+cluster
+  .command("down")
+  .description(
+    "remove everything up created: processes, pods, mounts, iptables chains, the bridge, cgroups, the state folder; does nothing where there is no cluster",
+  )
+  .action(async () => clusterDownCommand());
+cluster
+  .command("status")
+  .description("each process of the cluster, the API server, the node, DNS, memory and the kubeconfig; exit code 1 unless healthy")
+  .action(async () => clusterStatusCommand());
+cluster
+  .command("kubeconfig")
+  .description("print the admin kubeconfig's path (e.g. KUBECONFIG=$(meshwright cluster kubeconfig) kubectl get nodes)")
+  .action(() => clusterKubeconfigCommand());
+cluster
+  .command("import")
+  .argument("<images...>", "local Docker image tags, e.g. meshwright/workload:0.5.0")
+  .description("copy local Docker images into the cluster's containerd (docker save | ctr import), skipping those already there")
+  .action(async (tags: string[]) => clusterImportCommand(tags));
 
 program
   .command("doctor")
