@@ -83,10 +83,14 @@ program
   pulumi-resource-pulumi-nodejs
                           the launcher of Node.js dynamic providers (a script; Pulumi's CLI
                           distribution ships one, a CLI built from source does not)
+  pulumi-resource-kubernetes
+                          with --kubernetes: the Kubernetes provider for @pulumi/kubernetes ${ENGINE.kubernetes}
+                          (native Go; about 25 minutes more, cold), for the Kubernetes realizer
 Cold: about 12 minutes on 2 cores; cached afterwards. Needs Go (meshwright setup installs it).
 Log: ${engineLog()}`,
   )
-  .action(async () => engine());
+  .option("--kubernetes", "also build the Kubernetes provider (KubernetesMesh, see KUBERNETES.md)", false)
+  .action(async (opts: { kubernetes: boolean }) => engine(opts));
 
 // The local Kubernetes cluster (toolchain/kubernetes).
 const cluster = program
