@@ -8,6 +8,8 @@ import "./peers";
 // image (see realize/reaper.ts), so cleanup after a killed test process works here too.
 import "./realize/reaper";
 export * from "./realize";
+export { attachKubernetesMesh, type AttachKubernetesOptions } from "./kubernetes/attach-kubernetes";
+export { KubeContainer, runKubectl, type KubeAccess } from "./kubernetes/kube-container";
 export { eventually, type EventuallyOptions } from "./probes/eventually";
 export { requireImages, MissingImageError } from "./realize/images";
 export { ConsulServer, CONSUL_MAX_CONNECTIONS } from "./roles/consul-server";

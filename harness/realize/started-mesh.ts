@@ -11,6 +11,12 @@ import type { MeshContainer } from "./mesh-container";
 
 export type { ExecHttpOptions, ExecHttpResult };
 
+/** Where the mesh runs, when not on Docker: what the harness cannot read from the Docker engine. */
+export interface StartedMeshPlatform {
+  /** Each instance's address (where its sidecar answers) → its id; on Docker, the node containers' addresses. */
+  readonly instanceAddresses?: () => Promise<Map<string, string>>;
+}
+
 /** A plan container that is running. */
 export interface StartedPlanContainer {
   readonly spec: ContainerSpec;
@@ -40,6 +46,7 @@ export class StartedMesh implements AsyncDisposable {
     private readonly stopAll: () => Promise<void>,
     /** Values of the plan's secrets for this mesh (fresh for each harness run). */
     private readonly secrets: Readonly<Record<string, string>>,
+    private readonly platform: StartedMeshPlatform = {},
   ) {}
 
   /**
@@ -164,6 +171,7 @@ export class StartedMesh implements AsyncDisposable {
   }
 
   private async readEndpoints(): Promise<Map<string, string>> {
+    if (this.platform.instanceAddresses) return this.platform.instanceAddresses();
     const docker = (await getContainerRuntimeClient()).container.dockerode;
     const out = new Map<string, string>();
     for (const service of this.plan.services)
