@@ -65,7 +65,10 @@ export function kubeletArgs(l: ClusterLayout, worker?: WorkerNode): string[] {
  * (conntrack table sizes and timeouts stay as they are; `localhostNodePorts: false` keeps it
  * from turning on `route_localnet` for every interface), so `cluster down` has nothing of the
  * host's to restore. A worker node's runs in its namespace (its rules are that namespace's) and
- * answers health checks on the namespace's address, where the host reaches it. Pure.
+ * answers health checks on the namespace's address, where the host reaches it. Node ports
+ * answer on the node's bridge address only (a worker's: its namespace's address), never on
+ * the host's other interfaces: a mesh's front doors (Consul's API, Keycloak) are not put on
+ * the machine's network, as Docker publishes them on 127.0.0.1 only. Pure.
  */
 export function kubeProxyConfig(l: ClusterLayout, worker?: WorkerNode): Record<string, unknown> {
   return {
@@ -80,6 +83,7 @@ export function kubeProxyConfig(l: ClusterLayout, worker?: WorkerNode): Record<s
     oomScoreAdj: 0,
     conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: "0s", tcpCloseWaitTimeout: "0s" },
     iptables: { localhostNodePorts: false, masqueradeAll: false },
+    nodePortAddresses: [`${worker ? worker.nodeAddress : N.bridgeAddress}/32`],
   };
 }
 
