@@ -56,7 +56,7 @@ export function apiServerArgs(l: ClusterLayout): string[] {
     `--service-cluster-ip-range=${N.serviceCidr}`,
     "--authorization-mode=Node,RBAC",
     "--enable-admission-plugins=NodeRestriction",
-    "--allow-privileged=true",
+    "--allow-privileged=false",
     "--anonymous-auth=false",
     "--profiling=false",
   ];
