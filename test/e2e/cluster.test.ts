@@ -61,6 +61,32 @@ async function k(args: string[], input?: string, timeoutMs = 60_000): Promise<st
   return r.stdout;
 }
 
+/**
+ * 40 requests from the client pod to the echo Service by its short name (the pod's DNS search
+ * path), each a new connection that kube-proxy's rules send to either pod at random: all
+ * answer, and both pods do (a miss is 2^-39 likely once both are in the rules). A node's
+ * kube-proxy may write the second pod's rule a sync after the first's, so the sample is taken
+ * again until both are there, for up to a minute: a pod never reached still fails.
+ */
+async function bothAnswer(pods: readonly string[]): Promise<void> {
+  await eventually(
+    async () => {
+      const answers = await k(
+        ["exec", "client", "--", "sh", "-c", "for i in $(seq 40); do workload get http://echo/ 2>/dev/null; echo; done"],
+        undefined,
+        120_000,
+      );
+      const instances = answers
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => (JSON.parse(l) as { instance: string }).instance);
+      expect(instances).toHaveLength(40);
+      expect(new Set(instances)).toEqual(new Set(pods));
+    },
+    { what: "both echo pods answering the client", timeoutMs: 60_000, intervalMs: 1_000 },
+  );
+}
+
 const ECHO = {
   apiVersion: "v1",
   kind: "List",
@@ -167,19 +193,7 @@ describe("the local Kubernetes cluster", () => {
     await eventually(async () => k(["exec", "client", "--", "workload", "get", "http://echo/"]), { what: "the echo Service to answer", timeoutMs: 60_000 });
     console.log(`the Service answered ${duration(Date.now() - propagation)} after the rollout was complete`);
 
-    // 40 requests by the short name (the pod's DNS search path), each a new connection that
-    // kube-proxy's rules send to either pod at random: both answer (a miss is 2^-39 likely).
-    const answers = await k(
-      ["exec", "client", "--", "sh", "-c", "for i in $(seq 40); do workload get http://echo/ 2>/dev/null; echo; done"],
-      undefined,
-      120_000,
-    );
-    const instances = answers
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => (JSON.parse(l) as { instance: string }).instance);
-    expect(instances).toHaveLength(40);
-    expect(new Set(instances)).toEqual(new Set(pods));
+    await bothAnswer(pods);
 
     const status = await clusterStatus();
     console.log(`memory held by the running cluster (processes, shims, 4 pods incl. CoreDNS): ${Math.round(status.memoryBytes / 1024 / 1024)} MB`);
@@ -235,17 +249,7 @@ describe("a second node in its own network namespace", () => {
     expect(placed.map((p) => p.split("=")[1]).sort()).toEqual([node2.name, CLUSTER_NETWORK.nodeName].sort());
 
     await eventually(async () => k(["exec", "client", "--", "workload", "get", "http://echo/"]), { what: "the echo Service to answer", timeoutMs: 60_000 });
-    const answers = await k(
-      ["exec", "client", "--", "sh", "-c", "for i in $(seq 40); do workload get http://echo/ 2>/dev/null; echo; done"],
-      undefined,
-      120_000,
-    );
-    const instances = answers
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => (JSON.parse(l) as { instance: string }).instance);
-    expect(instances).toHaveLength(40);
-    expect(new Set(instances)).toEqual(new Set(pods));
+    await bothAnswer(pods);
     // The kubernetes Service from the second node's pods: through its namespace's rule and the host's, to the API server on loopback.
     await k(["exec", "client", "--", "workload", "dial", `${CLUSTER_NETWORK.apiServiceIp}:443`]);
     console.log(`memory held by the two-node cluster (5 pods incl. CoreDNS): ${Math.round((await clusterStatus()).memoryBytes / 1024 / 1024)} MB`);
