@@ -3,13 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { compile, planWeaknesses, type ImageSet, type Mesh, type MeshPlan } from "../sdk";
 import { appImage } from "./builds";
 import { builtImageName } from "../toolchain/build-context";
-import { ConsulConfigEntry, ConsulPolicy, ConsulToken, type ConsulAccess } from "./consul/resources";
+import { consulObjects } from "./consul/objects";
+import type { ConsulConfigEntry, ConsulPolicy, ConsulToken, ConsulAccess } from "./consul/resources";
 import { containerArgs, STACK_LABEL } from "./container-args";
 import { localEngineHasStartInterval } from "./healthcheck";
 import { ImagesMissingError, localImageExists, missingImages, plannedImage } from "./images";
 import { DEFAULT_PORTS, endpoints, endpointUrls, type PublishedPorts } from "./ports";
 import { MeshSecrets } from "./secrets/mesh-secrets";
-import { checkSecrets, mergeSecretValues, resolveJson, secretsReferencedBy, type SecretValues } from "./secrets/references";
+import { checkSecrets, mergeSecretValues, secretsReferencedBy, type SecretValues } from "./secrets/references";
 
 export { DEFAULT_PORTS, type PublishedPorts } from "./ports";
 export { containerArgs, STACK_LABEL } from "./container-args";
@@ -194,7 +195,7 @@ export class MeshStack extends pulumi.ComponentResource {
     this.images = images;
 
     const containers: Record<string, docker.Container> = {};
-    const consulObjects: Record<string, ConsulConfigEntry | ConsulPolicy | ConsulToken> = {};
+    const consulObjects_: Record<string, ConsulConfigEntry | ConsulPolicy | ConsulToken> = {};
     const tokensBySecret: Record<string, ConsulToken> = {};
     const entries: ConsulConfigEntry[] = [];
     const engineHasStartInterval = args.engineHasStartInterval ?? localEngineHasStartInterval();
@@ -262,31 +263,13 @@ export class MeshStack extends pulumi.ComponentResource {
         token: values.apply((v) => v[plan.consul.acl.managementToken] ?? ""),
         serverId: server.id,
       };
-      const policies = plan.consul.acl.policies.map((p) => {
-        const r = new ConsulPolicy(`${name}-acl-policy/${p.name}`, { access, policy: p }, { parent: this, dependsOn: [server] });
-        consulObjects[`acl-policy/${p.name}`] = r;
-        return r;
-      });
-      for (const t of plan.consul.acl.tokens) {
-        const secretId = values.apply((v) => v[t.secret] ?? "");
-        const r = new ConsulToken(`${name}-acl-token/${t.secret}`, { access, token: t, secretId }, { parent: this, dependsOn: [server, ...policies] });
-        consulObjects[`acl-token/${t.secret}`] = r;
-        tokensBySecret[t.secret] = r;
-      }
-      // In the plan's order, one after another: Consul checks each entry against those before it.
-      for (const e of plan.consul.configEntries) {
-        const previous = entries.at(-1);
-        const r = new ConsulConfigEntry(
-          `${name}-${e.Kind}/${e.Name}`,
-          { access, entry: e, content: resolveJson(e as Record<string, unknown>, values) },
-          { parent: this, dependsOn: [server, ...(previous ? [previous] : [])] },
-        );
-        consulObjects[`${e.Kind}/${e.Name}`] = r;
-        entries.push(r);
-      }
+      const created = consulObjects(name, plan, access, values, server, this);
+      Object.assign(consulObjects_, created.all);
+      Object.assign(tokensBySecret, created.tokensBySecret);
+      entries.push(...created.entries);
     });
     this.containers = containers;
-    this.consulObjects = consulObjects;
+    this.consulObjects = consulObjects_;
 
     const when = (container: string | undefined, value: string | undefined) =>
       container && containers[container] ? containers[container].id.apply(() => value) : pulumi.output(value);

@@ -4,7 +4,7 @@ import type { PublishedPorts } from "../ports";
 import { kubeContainer, numericUser } from "./container";
 import { Issues } from "./errors";
 import { emptyPodData, FILES_VOLUME, SECRET_FILES_VOLUME, type PodData } from "./files";
-import { checkDnsLabel, checkLabelValue, MANAGED_BY, POD_LABEL, STACK_LABEL } from "./names";
+import { checkDnsLabel, checkLabelValue, HOSTNAME_LABEL, MANAGED_BY, POD_LABEL, SERVICE_LABEL, STACK_LABEL } from "./names";
 import type { Container, KubeObject, ObjectMeta, PodSpec, PodTemplate, ServiceObject, Volume, WorkloadObject } from "./objects";
 import { planPods, type PlannedPod } from "./pods";
 import { aliasLabel, aliasServices, DEFAULT_NODE_PORTS, frontDoors, frontDoorService, type FrontDoor } from "./services";
@@ -34,6 +34,13 @@ export interface KubernetesManifestOptions {
    * @default not pinned (a single node)
    */
   readonly volumeNode?: string;
+  /**
+   * Node (its `kubernetes.io/hostname`) a pod must run on, by pod; `undefined` leaves the
+   * choice to the scheduler, which spreads the instances of one service over the nodes when
+   * it can. Wins over `volumeNode` for a pod with volumes (its data is then on that node).
+   * @default the scheduler chooses
+   */
+  readonly nodeOf?: (pod: PlannedPod) => string | undefined;
   /**
    * Restart a container whose health check keeps failing (a liveness probe, and a startup
    * probe that gives up after the start period). Docker never does this; see `probesOf`.
@@ -141,7 +148,7 @@ function podManifests(pod: PlannedPod, where: string, ctx: PodContext): { data: 
   checkDnsLabel(ctx.issues, `${where}.name`, pod.name, pod.kind === "StatefulSet" ? 52 : 63, `a ${pod.kind} name`);
   const podLabels: Record<string, string> = {
     "io.meshwright.role": owner.role,
-    ...(owner.service ? { "io.meshwright.service": owner.service } : {}),
+    ...(owner.service ? { [SERVICE_LABEL]: owner.service } : {}),
     ...(owner.instance ? { "io.meshwright.instance": owner.instance } : {}),
     [POD_LABEL]: pod.name,
   };
@@ -179,7 +186,7 @@ function podManifests(pod: PlannedPod, where: string, ctx: PodContext): { data: 
     automountServiceAccountToken: false,
     terminationGracePeriodSeconds: 10,
     securityContext: { seccompProfile: { type: "RuntimeDefault" }, ...fsGroup(pod) },
-    ...(ctx.volumeNode && volumes.length ? { affinity: pinnedTo(ctx.volumeNode) } : {}),
+    ...placement(ctx.nodeOf?.(pod) ?? (volumes.length ? ctx.volumeNode : undefined), owner.service, ctx.stack),
   };
   checkUnique(
     ctx.issues,
@@ -241,13 +248,32 @@ function fsGroup(pod: PlannedPod): { fsGroup?: number } {
   return {};
 }
 
-function pinnedTo(node: string): NonNullable<PodSpec["affinity"]> {
-  return {
-    nodeAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] }],
+/**
+ * Where a pod may run: on `node` when one is given; else an instance's pod prefers the node
+ * with the fewest pods of its service (a soft spread: one node still runs them all), so that
+ * losing a node leaves the service's other instances to fail over to.
+ */
+function placement(node: string | undefined, service: string | undefined, stack: string): Pick<PodSpec, "affinity" | "topologySpreadConstraints"> {
+  if (node)
+    return {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: [node] }] }],
+          },
+        },
       },
-    },
+    };
+  if (!service) return {};
+  return {
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: HOSTNAME_LABEL,
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { [STACK_LABEL]: stack, [SERVICE_LABEL]: service } },
+      },
+    ],
   };
 }
 

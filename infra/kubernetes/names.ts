@@ -4,6 +4,10 @@ import type { Issues } from "./errors";
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "meshwright" } as const;
 /** The stack label, as on Docker (`infra/container-args.ts` STACK_LABEL). */
 export const STACK_LABEL = "io.meshwright.stack";
+/** Label of an instance's pod: the plan service it is an instance of. */
+export const SERVICE_LABEL = "io.meshwright.service";
+/** The well-known label of a node's name. */
+export const HOSTNAME_LABEL = "kubernetes.io/hostname";
 /** The pod label workloads and front doors select on (the pod's name, unique in a stack). */
 export const POD_LABEL = "io.meshwright.pod";
 /** Prefix of one label per network alias (`io.meshwright.alias/consul: "true"`), which alias Services select. */

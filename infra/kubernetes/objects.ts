@@ -140,6 +140,12 @@ export interface PodSpec {
       };
     };
   };
+  readonly topologySpreadConstraints?: readonly {
+    readonly maxSkew: number;
+    readonly topologyKey: string;
+    readonly whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule";
+    readonly labelSelector: { readonly matchLabels: Readonly<Record<string, string>> };
+  }[];
 }
 
 export interface PodTemplate {

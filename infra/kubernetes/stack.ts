@@ -8,6 +8,9 @@ import type { KubeObject, SecretObject, ServiceObject, WorkloadObject } from "./
 import type { PlannedPod } from "./pods";
 import { resolvedStringData, type SecretValues } from "./secret-values";
 
+/** A pod's workload: a Deployment, or a StatefulSet for a pod that holds data. */
+export type Workload = k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet;
+
 /** What a {@link KubernetesMesh} realizes, and where. */
 export interface KubernetesMeshArgs extends Omit<KubernetesManifestOptions, "namespace" | "stack"> {
   /** The plan (from `compile(mesh)`), checked as MeshStack checks it. */
@@ -27,7 +30,7 @@ export interface KubernetesMeshArgs extends Omit<KubernetesManifestOptions, "nam
    * Resources a pod's workload must wait for besides the pods it depends on: e.g. the Consul
    * ACL tokens its containers use (as MeshStack waits for them on Docker).
    */
-  readonly waitFor?: (pod: PlannedPod) => readonly pulumi.Resource[];
+  readonly waitFor?: (pod: PlannedPod, workloads: Readonly<Record<string, Workload>>) => readonly pulumi.Resource[];
   /**
    * Address the front doors' node ports are reached on: a node's address other than loopback
    * (kube-proxy answers node ports on 127.0.0.1 only with `localhostNodePorts`, which the local
@@ -67,7 +70,7 @@ export class KubernetesMesh extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Output<string>;
   /** Workloads by pod name. */
-  readonly workloads: Readonly<Record<string, k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet>>;
+  readonly workloads: Readonly<Record<string, Workload>>;
   /** Pod of every plan container (what an attach through the API execs into: `<pod>` workload, container `<plan name>`). */
   readonly podOf: Readonly<Record<string, string>>;
   /** `http://<nodeAddress>:<nodePort>` of each front door, by name (`consul`, `keycloak`, `ingress`, `prometheus`), once its pod is ready. */
@@ -112,7 +115,7 @@ export class KubernetesMesh extends pulumi.ComponentResource {
       } else if (o.kind === "Service") byName.set(key(o), new k8s.core.v1.Service(`${name}-${key(o)}`, serviceArgs(o), inNamespace));
     }
 
-    const workloads: Record<string, k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet> = {};
+    const workloads: Record<string, Workload> = {};
     const objectsOfPod = (pod: string) =>
       manifests.objects.filter(
         (o) => (o.kind === "ConfigMap" || o.kind === "Secret" || o.kind === "Service") && o.metadata.labels["io.meshwright.pod"] === pod,
@@ -127,7 +130,7 @@ export class KubernetesMesh extends pulumi.ComponentResource {
           ...objectsOfPod(pod.name).map((x) => byName.get(key(x))!),
           ...aliasServicesOf(manifests, pod).map((s) => byName.get(key(s))!),
           ...pod.dependsOn.map((d) => workloadBefore(workloads, d, pod.name, this)),
-          ...(args.waitFor?.(pod) ?? []),
+          ...(args.waitFor?.(pod, workloads) ?? []),
         ],
         customTimeouts: { create: `${seconds}s`, update: `${seconds}s` },
       };

@@ -1,9 +1,9 @@
 /**
  * One set of tests, two targets: the shop mesh started on Docker by the harness, and the same
- * plan as Kubernetes objects (`kubernetesManifests`) applied to the local cluster
- * (`meshwright cluster up`, started here and removed after), with Consul's ACL written as the
- * harness writes it on Docker, then attached through the API (`attachKubernetesMesh`: commands
- * by `kubectl exec`, Consul and Keycloak on their node ports). On each:
+ * plan through a real `pulumi up` of KubernetesMeshStack on the local cluster (`meshwright
+ * cluster up`, started here and removed after), attached through the API
+ * (`attachKubernetesMesh`: commands by `kubectl exec`, Consul and Keycloak on their node
+ * ports). On each:
  * - discovery: Consul lists exactly the planned instances, passing, and every sidecar sees
  *   the planned endpoints of its upstreams;
  * - balance: user-service's calls spread evenly over payment-service's two primaries (a
@@ -11,6 +11,8 @@
  * - auth: payment-service admits POST /pay only with a token carrying payments:write;
  * - failover: both primaries turned unhealthy send every call to the backup, and they take
  *   the traffic back once healthy.
+ * On Kubernetes, then: a second `pulumi up` changes nothing, and `pulumi destroy` leaves no
+ * object of the stack in the cluster.
  */
 import shop from "../../examples/shop";
 import "../../harness/matchers";
@@ -111,4 +113,6 @@ describe.each([dockerTarget(plan), kubernetesTarget(plan)])("the shop mesh on $n
       { timeoutMs: 90_000, intervalMs: 1_000, what: "the primaries answering again" },
     );
   });
+
+  for (const [name, proof] of target.afterShared) it(name, proof, 600_000);
 });

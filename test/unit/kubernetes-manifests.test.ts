@@ -179,6 +179,41 @@ describe("data that outlives a pod", () => {
     ]);
     expect(workload(kubernetesManifests(shopPlan, { ...OPTS, volumeNode: "localhost" }).objects, "keycloak").spec.template.spec.affinity).toBeUndefined();
   });
+
+  it("spreads a service's instances over the nodes when it can (a soft constraint), and leaves other pods to the scheduler", () => {
+    const objects = kubernetesManifests(shopPlan, OPTS).objects;
+    expect(workload(objects, "payment-service-1").spec.template.spec.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { "io.meshwright.stack": OPTS.stack, "io.meshwright.service": "payment-service" } },
+      },
+    ]);
+    // The selector matches the pods it spreads: the service's instances, all three.
+    const selected = objects.filter(
+      (o) => (o.kind === "Deployment" || o.kind === "StatefulSet") && o.spec.template.metadata.labels["io.meshwright.service"] === "payment-service",
+    );
+    expect(selected.map((o) => o.metadata.name).sort()).toEqual(["payment-service-1", "payment-service-2", "payment-service-3"]);
+    expect(workload(objects, "keycloak").spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  it("puts a pod on the node nodeOf names, over volumeNode, and leaves the rest to the scheduler", () => {
+    const objects = kubernetesManifests(shopPlan, {
+      ...OPTS,
+      volumeNode: "localhost",
+      nodeOf: (pod) => (pod.name === "payment-service-2" || pod.name === "postgres" ? "10.245.2.2" : undefined),
+    }).objects;
+    const nodeOf = (pod: string) =>
+      workload(objects, pod).spec.template.spec.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]?.matchExpressions[0]
+        ?.values;
+    expect({ p2: nodeOf("payment-service-2"), postgres: nodeOf("postgres"), p1: nodeOf("payment-service-1") }).toEqual({
+      p2: ["10.245.2.2"],
+      postgres: ["10.245.2.2"],
+      p1: undefined,
+    });
+    expect(workload(objects, "payment-service-2").spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
 });
 
 describe("names", () => {
