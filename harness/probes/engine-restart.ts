@@ -3,6 +3,7 @@ import { existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { cacheRoot } from "../../toolchain/cache";
+import { eventually } from "./eventually";
 
 /** What {@link restartDockerEngine} did. */
 export interface EngineRestart {
@@ -99,10 +100,12 @@ function dockerdPid(): number {
   return pids[0]!;
 }
 
-async function until(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`restartDockerEngine: waited ${timeoutMs / 1000} s for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits (polling every 100 ms) until `done` says so; the error names what it waited for. */
+function until(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  return eventually(
+    async () => {
+      if (!(await done())) throw new Error("not yet");
+    },
+    { timeoutMs, intervalMs: 100, what: `restartDockerEngine: ${what}` },
+  );
 }
