@@ -11,6 +11,7 @@ import { ImagesMissingError, localImageExists, missingImages, plannedImage } fro
 import { DEFAULT_PORTS, endpoints, endpointUrls, type PublishedPorts } from "./ports";
 import { MeshSecrets } from "./secrets/mesh-secrets";
 import { checkSecrets, mergeSecretValues, secretsReferencedBy, type SecretValues } from "./secrets/references";
+import { InsecurePlanError } from "./insecure-plan";
 
 export { DEFAULT_PORTS, type PublishedPorts } from "./ports";
 export { containerArgs, STACK_LABEL } from "./container-args";
@@ -77,20 +78,6 @@ export interface MeshStackOptions {
   readonly engineHasStartInterval?: boolean;
 }
 
-/** A plan that trusts its containers, given without {@link MeshStackOptions.unsafeAllowInsecurePlan}. */
-export class InsecurePlanError extends Error {
-  override readonly name = "InsecurePlanError";
-  constructor(
-    mesh: string,
-    /** What the plan leaves open (the SDK's `planWeaknesses`). */
-    readonly weaknesses: readonly string[],
-  ) {
-    super(
-      `mesh ${mesh}: the plan trusts its containers:\n${weaknesses.map((w) => `  - ${w}`).join("\n")}\nfix: compile the mesh with meshwright's SDK, or pass unsafeAllowInsecurePlan: true to MeshStack for a local experiment`,
-    );
-  }
-}
-
 /** What a {@link MeshStack} realizes: a mesh (compiled here) or an already compiled plan. */
 export type MeshStackArgs = MeshStackOptions &
   (
@@ -127,6 +114,8 @@ export type MeshStackArgs = MeshStackOptions &
  * missing build context `BuildContextError`, and an image that is not on the engine
  * `ImagesMissingError`, each naming what to do.
  */
+export { InsecurePlanError };
+
 export class MeshStack extends pulumi.ComponentResource {
   /** The plan this stack realizes. */
   readonly plan: MeshPlan;

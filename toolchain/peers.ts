@@ -3,6 +3,7 @@ import { MissingPeerError } from "./errors";
 /** The peer dependencies each entry point needs, with the ranges meshwright supports (package.json's peerDependencies). */
 export const PEERS = {
   "meshwright/infra": { "@pulumi/pulumi": "^3.259.0", "@pulumi/docker": "^5.2.0" },
+  "meshwright/infra/kubernetes": { "@pulumi/pulumi": "^3.259.0", "@pulumi/kubernetes": "~4.25.0" },
   "meshwright/harness": { testcontainers: "^12.0.4" },
   "meshwright/harness/matchers": { jest: "^30.0.0" },
   // Chromium's DevTools protocol moves with the browser: playwright-core 1.64 drives Chromium 156, Debian's today.

@@ -6,6 +6,9 @@
  */
 export { kubernetesManifests, DEFAULT_VOLUME_ROOT, type KubernetesManifestOptions, type KubernetesManifests } from "./manifests";
 export { KubernetesPlanError } from "./errors";
+export { planFit, podRequest, type NodeCapacity, type CpuMemory } from "./capacity";
+export { readNodeCapacity, nodeCapacities, type NodesUnreadable, type ReadNodesOptions } from "./nodes";
+export { quantityValue, quantityMilliValue } from "./quantity";
 export { DEFAULT_NODE_PORTS, type FrontDoor } from "./services";
 export { withSecretValues, resolvedStringData, type SecretValues } from "./secret-values";
 export { volumeFolder } from "./volumes";

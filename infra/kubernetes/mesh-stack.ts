@@ -3,10 +3,11 @@ import { compile, planWeaknesses, type ImageSet, type Mesh, type MeshPlan } from
 import { CLUSTER_NETWORK } from "../../toolchain/kubernetes/network";
 import { consulObjects, type ConsulObjects } from "../consul/objects";
 import { plannedImage } from "../images";
-import { InsecurePlanError } from "../mesh-stack";
+import { InsecurePlanError } from "../insecure-plan";
 import { MeshSecrets } from "../secrets/mesh-secrets";
 import { checkSecrets, mergeSecretValues, secretsReferencedBy, type SecretValues } from "../secrets/references";
-import type { KubernetesManifestOptions } from "./manifests";
+import { capacityGate, checkCapacityNow } from "./capacity-gate";
+import { kubernetesManifests, type KubernetesManifestOptions } from "./manifests";
 import { DEFAULT_NODE_PORTS } from "./services";
 import { KubernetesMesh } from "./stack";
 
@@ -24,7 +25,18 @@ export type KubernetesMeshStackArgs = {
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /** As on MeshStack: realize a plan that trusts its containers. For local experiments only. @default false */
   readonly unsafeAllowInsecurePlan?: boolean;
-} & Pick<KubernetesManifestOptions, "nodeOf" | "volumeNode" | "volumeRoot" | "restartUnhealthy" | "containerRestartPolicies"> & ({ readonly mesh: Mesh; readonly plan?: never } | { readonly plan: MeshPlan; readonly mesh?: never });
+  /**
+   * Skip the check that the plan fits the cluster. By default the cluster's nodes are read
+   * through the kubeconfig before anything is created, in a preview as in an update, and a
+   * plan that cannot fit (a pod pinned to a node that is missing, cordoned or not Ready; a pod
+   * larger than every node; pods that together outgrow the nodes: see {@link planFit}) fails
+   * with every problem in one error. Skip it on a cluster that adds nodes on demand. When the
+   * nodes cannot be read (e.g. an exec credential plugin) the check is skipped with a warning.
+   * @default false
+   */
+  readonly skipCapacityCheck?: boolean;
+} & Pick<KubernetesManifestOptions, "nodeOf" | "volumeNode" | "volumeRoot" | "restartUnhealthy" | "containerRestartPolicies"> &
+  ({ readonly mesh: Mesh; readonly plan?: never } | { readonly plan: MeshPlan; readonly mesh?: never });
 
 /**
  * A service mesh on Kubernetes, as MeshStack is one on Docker: the plan's secrets generated once
@@ -48,7 +60,23 @@ export class KubernetesMeshStack extends pulumi.ComponentResource {
     const weaknesses = planWeaknesses(plan);
     if (weaknesses.length && !args.unsafeAllowInsecurePlan) throw new InsecurePlanError(plan.mesh.name, weaknesses);
     checkSecrets(plan, args.secrets);
-    super("meshwright:infra:KubernetesMeshStack", name, {}, opts);
+    const namespace = args.namespace ?? plan.mesh.name;
+    // The plan must fit the cluster before anything is created: a kubeconfig given as a string is
+    // checked here (a throw registers nothing); one that is an output gates this component's
+    // registration, which every child waits for (`dependsOn` flattens arrays and outputs).
+    const gate: pulumi.Input<pulumi.Resource[]>[] = [];
+    if (!args.skipCapacityCheck) {
+      const component = `KubernetesMeshStack ${name}`;
+      const manifests = kubernetesManifests(plan, { ...args, namespace, stack: name });
+      if (typeof args.kubeconfig === "string") checkCapacityNow(component, manifests, args.kubeconfig);
+      else gate.push(capacityGate(component, manifests, args.kubeconfig));
+    }
+    super(
+      "meshwright:infra:KubernetesMeshStack",
+      name,
+      {},
+      gate.length ? { ...opts, dependsOn: [...gate, opts?.dependsOn ?? []] as pulumi.Input<pulumi.Resource>[] } : opts,
+    );
     this.plan = plan;
     const generated = new MeshSecrets(`${name}-secrets`, { secrets: plan.secrets }, { parent: this });
     const values = mergeSecretValues(generated.values, args.secrets);
@@ -64,7 +92,7 @@ export class KubernetesMeshStack extends pulumi.ComponentResource {
       {
         plan,
         kubeconfig: args.kubeconfig,
-        namespace: args.namespace ?? plan.mesh.name,
+        namespace,
         stack: name,
         secretValues: values,
         nodeAddress: address,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import * as ts from "typescript";
 import { formatError, ImageBuildError, MeshwrightError, MissingPeerError } from "../../../toolchain/errors";
 import { packagePath, packageRoot } from "../../../toolchain/package-root";
 import { PEERS, requirePeers } from "../../../toolchain/peers";
@@ -18,6 +19,7 @@ describe("missing peers", () => {
 
   it("pass when each peer resolves", () => {
     expect(() => requirePeers("meshwright/infra")).not.toThrow();
+    expect(() => requirePeers("meshwright/infra/kubernetes")).not.toThrow();
     expect(() => requirePeers("meshwright/harness")).not.toThrow();
     expect(() => requirePeers("meshwright/harness/browser")).not.toThrow();
   });
@@ -26,6 +28,34 @@ describe("missing peers", () => {
     const manifest = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { peerDependencies: Record<string, string> };
     const declared = Object.assign({}, ...Object.values(PEERS)) as Record<string, string>;
     expect(declared).toEqual(manifest.peerDependencies);
+  });
+});
+
+describe("the optional peer @pulumi/kubernetes", () => {
+  /** The packages `entry` loads, following its relative imports (types-only ones too). */
+  const packagesLoadedBy = (entry: string): Set<string> => {
+    const packages = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const { fileName } of ts.preProcessFile(readFileSync(file, "utf8")).importedFiles) {
+        if (!fileName.startsWith(".")) packages.add(fileName);
+        else visit([`${fileName}.ts`, `${fileName}/index.ts`].map((f) => join(dirname(file), f)).find((f) => existsSync(f))!);
+      }
+    };
+    visit(packagePath(entry));
+    return packages;
+  };
+
+  it("is loaded by meshwright/infra/kubernetes only, not by meshwright/infra", () => {
+    expect(packagesLoadedBy("infra/kubernetes/exports.ts")).toContain("@pulumi/kubernetes");
+    expect(packagesLoadedBy("infra/exports.ts")).not.toContain("@pulumi/kubernetes");
+  });
+
+  it("is optional in package.json", () => {
+    const manifest = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { peerDependenciesMeta: Record<string, { optional?: boolean }> };
+    expect(manifest.peerDependenciesMeta["@pulumi/kubernetes"]).toEqual({ optional: true });
   });
 });
 
