@@ -76,4 +76,11 @@ export class KubeContainer implements MeshContainer {
   exec(command: string[]): Promise<ExecResult> {
     return runKubectl(this.access, ["exec", this.pod, "-c", this.container, "--", ...command]);
   }
+
+  /** Every log line the container has written so far (stdout and stderr), through the API (`kubectl logs`). */
+  async logLines(): Promise<string[]> {
+    const r = await runKubectl(this.access, ["logs", this.pod, "-c", this.container]);
+    if (r.exitCode !== 0) throw new Error(`cannot read the logs of ${this.getId()}: ${r.stderr.trim()}`);
+    return r.stdout.split("\n");
+  }
 }

@@ -1,4 +1,4 @@
-import { containerLogs } from "../docker/container-logs";
+import { logLines } from "../realize/mesh-container";
 import type { StartedMesh } from "../realize/started-mesh";
 
 /** One request in a sidecar's access log (Consul's JSON format; the fields probes use). */
@@ -19,7 +19,7 @@ export async function accessLog(mesh: StartedMesh, instance: string): Promise<Ac
   const defaults = mesh.plan.consul.configEntries.find((e) => e.Kind === "proxy-defaults") as { AccessLogs?: { Enabled?: boolean } } | undefined;
   if (!defaults?.AccessLogs?.Enabled)
     throw new Error(`mesh ${mesh.plan.mesh.name} has access logs off (the default); declare it with telemetry: { accessLogs: true } to read them`);
-  const lines = await containerLogs(mesh.container(`${instance}-sidecar`).getId());
+  const lines = await logLines(mesh.container(`${instance}-sidecar`));
   return lines.flatMap((line) => {
     if (!line.startsWith("{")) return [];
     try {

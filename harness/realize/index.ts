@@ -1,6 +1,6 @@
 export { startMesh, MeshStartError, type StartMeshOptions } from "./start-mesh";
 export { attachMesh, type AttachMeshOptions } from "./attach-mesh";
-export type { MeshContainer } from "./mesh-container";
+export { logLines, type MeshContainer } from "./mesh-container";
 export { StartedMesh, type ExecHttpOptions, type ExecHttpResult, type StartedMeshPlatform } from "./started-mesh";
 export {
   waitConverged,

@@ -1,4 +1,5 @@
 import type { ExecResult } from "testcontainers";
+import { containerLogs } from "../docker/container-logs";
 
 /**
  * What the harness needs of one running container of a mesh. A testcontainers
@@ -14,6 +15,17 @@ export interface MeshContainer {
   getMappedPort(port: number): number;
   /** Runs a command inside the container and waits for it to exit. */
   exec(command: string[]): Promise<ExecResult>;
+  /**
+   * Every log line the container has written so far, when the container reads them itself (a
+   * pod's container, through the Kubernetes API); a Docker container's are read through the
+   * engine by id. Use {@link logLines}.
+   */
+  logLines?(): Promise<string[]>;
+}
+
+/** Every log line `container` has written so far (stdout and stderr), on Docker or Kubernetes. */
+export function logLines(container: MeshContainer): Promise<string[]> {
+  return container.logLines ? container.logLines() : containerLogs(container.getId());
 }
 
 /** `http://host:port` from the test process for an in-mesh URL (`http://zipkin:9411`) of `container`. */

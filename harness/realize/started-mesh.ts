@@ -71,6 +71,7 @@ export class StartedMesh implements AsyncDisposable {
           return Number(hostPort);
         },
         exec: (command) => inner.exec(command),
+        ...(inner.logLines ? { logLines: () => inner.logLines!() } : {}),
       };
       this.views.set(name, view);
     }

@@ -8,6 +8,7 @@
  *   the planned endpoints of its upstreams;
  * - balance: user-service's calls spread evenly over payment-service's two primaries (a
  *   goodness-of-fit test), and never reach the backup while they are healthy;
+ * - logs: the Consul server's log, through Docker's engine or the Kubernetes API;
  * - auth: payment-service admits POST /pay only with a token carrying payments:write;
  * - failover: both primaries turned unhealthy send every call to the backup, and they take
  *   the traffic back once healthy.
@@ -21,7 +22,7 @@ import { catalogHealth } from "../../harness/probes/discovery";
 import { eventually } from "../../harness/probes/eventually";
 import { signedByStranger } from "../../harness/probes/forged-tokens";
 import { sendTraffic } from "../../harness/probes/traffic";
-import { divergences, waitConverged, type StartedMesh } from "../../harness/realize";
+import { divergences, logLines, waitConverged, type StartedMesh } from "../../harness/realize";
 import { balanceSampleSize } from "../../harness/stats";
 import { compile } from "../../sdk";
 import { dockerTarget, kubernetesTarget, type Target } from "./targets";
@@ -60,6 +61,11 @@ describe.each([dockerTarget(plan), kubernetesTarget(plan)])("the shop mesh on $n
       expect(instances.map((i) => [i.id, i.subset, i.status])).toEqual(service.instances.map((i) => [i.id, i.subset, "passing"]).sort());
     }
     expect(await divergences(mesh!)).toEqual([]);
+  });
+
+  it("logs: the Consul server's log, read as the target keeps it (Docker's engine, Kubernetes' API), says it is running", async () => {
+    const lines = await logLines(mesh!.container(plan.consul.server.container));
+    expect(lines.filter((l) => l.includes("Consul agent running!"))).toHaveLength(1);
   });
 
   it("balance: calls spread evenly over the two primaries, none to the backup", async () => {

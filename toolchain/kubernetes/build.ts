@@ -85,7 +85,7 @@ async function buildComponent(ctx: StepContext, b: ClusterGoBuild): Promise<void
   for (const [i, x] of b.binaries.entries()) {
     const target = join(clusterBin(), x.name);
     // The first binary of a module compiles most of what the others share.
-    const estimate = i === 0 && b.component === "kubernetes" ? "; about 20 minutes cold on 2 cores, the others a few each" : "";
+    const estimate = i === 0 && b.component === "kubernetes" ? "; about 7 minutes cold on 2 cores, the others less" : "";
     await ctx.step(`go build ${x.name} (${b.component}${estimate})`, () =>
       run("go", ["build", "-trimpath", "-ldflags", b.ldflags, "-o", `${target}.tmp`, x.mainPackage], opts),
     );
